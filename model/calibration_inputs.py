@@ -1,0 +1,194 @@
+"""Loads and validates the calibration files (structure, behavioural parameters, retirement law).
+
+Every number the population and the monthly rules use comes through here, with its source
+or its stated assumption. Problems are reported as one-line `InputError`s naming file and field.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Mapping, Sequence
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from model.errors import InputError
+
+CALIBRATION_DIR = Path(__file__).resolve().parent.parent / "calibration"
+
+Number = float
+Leaf = Number | list[Number] | dict[str, Number] | dict[str, dict[str, Number]]
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    publisher: str
+    year: int
+    address: str
+
+
+class StructureEntry(BaseModel):
+    """A structural input: a published figure (with source) or an explicit assumption."""
+
+    model_config = ConfigDict(extra="forbid")
+    description: str
+    unit: str
+    value: Leaf
+    year: int | None = None
+    source: Source | None = None
+    assumption: str | None = None
+    range: tuple[float, float] | None = None
+
+
+class Parameter(BaseModel):
+    """A behavioural parameter with bounds and a note on the evidence behind it."""
+
+    model_config = ConfigDict(extra="forbid")
+    description: str
+    unit: str
+    value: Leaf
+    bounds: tuple[float, float]
+    status: Literal["assumed", "fitted"]
+    evidence: str
+
+
+def _numbers(value: Leaf) -> list[tuple[str, float]]:
+    """Flatten a value into (path suffix, number) pairs."""
+    if isinstance(value, dict):
+        return [(f".{k}{sub}", x) for k, v in value.items() for sub, x in _numbers(v)]
+    if isinstance(value, list):
+        return [(f"[{i}]", float(x)) for i, x in enumerate(value)]
+    return [("", float(value))]
+
+
+def load_yaml(path: Path) -> object:
+    """Read a YAML file safely (no object construction); errors become one-line InputErrors."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read file ({exc.strerror})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "malformed YAML"
+        raise InputError(f"{path}: not valid YAML{where}: {problem}") from None
+
+
+def _string_keys(node: object) -> object:
+    """YAML reads band bounds such as `16:` as integers; category keys are strings here."""
+    if isinstance(node, dict):
+        return {str(k): _string_keys(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_string_keys(v) for v in node]
+    return node
+
+
+def _validated(path: Path, schema: type[BaseModel]) -> dict[str, BaseModel]:
+    raw = load_yaml(path)
+    if not isinstance(raw, dict):
+        raise InputError(f"{path}: expected a mapping of named entries at the top level")
+    entries = {}
+    for name, body in raw.items():
+        try:
+            entry = schema.model_validate(_string_keys(body))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"])
+            raise InputError(f"{path}: {name}.{loc}: {err['msg']}") from None
+        for suffix, number in _numbers(entry.value):
+            if not math.isfinite(number):
+                raise InputError(f"{path}: {name}.value{suffix}: must be a finite number")
+        entries[str(name)] = entry
+    return entries
+
+
+def _check_structure(path: Path, entries: Mapping[str, StructureEntry]) -> None:
+    for name, entry in entries.items():
+        if entry.source is None and entry.assumption is None:
+            raise InputError(f"{path}: {name}: needs a source (title, publisher, year, address) or an assumption")
+
+
+def _check_bounds(path: Path, entries: Mapping[str, Parameter]) -> None:
+    for name, p in entries.items():
+        lo, hi = p.bounds
+        for suffix, number in _numbers(p.value):
+            if not lo <= number <= hi:
+                raise InputError(f"{path}: {name}.value{suffix} = {number:g} is outside the allowed range [{lo:g}, {hi:g}]")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The calibration inputs of one run: structure, behavioural parameters, retirement law."""
+
+    structure: dict[str, StructureEntry]
+    parameters: dict[str, Parameter]
+    retirement: dict[str, StructureEntry]
+    overrides: dict[str, Leaf] = field(default_factory=dict)
+
+    def value(self, name: str) -> Leaf:
+        """The value of a structure entry or parameter (overrides first)."""
+        if name in self.overrides:
+            return self.overrides[name]
+        for table in (self.parameters, self.structure, self.retirement):
+            if name in table:
+                return table[name].value
+        raise KeyError(name)
+
+    def scalar(self, name: str) -> float:
+        value = self.value(name)
+        if isinstance(value, (dict, list)):
+            raise InputError(f"calibration: {name} must be a single number")
+        return float(value)
+
+    def vector(self, name: str, ids: Sequence[str | int]) -> np.ndarray:
+        """A keyed value as a float64 array in the order of `ids` (category ids or band bounds)."""
+        value = self.value(name)
+        if not isinstance(value, dict):
+            raise InputError(f"calibration: {name} must map {list(ids)} to numbers")
+        keys = {str(k) for k in value}
+        wanted = [str(i) for i in ids]
+        if keys != set(wanted):
+            missing, extra = sorted(set(wanted) - keys), sorted(keys - set(wanted))
+            raise InputError(f"calibration: {name}: keys must be {wanted} (missing {missing}, unknown {extra})")
+        by_key = {str(k): v for k, v in value.items()}
+        return np.array([float(by_key[k]) for k in wanted])
+
+    def shares(self, name: str, ids: Sequence[str | int]) -> np.ndarray:
+        """A vector of shares, checked to be non-negative and to sum to 1 (within 0.5%)."""
+        v = self.vector(name, ids)
+        total = v.sum()
+        if (v < 0).any() or abs(total - 1.0) > 0.005:
+            raise InputError(f"calibration: {name}: shares must be ≥ 0 and sum to 1 (they sum to {total:.4f})")
+        return v / total
+
+    def with_overrides(self, overrides: Mapping[str, Leaf]) -> Calibration:
+        """A copy with some parameters replaced; names and bounds are checked."""
+        for name, value in overrides.items():
+            if name not in self.parameters:
+                raise InputError(f"parameter override: unknown parameter {name!r}")
+            lo, hi = self.parameters[name].bounds
+            for suffix, number in _numbers(value):
+                if not (math.isfinite(number) and lo <= number <= hi):
+                    raise InputError(f"parameter override: {name}{suffix} = {number} is outside [{lo:g}, {hi:g}]")
+        return Calibration(self.structure, self.parameters, self.retirement, {**self.overrides, **overrides})
+
+    def parameter_values(self) -> dict[str, Leaf]:
+        """Every behavioural parameter's value in force (for provenance)."""
+        return {name: self.value(name) for name in self.parameters}
+
+
+def load_calibration(directory: Path = CALIBRATION_DIR) -> Calibration:
+    """Read and validate population.yaml, parameters.yaml and retirement.yaml."""
+    structure = _validated(directory / "population.yaml", StructureEntry)
+    _check_structure(directory / "population.yaml", structure)
+    retirement = _validated(directory / "retirement.yaml", StructureEntry)
+    _check_structure(directory / "retirement.yaml", retirement)
+    parameters = _validated(directory / "parameters.yaml", Parameter)
+    _check_bounds(directory / "parameters.yaml", parameters)
+    return Calibration(structure, parameters, retirement)

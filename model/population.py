@@ -1,0 +1,164 @@
+"""Synthesis of the worker population: the columnar worker state and its compact dtypes.
+
+Workers live in slots of fixed-capacity arrays (one slot per worker, reused after exit); each
+attribute is one array. The structure comes from calibration/population.yaml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+from numba import njit, prange
+
+from model import categories as cat
+from model import random_streams as rs
+from model.calibration_inputs import Calibration
+from model.employers import EmployerTable, PilotFirms, cell_index, cell_shares
+from model.rules import Rules, age_band_bounds_months, leaves_by_age
+
+# Column name -> dtype. 30 bytes per slot.
+WORKER_DTYPES = {
+    "status": np.uint8,  # categories.GONE / EMPLOYED / SEARCHING
+    "employer": np.int32,  # current employer row (searchers: last employer, which gives city and sector)
+    "age_months": np.int16,
+    "sex": np.uint8,
+    "migrant": np.uint8,
+    "education": np.uint8,
+    "grade": np.uint8,  # 0-5, categories.GRADES
+    "human_capital": np.float32,  # one unit ≈ one vocational grade
+    "wage_yuan_month": np.float32,
+    "tenure_months": np.int16,  # with the current employer
+    "grade_months": np.int16,  # at the current grade
+    "search_months": np.int16,  # in the current search spell
+    "quit_trait": np.float32,  # persistent quit propensity, log-odds
+    "events": np.uint8,  # this month's events, rules.ENTERED | EXITED | ...
+}
+BYTES_PER_WORKER = sum(np.dtype(t).itemsize for t in WORKER_DTYPES.values())
+
+
+@dataclass
+class Workers:
+    """The worker columns, indexed by slot."""
+
+    status: np.ndarray
+    employer: np.ndarray
+    age_months: np.ndarray
+    sex: np.ndarray
+    migrant: np.ndarray
+    education: np.ndarray
+    grade: np.ndarray
+    human_capital: np.ndarray
+    wage_yuan_month: np.ndarray
+    tenure_months: np.ndarray
+    grade_months: np.ndarray
+    search_months: np.ndarray
+    quit_trait: np.ndarray
+    events: np.ndarray
+
+    @classmethod
+    def empty(cls, capacity: int) -> Workers:
+        return cls(**{name: np.zeros(capacity, dtype=dtype) for name, dtype in WORKER_DTYPES.items()})
+
+    @property
+    def capacity(self) -> int:
+        return self.status.shape[0]
+
+    def nbytes(self) -> int:
+        return sum(getattr(self, f.name).nbytes for f in fields(self))
+
+    def live(self) -> np.ndarray:
+        """Boolean mask of slots holding a worker (employed or searching)."""
+        return self.status != cat.GONE
+
+
+def _cdf(shares: np.ndarray) -> np.ndarray:
+    c = np.cumsum(shares)
+    return c / c[-1]
+
+
+@njit(parallel=True, cache=True)
+def _synthesise(key, month, n, status, employer, age_months, sex, migrant, education, tenure, grade_months,
+                trait, score, city_cdf, sector_cdf, ownership_cdf, size_cdf, pilot_first, pilot_count,
+                pilot_share, migrant_share, male_share, age_cdf, age_bounds, education_cdf, tenure_mean,
+                grade_months_mean, trait_sd, searching_share, score_weights, rules):
+    for i in prange(n):
+        city = rs.pick(city_cdf, rs.uniform(key, month, i, rs.INIT_CITY))
+        sector = rs.pick(sector_cdf, rs.uniform(key, month, i, rs.INIT_SECTOR))
+        ownership = rs.pick(ownership_cdf, rs.uniform(key, month, i, rs.INIT_OWNERSHIP))
+        size = rs.pick(size_cdf, rs.uniform(key, month, i, rs.INIT_SIZE))
+        e = cell_index(city, sector, ownership, size)
+        if pilot_count[e] > 0:
+            k = int(rs.uniform(key, month, i, rs.INIT_PILOT) / pilot_share[e])
+            if k < pilot_count[e]:
+                e = pilot_first[e] + k
+        employer[i] = e
+        m = 1 if rs.uniform(key, month, i, rs.INIT_MIGRANT) < migrant_share else 0
+        s = 0 if rs.uniform(key, month, i, rs.INIT_SEX) < male_share else 1
+        band = rs.pick(age_cdf[m], rs.uniform(key, month, i, rs.INIT_AGE))
+        lo, hi = age_bounds[m, band], age_bounds[m, band + 1]
+        age = lo + int(rs.uniform(key, month, i, rs.INIT_AGE_WITHIN) * (hi - lo))
+        # locals cannot be past their statutory age: fold the draw back into working ages
+        while leaves_by_age(rules, month, age, s, m):
+            age = age_bounds[m, 0] + (age - age_bounds[m, 0]) // 2
+        migrant[i], sex[i], age_months[i] = m, s, age
+        edu = rs.pick(education_cdf[m], rs.uniform(key, month, i, rs.INIT_EDUCATION))
+        education[i] = edu
+        working_months = age - age_bounds[m, 0]
+        u = rs.uniform(key, month, i, rs.INIT_TENURE)
+        tenure[i] = min(int(-tenure_mean[m] * np.log(1.0 - u)), working_months)
+        u = rs.uniform(key, month, i, rs.INIT_GRADE_MONTHS)
+        grade_months[i] = min(int(-grade_months_mean * np.log(1.0 - u)), working_months)
+        trait[i] = trait_sd * rs.standard_normal(key, month, i, rs.INIT_TRAIT_A, rs.INIT_TRAIT_B)
+        status[i] = cat.SEARCHING if rs.uniform(key, month, i, rs.INIT_SEARCHING) < searching_share else cat.EMPLOYED
+        score[i] = (score_weights[0] * (age / 120.0 - 4.0) + score_weights[1] * edu + score_weights[2] * (1 - m)
+                    + score_weights[3] * rs.standard_normal(key, month, i, rs.INIT_GRADE_A, rs.INIT_GRADE_B))
+
+
+@njit(parallel=True, cache=True)
+def _assign_grades(key, month, n, score, thresholds, grade, human_capital):
+    for i in prange(n):
+        g = 0
+        while g < thresholds.shape[0] and score[i] > thresholds[g]:
+            g += 1
+        grade[i] = g
+        human_capital[i] = g + 0.95 * rs.uniform(key, month, i, rs.INIT_HUMAN_CAPITAL)
+
+
+def _age_tables(calibration: Calibration) -> tuple[np.ndarray, np.ndarray]:
+    cdfs, bounds = [], []
+    for name in ("local_age_bands", "migrant_age_bands"):
+        bands = list(calibration.value(name))
+        cdfs.append(_cdf(calibration.shares(name, bands)))
+        bounds.append(age_band_bounds_months(name, bands))
+    if len(bounds[0]) != len(bounds[1]):
+        raise ValueError("local_age_bands and migrant_age_bands must have the same number of bands")
+    return np.stack(cdfs), np.stack(bounds)
+
+
+def synthesise_workers(calibration: Calibration, rules: Rules, employers: EmployerTable, pilots: PilotFirms,
+                       n_workers: int, capacity: int, key: np.uint64, month: int) -> Workers:
+    """Draw `n_workers` workers into slots 0..n-1 of arrays with room for `capacity`."""
+    workers = Workers.empty(capacity)
+    shares = cell_shares(calibration)
+    age_cdf, age_bounds = _age_tables(calibration)
+    weights = calibration.value("grade_assignment_weights")
+    score = np.empty(n_workers, dtype=np.float32)
+    _synthesise(
+        key, month, n_workers, workers.status, workers.employer, workers.age_months, workers.sex,
+        workers.migrant, workers.education, workers.tenure_months, workers.grade_months, workers.quit_trait,
+        score, _cdf(shares["city"]), _cdf(shares["sector"]), _cdf(shares["ownership"]), _cdf(shares["size"]),
+        pilots.first_row, pilots.count, pilots.share_each,
+        calibration.scalar("migrant_share"), calibration.scalar("male_share"), age_cdf, age_bounds,
+        np.stack([_cdf(calibration.shares("local_education", cat.EDUCATIONS)),
+                  _cdf(calibration.shares("migrant_education", cat.EDUCATIONS))]),
+        calibration.vector("tenure_mean_months", cat.MIGRANT_STATUSES),
+        calibration.scalar("months_at_grade_mean"), rules.quit_trait_sd,
+        calibration.scalar("initial_searching_share"),
+        np.array([weights[k] for k in ("age_per_decade", "education_per_level", "local", "noise_sd")]), rules,
+    )
+    # grades by rank of the latent score, so the grade mix matches the calibration shares exactly
+    grade_cdf = np.cumsum(calibration.shares("grade_shares", cat.GRADES))[:-1]
+    thresholds = np.quantile(score, grade_cdf).astype(np.float32)
+    _assign_grades(key, month, n_workers, score, thresholds, workers.grade, workers.human_capital)
+    return workers

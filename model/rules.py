@@ -1,0 +1,249 @@
+"""The monthly rules for one worker, as small compiled functions, and the tables they read.
+
+The fast kernels apply these rules over the worker columns; the per-agent reference model
+(benchmarks/reference_model.py) applies the very same functions one agent at a time.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from model import categories as cat
+from model import random_streams as rs
+from model.calibration_inputs import Calibration
+from model.errors import InputError
+
+MAX_AGE_YEARS = 100
+MAX_TENURE_MONTHS = 1200
+BIRTH_MONTH_MIN = 1930 * 12  # retirement table covers births from 1930-01 ...
+BIRTH_MONTH_COUNT = 100 * 12  # ... to 2029-12
+
+# Event bits recorded per worker per month (for flows by group).
+ENTERED, EXITED, QUIT, LAID_OFF, HIRED, CERTIFIED, RETIRED = 1, 2, 4, 8, 16, 32, 64
+
+
+class Rules(NamedTuple):
+    """Every coefficient the monthly rules use, as scalars and small lookup tables."""
+
+    age_band_of_year: np.ndarray  # int64[MAX_AGE_YEARS + 1]
+    retirement_age_months: np.ndarray  # int64[2 sexes, BIRTH_MONTH_COUNT]
+    exit_rate: np.ndarray  # float64[2 migrant statuses]
+    migrant_late_exit_rate: float
+    migrant_late_exit_age_months: int
+    migrant_max_age_months: int
+    searcher_exit_rate: float
+    learning_rate: float
+    learning_by_education: np.ndarray  # [4]
+    learning_by_age_band: np.ndarray  # [5]
+    human_capital_ceiling: float
+    searching_depreciation: float
+    learning_noise: float
+    exam_min_months: np.ndarray  # int64[6], by target grade
+    exam_sit_rate: float
+    exam_pass_rate: np.ndarray  # [6], by target grade
+    human_capital_wage_return: float
+    migrant_wage_gap: float
+    quit_base: float
+    quit_by_age_band: np.ndarray  # [5]
+    tenure_band_of_month: np.ndarray  # int64[MAX_TENURE_MONTHS + 1]
+    quit_by_tenure_band: np.ndarray
+    quit_migrant: float
+    quit_by_grade: np.ndarray  # [6]
+    quit_wage_elasticity: float
+    quit_exit_share: np.ndarray  # [2]
+    layoff_rate: float
+    cross_city_search_share: np.ndarray  # [2]
+    entrant_migrant_share: float
+    entrant_age_cdf: np.ndarray  # cumulative shares of entrant age bands
+    entrant_age_bounds_months: np.ndarray  # int64[bands + 1]
+    entrant_education_cdf: np.ndarray  # [2 migrant statuses, 4]
+    entrant_human_capital: np.ndarray  # [4]
+    entrant_human_capital_spread: float
+    entrant_male_share: float
+    human_capital_output_return: float
+    quit_trait_sd: float
+
+
+def _retirement_table(calibration: Calibration) -> np.ndarray:
+    law = calibration.value("statutory_retirement")
+    table = np.zeros((2, BIRTH_MONTH_COUNT), dtype=np.int64)
+    for s, sex in enumerate(cat.SEXES):
+        rule = law[sex]
+        base = int(rule["base_age_years"]) * 12
+        first = int(rule["first_cohort_year"]) * 12
+        step = int(rule["birth_months_per_added_month"])
+        cap = int(rule["max_added_months"])
+        births = BIRTH_MONTH_MIN + np.arange(BIRTH_MONTH_COUNT)
+        added = np.where(births >= first, np.minimum(cap, (births - first) // step + 1), 0)
+        table[s] = base + added
+    return table
+
+
+def band_lookup(lower_bounds: np.ndarray, size: int) -> np.ndarray:
+    """Map 0..size-1 to the index of the band whose lower bound is the largest not above it."""
+    return np.clip(np.searchsorted(lower_bounds, np.arange(size), side="right") - 1, 0, None).astype(np.int64)
+
+
+def age_band_bounds_months(name: str, bands: list[str]) -> np.ndarray:
+    """Bounds in months of contiguous age bands written 'lo-hi' (years, hi exclusive)."""
+    try:
+        pairs = [tuple(int(x) for x in band.split("-")) for band in bands]
+    except ValueError:
+        raise InputError(f"calibration: {name}: age bands must be written 'lo-hi' in years, e.g. '16-20'") from None
+    for (lo, hi), (next_lo, _) in zip(pairs, pairs[1:] + [(pairs[-1][1], 0)]):
+        if not lo < hi == next_lo:
+            raise InputError(f"calibration: {name}: age bands must be increasing and contiguous")
+    return np.array([lo for lo, _ in pairs] + [pairs[-1][1]], dtype=np.int64) * 12
+
+
+def _cdf(shares: np.ndarray) -> np.ndarray:
+    c = np.cumsum(shares)
+    return c / c[-1]
+
+
+def build_rules(calibration: Calibration) -> Rules:
+    """Turn the calibration files' values into the rules' tables (category order of categories.py)."""
+    c = calibration
+    grades_up = cat.GRADES[1:]
+    tenure_bounds = np.array(sorted(int(k) for k in c.value("quit_by_tenure_band")))
+    entrant_bands = list(c.value("entrant_age_bands"))
+    entrant_bounds = age_band_bounds_months("entrant_age_bands", entrant_bands)
+    exam_min = np.zeros(len(cat.GRADES), dtype=np.int64)
+    exam_min[1:] = c.vector("exam_min_months_at_grade", grades_up).astype(np.int64)
+    pass_rate = np.zeros(len(cat.GRADES))
+    pass_rate[1:] = c.vector("exam_pass_rate", grades_up)
+    return Rules(
+        age_band_of_year=band_lookup(np.array(cat.AGE_BAND_LOWER_YEARS), MAX_AGE_YEARS + 1),
+        retirement_age_months=_retirement_table(c),
+        exit_rate=np.array([c.scalar("local_exit_rate_monthly"), c.scalar("migrant_exit_rate_monthly")]),
+        migrant_late_exit_rate=c.scalar("migrant_late_exit_rate_monthly"),
+        migrant_late_exit_age_months=int(c.scalar("migrant_late_exit_age_years") * 12),
+        migrant_max_age_months=int(c.scalar("migrant_max_working_age_years") * 12),
+        searcher_exit_rate=c.scalar("searcher_exit_rate_monthly"),
+        learning_rate=c.scalar("learning_rate_monthly"),
+        learning_by_education=c.vector("learning_by_education", cat.EDUCATIONS),
+        learning_by_age_band=c.vector("learning_by_age_band", cat.AGE_BANDS),
+        human_capital_ceiling=c.scalar("human_capital_ceiling"),
+        searching_depreciation=c.scalar("searching_depreciation_monthly"),
+        learning_noise=c.scalar("learning_noise"),
+        exam_min_months=exam_min,
+        exam_sit_rate=c.scalar("exam_sit_rate_monthly"),
+        exam_pass_rate=pass_rate,
+        human_capital_wage_return=c.scalar("human_capital_wage_return"),
+        migrant_wage_gap=c.scalar("migrant_wage_gap"),
+        quit_base=c.scalar("quit_base_logit"),
+        quit_by_age_band=c.vector("quit_by_age_band", cat.AGE_BANDS),
+        tenure_band_of_month=band_lookup(tenure_bounds, MAX_TENURE_MONTHS + 1),
+        quit_by_tenure_band=c.vector("quit_by_tenure_band", tenure_bounds),
+        quit_migrant=c.scalar("quit_migrant"),
+        quit_by_grade=c.vector("quit_by_grade", cat.GRADES),
+        quit_wage_elasticity=c.scalar("quit_wage_elasticity"),
+        quit_exit_share=c.vector("quit_exit_share", cat.MIGRANT_STATUSES),
+        layoff_rate=c.scalar("layoff_rate_monthly"),
+        cross_city_search_share=c.vector("cross_city_search_share", cat.MIGRANT_STATUSES),
+        entrant_migrant_share=c.scalar("entrant_migrant_share"),
+        entrant_age_cdf=_cdf(c.vector("entrant_age_bands", entrant_bands)),
+        entrant_age_bounds_months=entrant_bounds.astype(np.int64),
+        entrant_education_cdf=np.stack([
+            _cdf(c.vector("entrant_local_education", cat.EDUCATIONS)),
+            _cdf(c.vector("entrant_migrant_education", cat.EDUCATIONS)),
+        ]),
+        entrant_human_capital=c.vector("entrant_human_capital", cat.EDUCATIONS),
+        entrant_human_capital_spread=c.scalar("entrant_human_capital_spread"),
+        entrant_male_share=c.scalar("male_share"),
+        human_capital_output_return=c.scalar("human_capital_output_return"),
+        quit_trait_sd=c.scalar("quit_trait_sd"),
+    )
+
+
+# --- the rules ------------------------------------------------------------------------------
+
+@njit(cache=True, inline="always")
+def age_band(rules, age_months):
+    return rules.age_band_of_year[min(age_months // 12, MAX_AGE_YEARS)]
+
+
+@njit(cache=True, inline="always")
+def leaves_by_age(rules, month, age_months, sex, migrant):
+    """True when a worker reaches the end of working life this month (locals: statutory age)."""
+    if migrant:
+        return age_months >= rules.migrant_max_age_months
+    birth = month - age_months - BIRTH_MONTH_MIN
+    birth = min(max(birth, 0), BIRTH_MONTH_COUNT - 1)
+    return age_months >= rules.retirement_age_months[sex, birth]
+
+
+@njit(cache=True, inline="always")
+def exit_probability(rules, searching, age_months, migrant):
+    """Monthly hazard of leaving industrial work for reasons other than retirement or quitting."""
+    if searching:
+        return rules.searcher_exit_rate
+    p = rules.exit_rate[migrant]
+    if migrant and age_months >= rules.migrant_late_exit_age_months:
+        p += rules.migrant_late_exit_rate
+    return p
+
+
+@njit(cache=True, inline="always")
+def learned_human_capital(rules, h, education, age_months, learning_multiplier, u):
+    """Human capital after a month of work: learning by doing toward the ceiling, with noise."""
+    gain = (rules.learning_rate * rules.learning_by_education[education]
+            * rules.learning_by_age_band[age_band(rules, age_months)] * learning_multiplier
+            * (1.0 - h / rules.human_capital_ceiling))
+    gain *= 1.0 - 0.5 * rules.learning_noise + rules.learning_noise * u
+    return h + max(gain, 0.0)
+
+
+@njit(cache=True, inline="always")
+def searching_human_capital(rules, h):
+    return h * (1.0 - rules.searching_depreciation)
+
+
+@njit(cache=True, inline="always")
+def passes_exam(rules, grade, h, months_at_grade, u):
+    """Eligible workers (human capital at the next grade, enough months at grade) sit and may pass."""
+    target = grade + 1
+    if grade >= 5 or h < target or months_at_grade < rules.exam_min_months[target]:
+        return False
+    return u < rules.exam_sit_rate * rules.exam_pass_rate[target]
+
+
+@njit(cache=True, inline="always")
+def relative_log_wage(rules, grade, h, migrant):
+    """Log wage relative to the employer's schedule for the grade: human capital and migrant gap."""
+    return rules.human_capital_wage_return * (h - grade) + rules.migrant_wage_gap * migrant
+
+
+@njit(cache=True, inline="always")
+def quit_probability(rules, trait, age_months, tenure_months, migrant, grade, log_wage_gap):
+    """Monthly quit hazard: logistic in trait, age, tenure, migrant status, grade and relative wage."""
+    tenure = min(tenure_months, MAX_TENURE_MONTHS)
+    logit = (rules.quit_base + trait + rules.quit_by_age_band[age_band(rules, age_months)]
+             + rules.quit_by_tenure_band[rules.tenure_band_of_month[tenure]]
+             + rules.quit_migrant * migrant + rules.quit_by_grade[grade]
+             - rules.quit_wage_elasticity * log_wage_gap)
+    return 1.0 / (1.0 + math.exp(-logit))
+
+
+@njit(cache=True, inline="always")
+def output_units(rules, productivity, h):
+    return productivity * (1.0 + rules.human_capital_output_return * h)
+
+
+@njit(cache=True, inline="always")
+def entrant_profile(rules, key, month, slot):
+    """Migrant status, sex, age in months, education and human capital of an entrant in a slot."""
+    migrant = 1 if rs.uniform(key, month, slot, rs.ENTRY_MIGRANT) < rules.entrant_migrant_share else 0
+    sex = 0 if rs.uniform(key, month, slot, rs.ENTRY_SEX) < rules.entrant_male_share else 1
+    band = rs.pick(rules.entrant_age_cdf, rs.uniform(key, month, slot, rs.ENTRY_AGE))
+    lo, hi = rules.entrant_age_bounds_months[band], rules.entrant_age_bounds_months[band + 1]
+    age = lo + int(rs.uniform(key, month, slot, rs.ENTRY_AGE_WITHIN) * (hi - lo))
+    education = rs.pick(rules.entrant_education_cdf[migrant], rs.uniform(key, month, slot, rs.ENTRY_EDUCATION))
+    h = rules.entrant_human_capital[education] + rules.entrant_human_capital_spread * rs.uniform(key, month, slot, rs.ENTRY_HUMAN_CAPITAL)
+    trait = rules.quit_trait_sd * rs.standard_normal(key, month, slot, rs.ENTRY_TRAIT_A, rs.ENTRY_TRAIT_B)
+    return migrant, sex, age, education, h, trait
+

@@ -1,0 +1,257 @@
+"""WorkforceModel: the Jiangsu industrial workforce as a Mesa model with columnar worker agents.
+
+`step()` is one month; each phase is one call into the module that owns it. Workers are the
+columns of `model.workers` (one slot per worker); employers are Mesa agents over `model.employer_table`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import mesa
+import numba
+import numpy as np
+
+from model import categories as cat
+from model import kernels, kpis
+from model.calendar import BASE_MONTH
+from model.calibration_inputs import Calibration, load_calibration
+from model.employers import Employer, build_employer_table
+from model.errors import InputError
+from model.memory import check_fits
+from model.population import synthesise_workers
+from model.random_streams import stream_key
+from model.rules import build_rules
+from model.scenario import Scenario
+
+CAPACITY_HEADROOM = 1.06  # spare slots for a month of entrants while this month's leavers' slots rest
+MIN_WORKERS = 200
+
+
+@dataclass
+class WorkforceAggregates:
+    """What employers read each month, one value per employer row."""
+
+    employed: np.ndarray  # after separations, before hiring
+    vacancies: np.ndarray
+    hires: np.ndarray  # from the search pool
+    unfilled_rate: np.ndarray  # vacancies left after matching over target headcount
+    market_unfilled_rate: float
+
+
+class WorkforceModel(mesa.Model):
+    """Jiangsu's industrial workers month by month.
+
+    Args:
+        policy: the scenario (name, period, levers); the baseline when omitted.
+        scale: share of the ~23 million workers simulated (1.0 = one agent per worker).
+        seed: seed of `model.rng`, from which the counter-based draws are keyed.
+        calibration: calibration inputs (default: the files in calibration/).
+        threads: numba threads for the kernels (results do not depend on it).
+    """
+
+    def __init__(self, policy: Scenario | None = None, scale: float = 0.01, seed: int = 0,
+                 calibration: Calibration | None = None, threads: int | None = None) -> None:
+        super().__init__(rng=seed)
+        if threads is not None:
+            numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+        self.policy = policy or Scenario.baseline()
+        self.scale, self.seed = float(scale), int(seed)
+        self.calibration = calibration or load_calibration()
+        self.rules = build_rules(self.calibration)
+        self.key = stream_key(int(self.rng.integers(2**62)))
+        self.month = BASE_MONTH
+        self.phase_seconds: dict[str, float] = {}
+        self.monthly_margins: list[np.ndarray] = []
+        self.months: list[int] = []
+
+        c = self.calibration
+        self.workers_at_base = c.scalar("industrial_workers") * self.scale
+        self.employment_growth = c.scalar("employment_growth_per_year")
+        n_workers = int(round(self.workers_at_base))
+        if not np.isfinite(self.scale) or self.scale <= 0 or n_workers < MIN_WORKERS:
+            lowest = MIN_WORKERS / c.scalar("industrial_workers")
+            raise InputError(f"scale: {scale} is too small; the allowed range starts at {lowest:.0e} ({MIN_WORKERS} workers)")
+        months = np.arange(BASE_MONTH, self.policy.period.last_month + 1)
+        capacity = int(max(self.target_workers(m) for m in months) * CAPACITY_HEADROOM) + 256
+        self.memory_estimate_bytes = check_fits(capacity, self.scale)
+
+        started = time.perf_counter()
+        self.employer_table, pilots = build_employer_table(c)
+        self.workers = synthesise_workers(c, self.rules, self.employer_table, pilots, n_workers, capacity,
+                                          self.key, self.month)
+        self.employers = [Employer(self, self.employer_table, row) for row in range(len(self.employer_table.city))]
+        self._calibrate_wage_levels()
+        self.employer_table.base_headcount[:] = np.bincount(
+            self.workers.employer[: n_workers], minlength=len(self.employer_table.city))
+        self.agents.do("plan_hiring", self.employment_index(self.month), c.scalar("normal_vacancy_rate"))
+        self.outside_wage = kpis.city_grade_mean_wage(self._tally())
+        self.phase_seconds["synthesis"] = time.perf_counter() - started
+
+    # --- the month ----------------------------------------------------------------------------
+    def step(self) -> None:
+        """One month: the phases of DESIGN.md §3, in order."""
+        self.month += 1
+        self._phase("demography", self.age_and_exit)
+        self._phase("learning", self.learn)
+        self._phase("certification", self.certify)
+        self._phase("wages", self.set_wages)
+        self._phase("separations", self.separate)
+        self._phase("matching", self.match_searchers)
+        self._phase("entry", self.enter_new_workers)
+        self._phase("employers", self.update_employers)
+        self._phase("accounting", self.account)
+
+    def run_until(self, last_month: int | None = None) -> None:  # type: ignore[override]
+        """Step to the last month of the scenario's period (or the month given)."""
+        last = self.policy.period.last_month if last_month is None else last_month
+        while self.month < last:
+            self.step()
+
+    # --- phases ---------------------------------------------------------------------------------
+    def age_and_exit(self) -> None:
+        w = self.workers
+        kernels.demography(self.key, self.month, self.rules, w.status, w.age_months, w.sex, w.migrant, w.events)
+
+    def learn(self) -> None:
+        w = self.workers
+        kernels.learning(self.key, self.month, self.rules, w.status, w.employer, w.age_months, w.education,
+                         w.human_capital, w.tenure_months, w.grade_months, w.search_months,
+                         self.employer_table.learning_multiplier)
+
+    def certify(self) -> None:
+        w = self.workers
+        kernels.certification(self.key, self.month, self.rules, w.status, w.grade, w.human_capital,
+                              w.grade_months, w.events)
+
+    def set_wages(self) -> None:
+        self.grade_wage = self.grade_wage_table(self.month)
+        w = self.workers
+        kernels.wages(self.rules, w.status, w.employer, w.grade, w.human_capital, w.migrant, w.wage_yuan_month,
+                      self.grade_wage)
+
+    def separate(self) -> None:
+        w, t = self.workers, self.employer_table
+        outside = self.outside_wage[t.city]  # [employers, grades]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gap = np.log(self.grade_wage) - np.log(outside)
+        gap = np.where(np.isfinite(gap), gap, 0.0)
+        n_chunks = -(-w.capacity // kernels.CHUNK)
+        employed_by_chunk = np.empty((n_chunks, len(t.city)), dtype=np.int32)
+        kernels.separations(self.key, self.month, self.rules, w.status, w.employer, w.age_months, w.tenure_months,
+                            w.migrant, w.grade, w.human_capital, w.quit_trait, w.search_months, w.events, gap,
+                            employed_by_chunk)
+        self.employed_by_employer = employed_by_chunk.sum(axis=0, dtype=np.int64)
+
+    def match_searchers(self) -> None:
+        w, t = self.workers, self.employer_table
+        c = self.calibration
+        vacancies = np.maximum(0.0, t.target_headcount - self.employed_by_employer)
+        searchers = kernels.searching_slots(w.status)
+        city_vacancies = np.bincount(t.city, weights=vacancies, minlength=len(cat.CITY_IDS))
+        search_city = np.empty(len(searchers), dtype=np.int64)
+        kernels.choose_search_city(self.key, self.month, self.rules, searchers, w.employer, t.city, w.migrant,
+                                   _cdf(city_vacancies), search_city)
+        city_searchers = np.bincount(search_city, minlength=len(cat.CITY_IDS))
+        job_finding = _job_finding_rate(city_searchers, city_vacancies, c.scalar("matching_efficiency"),
+                                        c.scalar("matching_searcher_elasticity"))
+        by_city = np.argsort(t.city, kind="stable")
+        city_count = np.bincount(t.city, minlength=len(cat.CITY_IDS))
+        city_first = np.concatenate([[0], np.cumsum(city_count)[:-1]])
+        employer_cdf = np.concatenate([_cdf(vacancies[by_city[f:f + n]]) for f, n in zip(city_first, city_count)])
+        kernels.match(self.key, self.month, self.rules, searchers, search_city, job_finding, city_first, city_count,
+                      employer_cdf, by_city, w.status, w.employer, w.tenure_months, w.search_months, w.events,
+                      w.grade, w.human_capital, w.migrant, w.wage_yuan_month, self.grade_wage)
+        hired = searchers[w.status[searchers] == cat.EMPLOYED]
+        hires = np.bincount(w.employer[hired], minlength=len(t.city))
+        self.workers_before_entry = int(self.employed_by_employer.sum()) + len(searchers)
+        target = np.maximum(t.target_headcount, 1e-9)
+        self.aggregates = WorkforceAggregates(
+            employed=self.employed_by_employer, vacancies=vacancies, hires=hires,
+            unfilled_rate=np.maximum(0.0, vacancies - hires) / target,
+            market_unfilled_rate=float(np.maximum(0.0, vacancies - hires).sum() / target.sum()))
+
+    def enter_new_workers(self) -> None:
+        w, t, a = self.workers, self.employer_table, self.aggregates
+        n_entrants = max(0, int(round(self.target_workers(self.month) - self.workers_before_entry)))
+        slots = kernels.free_slots(w.status, w.events, n_entrants)
+        if len(slots) < n_entrants:
+            raise RuntimeError(f"worker arrays are full: {n_entrants} entrants, {len(slots)} free slots")
+        openings = np.maximum(0.0, a.vacancies - a.hires)
+        shortfall = n_entrants - openings.sum()
+        if shortfall > 0:  # more entrants than openings: the rest spread by target headcount
+            openings = openings + shortfall * t.target_headcount / t.target_headcount.sum()
+        kernels.enter(self.key, self.month, self.rules, slots, _cdf(openings), w.status, w.employer, w.age_months,
+                      w.sex, w.migrant, w.education, w.grade, w.human_capital, w.wage_yuan_month, w.tenure_months,
+                      w.grade_months, w.search_months, w.quit_trait, w.events, self.grade_wage)
+
+    def update_employers(self) -> None:
+        c = self.calibration
+        self.agents.do("adjust_premium", self.aggregates, c.scalar("wage_adjustment_speed"))
+        self.agents.do("plan_hiring", self.employment_index(self.month + 1), c.scalar("normal_vacancy_rate"))
+
+    def account(self) -> None:
+        cells = self._tally()
+        self.outside_wage = kpis.city_grade_mean_wage(cells)
+        self.monthly_margins.append(kpis.margins(cells))
+        self.months.append(self.month)
+
+    # --- helpers --------------------------------------------------------------------------------
+    def employment_index(self, month: int) -> float:
+        """The calibrated employment path relative to the base month."""
+        return (1.0 + self.employment_growth) ** ((month - BASE_MONTH) / 12.0)
+
+    def target_workers(self, month: int) -> float:
+        return self.workers_at_base * self.employment_index(month)
+
+    def grade_wage_table(self, month: int) -> np.ndarray:
+        """Monthly wage by employer and grade before the human-capital and migrant terms, yuan."""
+        t = self.employer_table
+        growth = (1.0 + self.calibration.scalar("nominal_wage_growth_per_year")) ** ((month - BASE_MONTH) / 12.0)
+        return (t.wage_level * t.premium * growth)[:, None] * self.grade_ladder[None, :]
+
+    def _calibrate_wage_levels(self) -> None:
+        """Scale employer wage levels so base-month mean wages by ownership match the published averages."""
+        c, t, w = self.calibration, self.employer_table, self.workers
+        ladder = c.vector("grade_wage_ladder", cat.GRADES)
+        grade_mix = np.bincount(w.grade[w.live()], minlength=len(cat.GRADES))
+        self.grade_ladder = ladder / (ladder @ grade_mix / grade_mix.sum())
+        self.set_wages()
+        employed = w.status == cat.EMPLOYED
+        ownership = t.ownership[w.employer[employed]]
+        mean = (np.bincount(ownership, weights=w.wage_yuan_month[employed], minlength=len(cat.OWNERSHIPS))
+                / np.bincount(ownership, minlength=len(cat.OWNERSHIPS)))
+        target = c.vector("ownership_annual_wages", cat.OWNERSHIPS) / 12.0
+        t.wage_level *= (target / mean)[t.ownership]
+        self.set_wages()
+
+    def _tally(self) -> np.ndarray:
+        w, t = self.workers, self.employer_table
+        return kpis.tally(self.month, self.rules, w.status, w.events, w.employer, t.city, t.sector, w.grade,
+                          w.migrant, w.age_months, w.wage_yuan_month, w.human_capital, t.productivity)
+
+    def _phase(self, name: str, phase) -> None:  # noqa: ANN001
+        started = time.perf_counter()
+        phase()
+        self.phase_seconds[name] = self.phase_seconds.get(name, 0.0) + time.perf_counter() - started
+
+    def kpi_table(self):  # noqa: ANN201 - pandas DataFrame
+        """Monthly KPIs of the reported period as a tidy table (date, kpi, dimension, group, value)."""
+        return kpis.kpi_table(self.months, np.stack(self.monthly_margins), self.scale, self.policy.period.first_month)
+
+
+def _cdf(weights: np.ndarray) -> np.ndarray:
+    total = weights.sum()
+    if total <= 0:
+        return np.linspace(1.0 / len(weights), 1.0, len(weights))
+    c = np.cumsum(weights) / total
+    c[-1] = 1.0
+    return c
+
+
+def _job_finding_rate(searchers: np.ndarray, vacancies: np.ndarray, efficiency: float, elasticity: float) -> np.ndarray:
+    """City job-finding rate A (V/S)^(1-a), capped so expected hires never exceed vacancies."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tightness = np.where(searchers > 0, vacancies / np.maximum(searchers, 1), 0.0)
+    return np.minimum(np.minimum(efficiency * tightness ** (1.0 - elasticity), tightness), 1.0)
