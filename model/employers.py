@@ -6,6 +6,7 @@ view of one row and holds the monthly decisions: wage premium and hiring target.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import mesa
@@ -149,13 +150,16 @@ class Employer(mesa.Agent):
     def target_headcount(self) -> float:
         return float(self.table.target_headcount[self.row])
 
-    def plan_hiring(self, employment_index: float, normal_vacancy_rate: float) -> None:
-        """Hiring target: the starting workforce moved with the employment path, plus normal vacancies."""
-        self.table.target_headcount[self.row] = (
-            self.table.base_headcount[self.row] * employment_index * (1.0 + normal_vacancy_rate))
+    def decide(self, aggregates, employment_index: float, normal_vacancy_rate: float,  # noqa: ANN001
+               wage_adjustment_speed: float) -> None:
+        """The month's decisions from the workforce aggregates (WorkforceAggregates, None at the start).
 
-    def adjust_premium(self, aggregates, speed: float) -> None:  # noqa: ANN001 - WorkforceAggregates
-        """Employers that fill vacancies less well than the market raise their relative wage premium."""
-        gap = aggregates.unfilled_rate[self.row] - aggregates.market_unfilled_rate
-        change = np.exp(speed * gap)
-        self.table.premium[self.row] = np.clip(self.table.premium[self.row] * change, *PREMIUM_BOUNDS)
+        Wage premium: employers that fill vacancies less well than the market raise their relative
+        premium. Hiring target: the starting workforce moved with the employment path, plus normal vacancies.
+        """
+        t, row = self.table, self.row
+        if aggregates is not None:
+            gap = float(aggregates.unfilled_rate[row]) - aggregates.market_unfilled_rate
+            premium = float(t.premium[row]) * math.exp(wage_adjustment_speed * gap)
+            t.premium[row] = min(max(premium, PREMIUM_BOUNDS[0]), PREMIUM_BOUNDS[1])
+        t.target_headcount[row] = float(t.base_headcount[row]) * employment_index * (1.0 + normal_vacancy_rate)

@@ -65,8 +65,7 @@ def wages(rules, status, employer, grade, human_capital, migrant, wage_yuan_mont
     for i in prange(status.shape[0]):
         if status[i] == cat.EMPLOYED:
             g = grade[i]
-            wage_yuan_month[i] = grade_wage[employer[i], g] * np.exp(
-                R.relative_log_wage(rules, g, human_capital[i], migrant[i]))
+            wage_yuan_month[i] = R.wage(rules, grade_wage[employer[i], g], g, human_capital[i], migrant[i])
 
 
 @njit(parallel=True, cache=True)
@@ -82,7 +81,8 @@ def separations(key, month, rules, status, employer, age_months, tenure_months, 
             m, g, e = migrant[i], grade[i], employer[i]
             gap = log_wage_gap[e, g] + R.relative_log_wage(rules, g, human_capital[i], m)
             p_quit = R.quit_probability(rules, quit_trait[i], age_months[i], tenure_months[i], m, g, gap)
-            if rs.uniform(key, month, i, rs.QUIT) < p_quit:
+            u_quit, u_layoff = rs.uniform_pair(key, month, i, rs.QUIT_OR_LAYOFF)
+            if u_quit < p_quit:
                 events[i] |= R.QUIT
                 search_months[i] = 0
                 if rs.uniform(key, month, i, rs.QUIT_DESTINATION) < rules.quit_exit_share[m]:
@@ -90,27 +90,12 @@ def separations(key, month, rules, status, employer, age_months, tenure_months, 
                     events[i] |= R.EXITED
                 else:
                     status[i] = cat.SEARCHING
-            elif rs.uniform(key, month, i, rs.LAYOFF) < rules.layoff_rate:
+            elif u_layoff < rules.layoff_rate:
                 events[i] |= R.LAID_OFF
                 search_months[i] = 0
                 status[i] = cat.SEARCHING
             else:
                 employed_by_chunk[c, e] += 1
-
-
-@njit(cache=True)
-def searching_slots(status):
-    """Slots of searching workers, in slot order."""
-    n = 0
-    for i in range(status.shape[0]):
-        n += status[i] == cat.SEARCHING
-    out = np.empty(n, dtype=np.int64)
-    j = 0
-    for i in range(status.shape[0]):
-        if status[i] == cat.SEARCHING:
-            out[j] = i
-            j += 1
-    return out
 
 
 @njit(parallel=True, cache=True)
@@ -144,7 +129,7 @@ def match(key, month, rules, searchers, search_city, job_finding, city_first, ci
         search_months[i] = 0
         events[i] |= R.HIRED
         g = grade[i]
-        wage_yuan_month[i] = grade_wage[e, g] * np.exp(R.relative_log_wage(rules, g, human_capital[i], migrant[i]))
+        wage_yuan_month[i] = R.wage(rules, grade_wage[e, g], g, human_capital[i], migrant[i])
 
 
 @njit(cache=True)
@@ -183,4 +168,4 @@ def enter(key, month, rules, slots, employer_cdf, status, employer, age_months, 
         grade_months[i] = 0
         search_months[i] = 0
         events[i] = R.ENTERED
-        wage_yuan_month[i] = grade_wage[e, 0] * np.exp(R.relative_log_wage(rules, 0, h, m))
+        wage_yuan_month[i] = R.wage(rules, grade_wage[e, 0], 0, h, m)

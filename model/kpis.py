@@ -23,18 +23,22 @@ CELL_SHAPE = (len(cat.CITY_IDS), len(cat.SECTORS), len(cat.GRADES), len(cat.MIGR
 N_CELLS = int(np.prod(CELL_SHAPE))
 _N_SECTORS, _N_GRADES, _N_GENERATIONS, _N_BANDS = CELL_SHAPE[1:]
 _OVER_50_MONTHS = 50 * 12
+_NEW_GENERATION_BIRTH_MONTH = cat.NEW_GENERATION_BIRTH_YEAR * 12
 DIMENSIONS = ("province", "region", "city", "sector", "grade", "migrant", "migrant_generation", "age_band")
-N_PARTS = 16  # independent partial tallies; any number gives the same integer sums
 
 
 @njit(parallel=True, cache=True)
-def tally(month, rules, status, events, employer, employer_city, employer_sector, grade, migrant, age_months,
+def tally(n_parts, month, rules, status, events, employer, employer_city, employer_sector, grade, migrant, age_months,
           wage_yuan_month, human_capital, productivity):
-    """Stocks (live workers) and this month's flows (event bits) by cell: int64[N_CELLS, len(STATS)]."""
+    """Stocks (live workers) and this month's flows (event bits) by cell: int64[N_CELLS, len(STATS)].
+
+    The slots are split into `n_parts` independent partial tallies; integer sums make the result
+    the same for any split, so the split can follow the thread count.
+    """
     n = status.shape[0]
-    part_size = (n + N_PARTS - 1) // N_PARTS
-    parts = np.zeros((N_PARTS, N_CELLS, len(STATS)), dtype=np.int64)
-    for p in prange(N_PARTS):
+    part_size = (n + n_parts - 1) // n_parts
+    parts = np.zeros((n_parts, N_CELLS, len(STATS)), dtype=np.int64)
+    for p in prange(n_parts):
         acc = parts[p]
         for i in range(p * part_size, min(n, (p + 1) * part_size)):
             st, ev = status[i], events[i]
@@ -42,58 +46,59 @@ def tally(month, rules, status, events, employer, employer_city, employer_sector
                 continue
             e = employer[i]
             age = age_months[i]
-            generation = 0
-            if migrant[i]:
-                generation = 2 if (month - age) // 12 >= cat.NEW_GENERATION_BIRTH_YEAR else 1
+            generation = migrant[i] * (1 + (month - age >= _NEW_GENERATION_BIRTH_MONTH))  # branch-free
             g = grade[i]
             cell = ((((employer_city[e] * _N_SECTORS + employer_sector[e]) * _N_GRADES + g) * _N_GENERATIONS
                      + generation) * _N_BANDS + R.age_band(rules, age))
-            row = acc[cell]
             if st != cat.GONE:
-                row[0] += 1
-                row[1] += st == cat.EMPLOYED
-                row[2] += st == cat.SEARCHING
-                row[3] += g >= 1
-                row[4] += g >= cat.HIGH_SKILL_GRADE
-                row[6] += age
-                row[7] += age >= _OVER_50_MONTHS
+                acc[cell, 0] += 1
+                acc[cell, 3] += g >= 1
+                acc[cell, 4] += g >= cat.HIGH_SKILL_GRADE
+                acc[cell, 6] += age
+                acc[cell, 7] += age >= _OVER_50_MONTHS
                 if st == cat.EMPLOYED:
-                    row[5] += np.int64(np.round(wage_yuan_month[i]))
-                    row[8] += np.int64(np.round(1000.0 * R.output_units(rules, productivity[e], human_capital[i])))
+                    acc[cell, 1] += 1
+                    acc[cell, 5] += np.int64(np.rint(wage_yuan_month[i]))
+                    acc[cell, 8] += np.int64(np.rint(1000.0 * R.output_units(rules, productivity[e], human_capital[i])))
+                else:
+                    acc[cell, 2] += 1
             if ev != 0:
-                row[9] += (ev & R.ENTERED) != 0
-                row[10] += (ev & R.EXITED) != 0
-                row[11] += (ev & R.RETIRED) != 0
-                row[12] += (ev & R.QUIT) != 0
-                row[13] += (ev & R.LAID_OFF) != 0
-                row[14] += (ev & R.HIRED) != 0
-                row[15] += (ev & R.CERTIFIED) != 0
-                row[16] += ((ev & R.HIRED) != 0) and ((ev & (R.QUIT | R.LAID_OFF)) != 0)
+                acc[cell, 9] += (ev & R.ENTERED) != 0
+                acc[cell, 10] += (ev & R.EXITED) != 0
+                acc[cell, 11] += (ev & R.RETIRED) != 0
+                acc[cell, 12] += (ev & R.QUIT) != 0
+                acc[cell, 13] += (ev & R.LAID_OFF) != 0
+                acc[cell, 14] += (ev & R.HIRED) != 0
+                acc[cell, 15] += (ev & R.CERTIFIED) != 0
+                acc[cell, 16] += ((ev & R.HIRED) != 0) and ((ev & (R.QUIT | R.LAID_OFF)) != 0)
     return parts.sum(axis=0)
 
 
-def _group_axes() -> list[tuple[str, str, np.ndarray]]:
-    """(dimension, group, boolean selector over cells) for every reported group."""
-    city, sector, grade, generation, band = np.indices(CELL_SHAPE).reshape(5, -1)
-    region = np.array(cat.CITY_REGION)[city]
-    out = [("province", "Jiangsu", np.ones(N_CELLS, dtype=bool))]
-    out += [("region", r, region == k) for k, r in enumerate(cat.REGIONS)]
-    out += [("city", c, city == k) for k, c in enumerate(cat.CITY_IDS)]
-    out += [("sector", s, sector == k) for k, s in enumerate(cat.SECTORS)]
-    out += [("grade", g, grade == k) for k, g in enumerate(cat.GRADES)]
-    out += [("migrant", m, (generation > 0) == bool(k)) for k, m in enumerate(cat.MIGRANT_STATUSES)]
-    out += [("migrant_generation", m, generation == k) for k, m in enumerate(cat.MIGRANT_GENERATIONS)]
-    out += [("age_band", a, band == k) for k, a in enumerate(cat.AGE_BANDS)]
-    return out
+def _groups() -> list[tuple[str, str]]:
+    """(dimension, group) of every reported group, in the order of `margins`."""
+    return ([("province", "Jiangsu")] + [("region", r) for r in cat.REGIONS]
+            + [("city", c) for c in cat.CITY_IDS] + [("sector", s) for s in cat.SECTORS]
+            + [("grade", g) for g in cat.GRADES] + [("migrant", m) for m in cat.MIGRANT_STATUSES]
+            + [("migrant_generation", m) for m in cat.MIGRANT_GENERATIONS]
+            + [("age_band", a) for a in cat.AGE_BANDS])
 
 
-GROUPS = _group_axes()
-GROUP_MATRIX = np.stack([sel for _, _, sel in GROUPS]).astype(np.int64)  # [groups, cells]
+GROUPS = _groups()
+_REGION_OF_CITY = np.array(cat.CITY_REGION)
 
 
 def margins(cells: np.ndarray) -> np.ndarray:
-    """Sum cell tallies into every reported group: int64[groups, stats]."""
-    return GROUP_MATRIX @ cells
+    """Sum cell tallies into every reported group: int64[groups, stats].
+
+    Plain integer sums over the cell axes (no BLAS: its spinning threads would compete with the kernels).
+    """
+    c = cells.reshape(*CELL_SHAPE, len(STATS))
+    by_city = c.sum(axis=(1, 2, 3, 4))
+    by_generation = c.sum(axis=(0, 1, 2, 4))
+    by_region = np.stack([by_city[_REGION_OF_CITY == r].sum(axis=0) for r in range(len(cat.REGIONS))])
+    by_migrant = np.stack([by_generation[0], by_generation[1:].sum(axis=0)])
+    return np.concatenate([by_city.sum(axis=0, keepdims=True), by_region, by_city, c.sum(axis=(0, 2, 3, 4)),
+                           c.sum(axis=(0, 1, 3, 4)), by_migrant, by_generation, c.sum(axis=(0, 1, 2, 3))])
 
 
 def city_grade_mean_wage(cells: np.ndarray) -> np.ndarray:
@@ -143,8 +148,8 @@ def kpi_table(months: list[int], monthly_margins: np.ndarray, scale: float, firs
         }
     keep = np.array(months) >= first_reported
     dates = [month_start(mo) for mo, k in zip(months, keep) if k]
-    dims = [d for d, _, _ in GROUPS]
-    groups = [g for _, g, _ in GROUPS]
+    dims = [d for d, _ in GROUPS]
+    groups = [g for _, g in GROUPS]
     frames = []
     for kpi in KPI_IDS:
         v = values[kpi][keep]

@@ -12,9 +12,10 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+_TO_UNIT_32 = 1.0 / 4294967296.0  # 2**-32
 
 # Decision ids: one stream per kind of decision.
-EXIT, LEARN, EXAM, QUIT, LAYOFF, QUIT_DESTINATION = 1, 2, 3, 4, 5, 6
+EXIT, LEARN, EXAM, QUIT_OR_LAYOFF, QUIT_DESTINATION = 1, 2, 3, 4, 6
 SEARCH_ABROAD, SEARCH_CITY, MATCH, MATCH_EMPLOYER = 7, 8, 9, 10
 ENTRY_EMPLOYER, ENTRY_MIGRANT, ENTRY_SEX, ENTRY_AGE, ENTRY_AGE_WITHIN = 11, 12, 13, 14, 15
 ENTRY_EDUCATION, ENTRY_HUMAN_CAPITAL, ENTRY_TRAIT_A, ENTRY_TRAIT_B = 16, 17, 18, 19
@@ -46,6 +47,15 @@ def uniform(key, month, slot, decision):
     counter = (np.uint64(month) << np.uint64(40)) | (np.uint64(slot) << np.uint64(8)) | np.uint64(decision)
     z = _mix(key + counter * _GOLDEN)
     return np.float64(z >> np.uint64(11)) * _TO_UNIT
+
+
+@njit(inline="always")
+def uniform_pair(key, month, slot, decision):
+    """Two independent uniform draws in [0, 1) with 32 bits each, from one hash."""
+    counter = (np.uint64(month) << np.uint64(40)) | (np.uint64(slot) << np.uint64(8)) | np.uint64(decision)
+    z = _mix(key + counter * _GOLDEN)
+    return (np.float64(z >> np.uint64(32)) * _TO_UNIT_32,
+            np.float64(z & np.uint64(0xFFFFFFFF)) * _TO_UNIT_32)
 
 
 @njit(inline="always")

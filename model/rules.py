@@ -17,10 +17,19 @@ from model import random_streams as rs
 from model.calibration_inputs import Calibration
 from model.errors import InputError
 
-MAX_AGE_YEARS = 100
+MAX_AGE_MONTHS = 100 * 12
 MAX_TENURE_MONTHS = 1200
 BIRTH_MONTH_MIN = 1930 * 12  # retirement table covers births from 1930-01 ...
 BIRTH_MONTH_COUNT = 100 * 12  # ... to 2029-12
+
+# exp by table: x in [EXP_LOW, EXP_HIGH) at EXP_STEPS per unit, linear interpolation
+# (relative error below 2e-6); math.exp is a libm call that dominated the wage and quit kernels.
+EXP_LOW, EXP_HIGH, EXP_STEPS = -20.0, 12.0, 256
+_EXP_TABLE = np.exp(np.arange(EXP_LOW, EXP_HIGH + 2.0 / EXP_STEPS, 1.0 / EXP_STEPS))
+
+# Human capital resolution of the wage table (h is rounded down to 1/WAGE_STEPS: 0.05% of a wage).
+WAGE_STEPS = 128
+MAX_HUMAN_CAPITAL = 12.0
 
 # Event bits recorded per worker per month (for flows by group).
 ENTERED, EXITED, QUIT, LAID_OFF, HIRED, CERTIFIED, RETIRED = 1, 2, 4, 8, 16, 32, 64
@@ -29,12 +38,11 @@ ENTERED, EXITED, QUIT, LAID_OFF, HIRED, CERTIFIED, RETIRED = 1, 2, 4, 8, 16, 32,
 class Rules(NamedTuple):
     """Every coefficient the monthly rules use, as scalars and small lookup tables."""
 
-    age_band_of_year: np.ndarray  # int64[MAX_AGE_YEARS + 1]
-    retirement_age_months: np.ndarray  # int64[2 sexes, BIRTH_MONTH_COUNT]
+    age_band_of_month: np.ndarray  # int8[MAX_AGE_MONTHS + 1]
+    last_working_age_months: np.ndarray  # int16[(migrant * 2 + sex) * BIRTH_MONTH_COUNT + birth]
     exit_rate: np.ndarray  # float64[2 migrant statuses]
     migrant_late_exit_rate: float
     migrant_late_exit_age_months: int
-    migrant_max_age_months: int
     searcher_exit_rate: float
     learning_rate: float
     learning_by_education: np.ndarray  # [4]
@@ -47,6 +55,9 @@ class Rules(NamedTuple):
     exam_pass_rate: np.ndarray  # [6], by target grade
     human_capital_wage_return: float
     migrant_wage_gap: float
+    wage_factor_of_human_capital: np.ndarray  # exp(return x h) at WAGE_STEPS per unit of h
+    wage_factor_of_grade: np.ndarray  # exp(-return x grade)
+    wage_factor_of_migrant: np.ndarray  # exp(gap x migrant)
     quit_base: float
     quit_by_age_band: np.ndarray  # [5]
     tenure_band_of_month: np.ndarray  # int64[MAX_TENURE_MONTHS + 1]
@@ -68,9 +79,15 @@ class Rules(NamedTuple):
     quit_trait_sd: float
 
 
-def _retirement_table(calibration: Calibration) -> np.ndarray:
+def _last_working_age_table(calibration: Calibration) -> np.ndarray:
+    """Age in months at which work ends, by migrant status, sex and birth month (flattened).
+
+    Locals leave at the statutory retirement age of their sex and birth cohort; migrants, who
+    rarely draw an urban pension, at the migrant maximum working age.
+    """
     law = calibration.value("statutory_retirement")
-    table = np.zeros((2, BIRTH_MONTH_COUNT), dtype=np.int64)
+    table = np.zeros((2, 2, BIRTH_MONTH_COUNT), dtype=np.int16)
+    table[1] = int(calibration.scalar("migrant_max_working_age_years") * 12)
     for s, sex in enumerate(cat.SEXES):
         rule = law[sex]
         base = int(rule["base_age_years"]) * 12
@@ -79,8 +96,8 @@ def _retirement_table(calibration: Calibration) -> np.ndarray:
         cap = int(rule["max_added_months"])
         births = BIRTH_MONTH_MIN + np.arange(BIRTH_MONTH_COUNT)
         added = np.where(births >= first, np.minimum(cap, (births - first) // step + 1), 0)
-        table[s] = base + added
-    return table
+        table[0, s] = base + added
+    return table.reshape(-1)
 
 
 def band_lookup(lower_bounds: np.ndarray, size: int) -> np.ndarray:
@@ -117,12 +134,11 @@ def build_rules(calibration: Calibration) -> Rules:
     pass_rate = np.zeros(len(cat.GRADES))
     pass_rate[1:] = c.vector("exam_pass_rate", grades_up)
     return Rules(
-        age_band_of_year=band_lookup(np.array(cat.AGE_BAND_LOWER_YEARS), MAX_AGE_YEARS + 1),
-        retirement_age_months=_retirement_table(c),
+        age_band_of_month=band_lookup(np.array(cat.AGE_BAND_LOWER_YEARS) * 12, MAX_AGE_MONTHS + 1).astype(np.int8),
+        last_working_age_months=_last_working_age_table(c),
         exit_rate=np.array([c.scalar("local_exit_rate_monthly"), c.scalar("migrant_exit_rate_monthly")]),
         migrant_late_exit_rate=c.scalar("migrant_late_exit_rate_monthly"),
         migrant_late_exit_age_months=int(c.scalar("migrant_late_exit_age_years") * 12),
-        migrant_max_age_months=int(c.scalar("migrant_max_working_age_years") * 12),
         searcher_exit_rate=c.scalar("searcher_exit_rate_monthly"),
         learning_rate=c.scalar("learning_rate_monthly"),
         learning_by_education=c.vector("learning_by_education", cat.EDUCATIONS),
@@ -135,6 +151,10 @@ def build_rules(calibration: Calibration) -> Rules:
         exam_pass_rate=pass_rate,
         human_capital_wage_return=c.scalar("human_capital_wage_return"),
         migrant_wage_gap=c.scalar("migrant_wage_gap"),
+        wage_factor_of_human_capital=np.exp(c.scalar("human_capital_wage_return")
+                                            * np.arange(int(MAX_HUMAN_CAPITAL * WAGE_STEPS) + 1) / WAGE_STEPS),
+        wage_factor_of_grade=np.exp(-c.scalar("human_capital_wage_return") * np.arange(len(cat.GRADES))),
+        wage_factor_of_migrant=np.exp(c.scalar("migrant_wage_gap") * np.arange(2)),
         quit_base=c.scalar("quit_base_logit"),
         quit_by_age_band=c.vector("quit_by_age_band", cat.AGE_BANDS),
         tenure_band_of_month=band_lookup(tenure_bounds, MAX_TENURE_MONTHS + 1),
@@ -163,18 +183,26 @@ def build_rules(calibration: Calibration) -> Rules:
 # --- the rules ------------------------------------------------------------------------------
 
 @njit(cache=True, inline="always")
+def fast_exp(x):
+    """exp(x) from a table with linear interpolation; exact libm exp outside the table's range."""
+    if not EXP_LOW <= x < EXP_HIGH:
+        return math.exp(x)
+    position = (x - EXP_LOW) * EXP_STEPS
+    k = int(position)
+    frac = position - k
+    return _EXP_TABLE[k] + frac * (_EXP_TABLE[k + 1] - _EXP_TABLE[k])
+
+
+@njit(cache=True, inline="always")
 def age_band(rules, age_months):
-    return rules.age_band_of_year[min(age_months // 12, MAX_AGE_YEARS)]
+    return rules.age_band_of_month[min(age_months, MAX_AGE_MONTHS)]
 
 
 @njit(cache=True, inline="always")
 def leaves_by_age(rules, month, age_months, sex, migrant):
     """True when a worker reaches the end of working life this month (locals: statutory age)."""
-    if migrant:
-        return age_months >= rules.migrant_max_age_months
-    birth = month - age_months - BIRTH_MONTH_MIN
-    birth = min(max(birth, 0), BIRTH_MONTH_COUNT - 1)
-    return age_months >= rules.retirement_age_months[sex, birth]
+    birth = min(max(month - age_months - BIRTH_MONTH_MIN, 0), BIRTH_MONTH_COUNT - 1)
+    return age_months >= rules.last_working_age_months[(migrant * 2 + sex) * BIRTH_MONTH_COUNT + birth]
 
 
 @njit(cache=True, inline="always")
@@ -182,10 +210,8 @@ def exit_probability(rules, searching, age_months, migrant):
     """Monthly hazard of leaving industrial work for reasons other than retirement or quitting."""
     if searching:
         return rules.searcher_exit_rate
-    p = rules.exit_rate[migrant]
-    if migrant and age_months >= rules.migrant_late_exit_age_months:
-        p += rules.migrant_late_exit_rate
-    return p
+    late = migrant * (age_months >= rules.migrant_late_exit_age_months)  # branch-free: migrant is random
+    return rules.exit_rate[migrant] + late * rules.migrant_late_exit_rate
 
 
 @njit(cache=True, inline="always")
@@ -219,6 +245,14 @@ def relative_log_wage(rules, grade, h, migrant):
 
 
 @njit(cache=True, inline="always")
+def wage(rules, schedule, grade, h, migrant):
+    """Monthly wage: the employer's schedule for the grade times exp(relative_log_wage), from tables."""
+    k = min(int(h * WAGE_STEPS), rules.wage_factor_of_human_capital.shape[0] - 1)
+    return (schedule * rules.wage_factor_of_human_capital[k] * rules.wage_factor_of_grade[grade]
+            * rules.wage_factor_of_migrant[migrant])
+
+
+@njit(cache=True, inline="always")
 def quit_probability(rules, trait, age_months, tenure_months, migrant, grade, log_wage_gap):
     """Monthly quit hazard: logistic in trait, age, tenure, migrant status, grade and relative wage."""
     tenure = min(tenure_months, MAX_TENURE_MONTHS)
@@ -226,7 +260,7 @@ def quit_probability(rules, trait, age_months, tenure_months, migrant, grade, lo
              + rules.quit_by_tenure_band[rules.tenure_band_of_month[tenure]]
              + rules.quit_migrant * migrant + rules.quit_by_grade[grade]
              - rules.quit_wage_elasticity * log_wage_gap)
-    return 1.0 / (1.0 + math.exp(-logit))
+    return 1.0 / (1.0 + fast_exp(-logit))
 
 
 @njit(cache=True, inline="always")

@@ -85,14 +85,14 @@ class WorkforceModel(mesa.Model):
         self._calibrate_wage_levels()
         self.employer_table.base_headcount[:] = np.bincount(
             self.workers.employer[: n_workers], minlength=len(self.employer_table.city))
-        self.agents.do("plan_hiring", self.employment_index(self.month), c.scalar("normal_vacancy_rate"))
+        self.aggregates: WorkforceAggregates | None = None
+        self._employers_decide(for_month=self.month)
         self.outside_wage = kpis.city_grade_mean_wage(self._tally())
         self.phase_seconds["synthesis"] = time.perf_counter() - started
 
     # --- the month ----------------------------------------------------------------------------
     def step(self) -> None:
-        """One month: the phases of DESIGN.md §3, in order."""
-        self.month += 1
+        """One month (`self.month`): the phases of DESIGN.md §3, in order."""
         self._phase("demography", self.age_and_exit)
         self._phase("learning", self.learn)
         self._phase("certification", self.certify)
@@ -102,11 +102,12 @@ class WorkforceModel(mesa.Model):
         self._phase("entry", self.enter_new_workers)
         self._phase("employers", self.update_employers)
         self._phase("accounting", self.account)
+        self.month += 1
 
     def run_until(self, last_month: int | None = None) -> None:  # type: ignore[override]
-        """Step to the last month of the scenario's period (or the month given)."""
+        """Step through the last month of the scenario's period (or the month given)."""
         last = self.policy.period.last_month if last_month is None else last_month
-        while self.month < last:
+        while self.month <= last:
             self.step()
 
     # --- phases ---------------------------------------------------------------------------------
@@ -148,7 +149,7 @@ class WorkforceModel(mesa.Model):
         w, t = self.workers, self.employer_table
         c = self.calibration
         vacancies = np.maximum(0.0, t.target_headcount - self.employed_by_employer)
-        searchers = kernels.searching_slots(w.status)
+        searchers = np.flatnonzero(w.status == cat.SEARCHING)
         city_vacancies = np.bincount(t.city, weights=vacancies, minlength=len(cat.CITY_IDS))
         search_city = np.empty(len(searchers), dtype=np.int64)
         kernels.choose_search_city(self.key, self.month, self.rules, searchers, w.employer, t.city, w.migrant,
@@ -187,9 +188,15 @@ class WorkforceModel(mesa.Model):
                       w.grade_months, w.search_months, w.quit_trait, w.events, self.grade_wage)
 
     def update_employers(self) -> None:
+        self._employers_decide(for_month=self.month + 1)
+
+    def _employers_decide(self, for_month: int) -> None:
+        """Each employer agent reads its aggregates and sets the premium and hiring target of `for_month`."""
         c = self.calibration
-        self.agents.do("adjust_premium", self.aggregates, c.scalar("wage_adjustment_speed"))
-        self.agents.do("plan_hiring", self.employment_index(self.month + 1), c.scalar("normal_vacancy_rate"))
+        args = (self.aggregates, self.employment_index(for_month), c.scalar("normal_vacancy_rate"),
+                c.scalar("wage_adjustment_speed"))
+        for employer in self.employers:
+            employer.decide(*args)
 
     def account(self) -> None:
         cells = self._tally()
@@ -228,7 +235,7 @@ class WorkforceModel(mesa.Model):
 
     def _tally(self) -> np.ndarray:
         w, t = self.workers, self.employer_table
-        return kpis.tally(self.month, self.rules, w.status, w.events, w.employer, t.city, t.sector, w.grade,
+        return kpis.tally(numba.get_num_threads(), self.month, self.rules, w.status, w.events, w.employer, t.city, t.sector, w.grade,
                           w.migrant, w.age_months, w.wage_yuan_month, w.human_capital, t.productivity)
 
     def _phase(self, name: str, phase) -> None:  # noqa: ANN001

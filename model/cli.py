@@ -1,0 +1,85 @@
+"""The `workforce` command line: run scenarios and check scenario files.
+
+Exit codes: 0 success, 2 bad input (one line naming the problem, nothing written), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from typer.exceptions import TyperException
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from model.errors import InputError
+from model.runner import check_output_dir, check_seed, resolve_scenario, simulate, write_run
+from model.scenario import load_scenario
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Agent-based model of Jiangsu's industrial workers and the industrial-worker reform.")
+err = Console(stderr=True)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal)
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
+    scale: Annotated[float, typer.Option(help="Share of the ~23 million workers simulated (1.0 = full scale).")] = 0.01,
+    seed: Annotated[int, typer.Option(help="Random seed (0 to 2^63-1).")] = 0,
+    start: Annotated[Optional[str], typer.Option(help="First reported month, YYYY-MM (default: the scenario's).")] = None,
+    end: Annotated[Optional[str], typer.Option(help="Last month, YYYY-MM (default: the scenario's).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Output directory (default: runs/<scenario file name>).")] = None,
+    threads: Annotated[Optional[int], typer.Option(help="Threads for the kernels; results do not depend on it.")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace a run already in the output directory.")] = False,
+) -> None:
+    """Run one scenario; write DIR/kpis.parquet and DIR/manifest.json."""
+    spec, _ = resolve_scenario(scenario, start, end)
+    check_seed(seed)
+    out = out or Path("runs") / scenario.stem
+    check_output_dir(out, overwrite)
+    if threads is not None and threads < 1:
+        raise InputError(f"threads: {threads} is outside the allowed range (1 or more)")
+    with _progress() as progress:
+        task = progress.add_task(f"{spec.name} ×{scale:g}", total=None)
+        table, manifest = simulate(scenario, scale, seed, start, end, threads,
+                                   on_month=lambda k, n: progress.update(task, completed=k, total=n))
+    write_run(out, table, manifest)
+    seconds = manifest["timings_seconds"]["total"]
+    err.print(f"{spec.name}: {len(table):,} KPI rows for {spec.period.start}..{spec.period.end} in {seconds:.1f} s → {out}")
+
+
+@app.command()
+def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")]) -> None:
+    """Check scenario files without running them."""
+    for path in files:
+        spec = load_scenario(path)
+        err.print(f"{path}: ok ({spec.name}, {spec.period.start}..{spec.period.end})")
+
+
+def main() -> None:
+    """Entry point: one-line errors with exit code 2 for bad input, 1 for internal errors."""
+    command = typer.main.get_command(app)
+    try:
+        command.main(standalone_mode=False)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        print("error: interrupted; nothing was written", file=sys.stderr)
+        sys.exit(130)
+    except TyperException as exc:  # usage errors: bad flag, bad value, missing argument
+        print("error: " + " ".join(exc.format_message().split()), file=sys.stderr)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Running one scenario: the `run` API, its provenance manifest, and atomic writing of results."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import time
+from pathlib import Path
+from typing import Callable
+
+import numba
+import pandas as pd
+
+from model.calibration_inputs import CALIBRATION_DIR, load_calibration
+from model.calendar import BASE_MONTH, month_label
+from model.errors import InputError
+from model.provenance import environment, file_sha256, git_commit, package_version
+from model.scenario import Scenario, load_scenario
+from model.workforce_model import WorkforceModel
+
+RESULT_FILES = ("kpis.parquet", "manifest.json")
+
+
+def resolve_scenario(scenario: Scenario | str | Path | None, start: str | None = None,
+                     end: str | None = None) -> tuple[Scenario, str | None]:
+    """A Scenario object and the file it came from (None for objects), with the period overridden."""
+    if scenario is None:
+        spec, source = Scenario.baseline(), None
+    elif isinstance(scenario, Scenario):
+        spec, source = scenario, None
+    else:
+        spec, source = load_scenario(scenario), str(scenario)
+    if start or end:
+        spec = spec.with_period(start, end)
+    return spec, source
+
+
+def check_seed(seed: int) -> int:
+    if not 0 <= int(seed) < 2**63:
+        raise InputError(f"seed: {seed} is outside the allowed range 0 to 2^63-1")
+    return int(seed)
+
+
+def simulate(scenario: Scenario | str | Path | None = None, scale: float = 0.01, seed: int = 0,
+             start: str | None = None, end: str | None = None, threads: int | None = None,
+             on_month: Callable[[int, int], None] | None = None) -> tuple[pd.DataFrame, dict]:
+    """Run a scenario; return the KPI table and its manifest (provenance, parameters, timings)."""
+    spec, source = resolve_scenario(scenario, start, end)
+    seed = check_seed(seed)
+    started = time.perf_counter()
+    model = WorkforceModel(spec, scale=scale, seed=seed, calibration=load_calibration(), threads=threads)
+    n_months = spec.period.last_month - BASE_MONTH + 1
+    for k in range(n_months):
+        model.step()
+        if on_month:
+            on_month(k + 1, n_months)
+    table = model.kpi_table()
+    wall = time.perf_counter() - started
+    manifest = {
+        "scenario": {"file": source, "sha256": file_sha256(Path(source)) if source else None, **spec.model_dump()},
+        "seed": seed,
+        "scale": model.scale,
+        "simulated_months": {"first": month_label(BASE_MONTH), "last": month_label(spec.period.last_month)},
+        "reported_months": {"first": spec.period.start, "last": spec.period.end},
+        "parameters": model.calibration.parameter_values(),
+        "calibration_files": {p.name: file_sha256(p) for p in sorted(CALIBRATION_DIR.glob("*.yaml"))},
+        "package_version": package_version(),
+        "git": git_commit(),
+        "environment": {**environment(), "threads": numba.get_num_threads()},
+        "workers": {"at_start": int(round(model.workers_at_base)), "slots": model.workers.capacity,
+                    "worker_state_bytes": model.workers.nbytes(), "memory_estimate_bytes": model.memory_estimate_bytes},
+        "timings_seconds": {"total": round(wall, 3), **{k: round(v, 3) for k, v in model.phase_seconds.items()}},
+        "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    }
+    table.attrs["provenance"] = manifest
+    return table, manifest
+
+
+def run(scenario: Scenario | str | Path | None = None, scale: float = 0.01, seed: int = 0,
+        start: str | None = None, end: str | None = None, threads: int | None = None) -> pd.DataFrame:
+    """Run a scenario and return the tidy KPI table (date, kpi, dimension, group, value).
+
+    The manifest (scenario, parameters, seed, scale, code version, timings) is in `table.attrs["provenance"]`.
+    """
+    table, _ = simulate(scenario, scale, seed, start, end, threads)
+    return table
+
+
+def check_output_dir(out: Path, overwrite: bool) -> None:
+    """Refuse to write over a finished run unless asked to; refuse a path that is a file."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"out: {out} exists and is not a directory")
+    if out.is_dir() and any((out / name).exists() for name in RESULT_FILES) and not overwrite:
+        raise InputError(f"out: {out} already holds a run; choose another --out or pass --overwrite")
+
+
+def write_run(out: Path, table: pd.DataFrame, manifest: dict) -> None:
+    """Write kpis.parquet and manifest.json atomically: each to a temporary name, then renamed.
+
+    The manifest is renamed last, so a directory with a manifest always holds a complete run.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    staged = {name: out / f".{name}.partial" for name in RESULT_FILES}
+    try:
+        table.to_parquet(staged["kpis.parquet"], index=False)
+        staged["manifest.json"].write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str),
+                                           encoding="utf-8")
+        (out / "manifest.json").unlink(missing_ok=True)
+        os.replace(staged["kpis.parquet"], out / "kpis.parquet")
+        os.replace(staged["manifest.json"], out / "manifest.json")
+    finally:
+        for path in staged.values():
+            path.unlink(missing_ok=True)
