@@ -126,6 +126,13 @@ def build_employer_table(calibration: Calibration) -> tuple[EmployerTable, Pilot
     return table, PilotFirms(first_row, per_cell, share_each)
 
 
+def grade_wages(table: EmployerTable, grade_ladder: np.ndarray, nominal_growth_per_year: float,
+                months_since_base: int) -> np.ndarray:
+    """Monthly wage schedule by employer and grade (before the worker's own terms), yuan."""
+    growth = (1.0 + nominal_growth_per_year) ** (months_since_base / 12.0)
+    return (table.wage_level * table.premium * growth)[:, None] * grade_ladder[None, :]
+
+
 def _relative(levels: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return levels / (levels * weights).sum() * weights.sum()
 

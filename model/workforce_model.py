@@ -17,7 +17,7 @@ from model import categories as cat
 from model import kernels, kpis
 from model.calendar import BASE_MONTH
 from model.calibration_inputs import Calibration, load_calibration
-from model.employers import Employer, build_employer_table
+from model.employers import Employer, build_employer_table, grade_wages
 from model.errors import InputError
 from model.memory import check_fits
 from model.population import synthesise_workers
@@ -69,10 +69,10 @@ class WorkforceModel(mesa.Model):
         c = self.calibration
         self.workers_at_base = c.scalar("industrial_workers") * self.scale
         self.employment_growth = c.scalar("employment_growth_per_year")
-        n_workers = int(round(self.workers_at_base))
-        if not np.isfinite(self.scale) or self.scale <= 0 or n_workers < MIN_WORKERS:
+        if not np.isfinite(self.scale) or self.scale <= 0 or round(self.workers_at_base) < MIN_WORKERS:
             lowest = MIN_WORKERS / c.scalar("industrial_workers")
             raise InputError(f"scale: {scale} is too small; the allowed range starts at {lowest:.0e} ({MIN_WORKERS} workers)")
+        n_workers = int(round(self.workers_at_base))
         months = np.arange(BASE_MONTH, self.policy.period.last_month + 1)
         capacity = int(max(self.target_workers(m) for m in months) * CAPACITY_HEADROOM) + 256
         self.memory_estimate_bytes = check_fits(capacity, self.scale)
@@ -213,10 +213,8 @@ class WorkforceModel(mesa.Model):
         return self.workers_at_base * self.employment_index(month)
 
     def grade_wage_table(self, month: int) -> np.ndarray:
-        """Monthly wage by employer and grade before the human-capital and migrant terms, yuan."""
-        t = self.employer_table
-        growth = (1.0 + self.calibration.scalar("nominal_wage_growth_per_year")) ** ((month - BASE_MONTH) / 12.0)
-        return (t.wage_level * t.premium * growth)[:, None] * self.grade_ladder[None, :]
+        return grade_wages(self.employer_table, self.grade_ladder,
+                           self.calibration.scalar("nominal_wage_growth_per_year"), month - BASE_MONTH)
 
     def _calibrate_wage_levels(self) -> None:
         """Scale employer wage levels so base-month mean wages by ownership match the published averages."""

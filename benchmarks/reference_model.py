@@ -1,0 +1,234 @@
+"""The per-agent reference: the same monthly rules with each worker a `mesa.Agent`, one at a time.
+
+It is the readable specification of the month. It starts from the fast engine's synthesised
+population, applies the rules of model/rules.py worker by worker with the same counter-based
+draws, and must reach the same outcomes as the compiled kernels. It is also the speed baseline
+of a classic Mesa model.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import mesa
+import numpy as np
+
+from model import categories as cat
+from model import random_streams as rs
+from model import rules as R
+from model.calendar import BASE_MONTH
+from model.employers import Employer, grade_wages
+from model.workforce_model import WorkforceAggregates, WorkforceModel, _cdf, _job_finding_rate
+
+COLUMNS = ("status", "employer", "age_months", "sex", "migrant", "education", "grade", "human_capital",
+           "wage_yuan_month", "tenure_months", "grade_months", "search_months", "quit_trait", "events")
+
+
+class Worker(mesa.Agent):
+    """One industrial worker; `slot` is its index in the engine's columns (the key of its draws)."""
+
+    def __init__(self, model: ReferenceModel, slot: int, state: dict) -> None:
+        super().__init__(model)
+        self.slot = slot
+        for name in COLUMNS:
+            setattr(self, name, state[name])
+
+    def draw(self, decision: int) -> float:
+        return rs.uniform(self.model.key, self.model.month, self.slot, decision)
+
+    @property
+    def live(self) -> bool:
+        return self.status != cat.GONE
+
+    def age_and_maybe_exit(self) -> None:
+        self.events = 0
+        if not self.live:
+            return
+        self.age_months += 1
+        m = self.model
+        if R.leaves_by_age(m.rules, m.month, self.age_months, self.sex, self.migrant):
+            self.status, self.events = cat.GONE, R.EXITED | R.RETIRED
+        elif self.draw(rs.EXIT) < R.exit_probability(m.rules, self.status == cat.SEARCHING, self.age_months,
+                                                     self.migrant):
+            self.status, self.events = cat.GONE, R.EXITED
+
+    def learn(self) -> None:
+        m = self.model
+        if self.status == cat.EMPLOYED:
+            self.human_capital = np.float32(R.learned_human_capital(
+                m.rules, float(self.human_capital), self.education, self.age_months,
+                float(m.employer_table.learning_multiplier[self.employer]), self.draw(rs.LEARN)))
+            self.tenure_months += 1
+            self.grade_months += 1
+        elif self.status == cat.SEARCHING:
+            self.human_capital = np.float32(R.searching_human_capital(m.rules, float(self.human_capital)))
+            self.search_months += 1
+
+    def sit_exam(self) -> None:
+        if self.status == cat.EMPLOYED and R.passes_exam(self.model.rules, self.grade, float(self.human_capital),
+                                                         self.grade_months, self.draw(rs.EXAM)):
+            self.grade += 1
+            self.grade_months = 0
+            self.events |= R.CERTIFIED
+
+    def earn(self) -> None:
+        if self.status == cat.EMPLOYED:
+            self.set_wage()
+
+    def set_wage(self) -> None:
+        m = self.model
+        self.wage_yuan_month = np.float32(R.wage(m.rules, float(m.grade_wage[self.employer, self.grade]), self.grade,
+                                                 float(self.human_capital), self.migrant))
+
+    def consider_leaving(self, log_wage_gap: np.ndarray) -> None:
+        if self.status != cat.EMPLOYED:
+            return
+        m = self.model
+        gap = log_wage_gap[self.employer, self.grade] + R.relative_log_wage(
+            m.rules, self.grade, float(self.human_capital), self.migrant)
+        p_quit = R.quit_probability(m.rules, float(self.quit_trait), self.age_months, self.tenure_months,
+                                    self.migrant, self.grade, gap)
+        u_quit, u_layoff = rs.uniform_pair(m.key, m.month, self.slot, rs.QUIT_OR_LAYOFF)
+        if u_quit < p_quit:
+            self.events |= R.QUIT
+            self.search_months = 0
+            if self.draw(rs.QUIT_DESTINATION) < m.rules.quit_exit_share[self.migrant]:
+                self.status = cat.GONE
+                self.events |= R.EXITED
+            else:
+                self.status = cat.SEARCHING
+        elif u_layoff < m.rules.layoff_rate:
+            self.events |= R.LAID_OFF
+            self.search_months = 0
+            self.status = cat.SEARCHING
+
+    def join(self, employer: int) -> None:
+        self.status, self.employer = cat.EMPLOYED, employer
+        self.tenure_months = self.search_months = 0
+        self.events |= R.HIRED
+        self.set_wage()
+
+    def enter(self, employer: int) -> None:
+        m = self.model
+        self.migrant, self.sex, self.age_months, self.education, h, trait = R.entrant_profile(
+            m.rules, m.key, m.month, self.slot)
+        self.human_capital, self.quit_trait = np.float32(h), np.float32(trait)
+        self.status, self.employer, self.grade = cat.EMPLOYED, employer, 0
+        self.tenure_months = self.grade_months = self.search_months = 0
+        self.events = R.ENTERED
+        self.set_wage()
+
+
+class ReferenceModel(mesa.Model):
+    """The month of WorkforceModel, one agent at a time, from the same starting population."""
+
+    def __init__(self, engine: WorkforceModel) -> None:
+        super().__init__(rng=engine.seed)
+        self.engine_start = engine  # read for its start state and employment path only
+        self.rules, self.key, self.month = engine.rules, engine.key, engine.month
+        self.calibration, self.grade_ladder = engine.calibration, engine.grade_ladder
+        self.employer_table = copy.deepcopy(engine.employer_table)
+        self.employer_agents = [Employer(self, self.employer_table, row) for row in range(len(self.employer_table.city))]
+        self.workers = [Worker(self, slot, {name: _scalar(getattr(engine.workers, name)[slot]) for name in COLUMNS})
+                        for slot in range(engine.workers.capacity)]
+        self.outside_wage = engine.outside_wage.copy()
+        self.aggregates = engine.aggregates
+        self.kpis: list[dict] = []
+
+    def step(self) -> None:
+        c, t = self.calibration, self.employer_table
+        for w in self.workers:
+            w.age_and_maybe_exit()
+        for w in self.workers:
+            w.learn()
+        for w in self.workers:
+            w.sit_exam()
+        self.grade_wage = grade_wages(t, self.grade_ladder, c.scalar("nominal_wage_growth_per_year"),
+                                      self.month - BASE_MONTH)
+        for w in self.workers:
+            w.earn()
+
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gap = np.log(self.grade_wage) - np.log(self.outside_wage[t.city])
+        gap = np.where(np.isfinite(gap), gap, 0.0)
+        for w in self.workers:
+            w.consider_leaving(gap)
+
+        employed = np.zeros(len(t.city), dtype=np.int64)
+        for w in self.workers:
+            if w.status == cat.EMPLOYED:
+                employed[w.employer] += 1
+        vacancies = np.maximum(0.0, t.target_headcount - employed)
+        city_vacancies = np.bincount(t.city, weights=vacancies, minlength=len(cat.CITY_IDS))
+        searchers = [w for w in self.workers if w.status == cat.SEARCHING]
+        city_cdf = _cdf(city_vacancies)
+        search_city = []
+        for w in searchers:
+            if w.draw(rs.SEARCH_ABROAD) < self.rules.cross_city_search_share[w.migrant]:
+                search_city.append(rs.pick(city_cdf, w.draw(rs.SEARCH_CITY)))
+            else:
+                search_city.append(int(t.city[w.employer]))
+        city_searchers = np.bincount(np.array(search_city, dtype=np.int64), minlength=len(cat.CITY_IDS))
+        job_finding = _job_finding_rate(city_searchers, city_vacancies, c.scalar("matching_efficiency"),
+                                        c.scalar("matching_searcher_elasticity"))
+        hires = np.zeros(len(t.city), dtype=np.int64)
+        for w, city in zip(searchers, search_city):
+            if w.draw(rs.MATCH) < job_finding[city]:
+                in_city = np.flatnonzero(t.city == city)
+                employer = int(in_city[rs.pick(_cdf(vacancies[in_city]), w.draw(rs.MATCH_EMPLOYER))])
+                w.join(employer)
+                hires[employer] += 1
+
+        before_entry = int(employed.sum()) + len(searchers)
+        n_entrants = max(0, int(round(self.engine_start.target_workers(self.month) - before_entry)))
+        openings = np.maximum(0.0, vacancies - hires)
+        if n_entrants - openings.sum() > 0:
+            openings = openings + (n_entrants - openings.sum()) * t.target_headcount / t.target_headcount.sum()
+        employer_cdf = _cdf(openings)
+        free = [w for w in self.workers if w.status == cat.GONE and w.events == 0][:n_entrants]
+        for w in free:
+            w.enter(rs.pick(employer_cdf, w.draw(rs.ENTRY_EMPLOYER)))
+
+        target = np.maximum(t.target_headcount, 1e-9)
+        self.aggregates = WorkforceAggregates(employed, vacancies, hires, np.maximum(0.0, vacancies - hires) / target,
+                                              float(np.maximum(0.0, vacancies - hires).sum() / target.sum()))
+        args = (self.aggregates, self.engine_start.employment_index(self.month + 1),
+                c.scalar("normal_vacancy_rate"), c.scalar("wage_adjustment_speed"))
+        for employer in self.employer_agents:
+            employer.decide(*args)
+        self.account()
+        self.month += 1
+
+    def account(self) -> None:
+        """Province KPIs of the month and the outside wage (mean of rounded wages by city and grade)."""
+        t = self.employer_table
+        wage_sum = np.zeros((len(cat.CITY_IDS), len(cat.GRADES)))
+        count = np.zeros((len(cat.CITY_IDS), len(cat.GRADES)))
+        k = dict.fromkeys(("workers", "employed", "searching", "certified_workers", "high_skill_workers", "entries",
+                           "exits", "retirements", "quits", "layoffs", "hires", "certifications"), 0)
+        for w in self.workers:
+            if w.live:
+                k["workers"] += 1
+                k["employed"] += w.status == cat.EMPLOYED
+                k["searching"] += w.status == cat.SEARCHING
+                k["certified_workers"] += w.grade >= 1
+                k["high_skill_workers"] += w.grade >= cat.HIGH_SKILL_GRADE
+                if w.status == cat.EMPLOYED:
+                    wage_sum[t.city[w.employer], w.grade] += round(float(w.wage_yuan_month))
+                    count[t.city[w.employer], w.grade] += 1
+            for name, bit in (("entries", R.ENTERED), ("exits", R.EXITED), ("retirements", R.RETIRED),
+                              ("quits", R.QUIT), ("layoffs", R.LAID_OFF), ("hires", R.HIRED),
+                              ("certifications", R.CERTIFIED)):
+                k[name] += (w.events & bit) != 0
+        k["mean_wage_yuan_month"] = wage_sum.sum() / count.sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.outside_wage = wage_sum / count
+        self.kpis.append(k)
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The workers' state as engine-style columns, for slot-by-slot comparison."""
+        return {name: np.array([getattr(w, name) for w in self.workers]) for name in COLUMNS}
+
+
+def _scalar(value: np.generic) -> int | np.float32:
+    return value if isinstance(value, np.float32) else int(value)

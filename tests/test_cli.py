@@ -1,0 +1,119 @@
+"""The `workforce` command line: outputs with provenance, one-line errors, exit codes, nothing partial."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BASELINE = REPO / "scenarios" / "baseline.yaml"
+
+
+def workforce(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "model.cli", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=600)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def test_run_writes_kpis_and_a_manifest_with_provenance(tmp_path):
+    out = tmp_path / "run"
+    result = workforce("run", str(BASELINE), "--scale", "0.0005", "--seed", "4", "--end", "2020-06",
+                       "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    table = pd.read_parquet(out / "kpis.parquet")
+    assert list(table.columns) == ["date", "kpi", "dimension", "group", "value"]
+    assert table.date.nunique() == 6
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 4 and manifest["scale"] == 0.0005
+    assert manifest["scenario"]["name"] == "baseline" and manifest["scenario"]["sha256"]
+    assert "quit_base_logit" in manifest["parameters"]
+    assert manifest["package_version"] and "timings_seconds" in manifest
+    assert set(manifest["calibration_files"]) >= {"population.yaml", "parameters.yaml"}
+    assert not list(out.glob(".*partial"))
+
+
+def test_same_seed_from_the_cli_gives_identical_files(tmp_path):
+    for name in ("a", "b"):
+        assert workforce("run", str(BASELINE), "--scale", "0.0005", "--end", "2020-03", "--out",
+                         str(tmp_path / name)).returncode == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a" / "kpis.parquet"),
+                                  pd.read_parquet(tmp_path / "b" / "kpis.parquet"))
+
+
+def test_start_flag_reports_from_a_later_month(tmp_path):
+    out = tmp_path / "later"
+    assert workforce("run", str(BASELINE), "--scale", "0.0005", "--start", "2020-04", "--end", "2020-05",
+                     "--out", str(out)).returncode == 0
+    dates = pd.read_parquet(out / "kpis.parquet").date.drop_duplicates().dt.strftime("%Y-%m").tolist()
+    assert dates == ["2020-04", "2020-05"]
+
+
+def test_a_finished_run_is_not_overwritten_without_asking(tmp_path):
+    out = tmp_path / "run"
+    assert workforce("run", str(BASELINE), "--scale", "0.0005", "--end", "2020-02", "--out", str(out)).returncode == 0
+    before = (out / "manifest.json").read_bytes()
+    assert_one_line_error(workforce("run", str(BASELINE), "--scale", "0.0005", "--end", "2020-02", "--out", str(out)),
+                          "already holds a run")
+    assert (out / "manifest.json").read_bytes() == before
+
+
+BAD_SCENARIOS = {
+    "unknown_key.yaml": ("name: x\nbudget: 3\n", "budget", "unknown key"),
+    "bad_month.yaml": ("name: x\nperiod: {start: 2020-13, end: 2021-01}\n", "period.start", "YYYY-MM"),
+    "reversed.yaml": ("name: x\nperiod: {start: 2025-01, end: 2021-01}\n", "period", "before start"),
+    "too_early.yaml": ("name: x\nperiod: {start: 2019-01}\n", "period.start", "allowed range"),
+    "not_yaml.yaml": ("name: [unclosed\n", "not valid YAML", ""),
+    "alias_bomb.yaml": ("a: &a [1, 2]\nb: [*a, *a]\nname: x\n", "aliases", ""),
+    "python_object.yaml": ("name: !!python/object/apply:os.system ['echo hi']\n", "not valid YAML", ""),
+    "list.yaml": ("- 1\n- 2\n", "mapping", ""),
+    "no_name.yaml": ("description: x\n", "name", "required"),
+}
+
+
+@pytest.mark.parametrize("filename", sorted(BAD_SCENARIOS))
+def test_malformed_scenario_gives_one_line_exit_2_and_writes_nothing(tmp_path, filename):
+    text, *fragments = BAD_SCENARIOS[filename]
+    path = tmp_path / filename
+    path.write_text(text)
+    out = tmp_path / "out"
+    assert_one_line_error(workforce("run", str(path), "--out", str(out)), filename, *[f for f in fragments if f])
+    assert not out.exists()
+    assert_one_line_error(workforce("validate", str(path)), filename)
+
+
+@pytest.mark.parametrize("flags, fragment", [
+    (["--scale", "abc"], "--scale"),
+    (["--scale", "-1"], "scale"),
+    (["--scale", "nan"], "scale"),
+    (["--scale", "100"], "scale"),
+    (["--seed", "-3"], "seed"),
+    (["--end", "2020-1"], "period"),
+    (["--end", "1999-01"], "allowed range"),
+    (["--threads", "0"], "threads"),
+    (["--bogus"], "--bogus"),
+])
+def test_bad_flags_give_one_line_exit_2_and_write_nothing(tmp_path, flags, fragment):
+    out = tmp_path / "out"
+    assert_one_line_error(workforce("run", str(BASELINE), "--out", str(out), *flags), fragment)
+    assert not out.exists()
+
+
+def test_missing_scenario_file(tmp_path):
+    assert_one_line_error(workforce("run", str(tmp_path / "nope.yaml")), "no such scenario file")
+
+
+def test_validate_accepts_every_shipped_scenario():
+    files = sorted(str(p) for p in (REPO / "scenarios").glob("*.yaml"))
+    result = workforce("validate", *files)
+    assert result.returncode == 0, result.stderr
