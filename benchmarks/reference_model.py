@@ -52,24 +52,22 @@ class Worker(mesa.Agent):
                                                      self.migrant):
             self.status, self.events = cat.GONE, R.EXITED
 
-    def learn(self) -> None:
+    def learn_and_sit_exam(self) -> None:
         m = self.model
         if self.status == cat.EMPLOYED:
+            u_learn, u_exam = rs.uniform_pair(m.key, m.month, self.slot, rs.LEARN_AND_EXAM)
             self.human_capital = np.float32(R.learned_human_capital(
                 m.rules, float(self.human_capital), self.education, self.age_months,
-                float(m.employer_table.learning_multiplier[self.employer]), self.draw(rs.LEARN)))
+                float(m.employer_table.learning_multiplier[self.employer]), u_learn))
             self.tenure_months += 1
             self.grade_months += 1
+            if R.passes_exam(m.rules, self.grade, float(self.human_capital), self.grade_months, u_exam):
+                self.grade += 1
+                self.grade_months = 0
+                self.events |= R.CERTIFIED
         elif self.status == cat.SEARCHING:
             self.human_capital = np.float32(R.searching_human_capital(m.rules, float(self.human_capital)))
             self.search_months += 1
-
-    def sit_exam(self) -> None:
-        if self.status == cat.EMPLOYED and R.passes_exam(self.model.rules, self.grade, float(self.human_capital),
-                                                         self.grade_months, self.draw(rs.EXAM)):
-            self.grade += 1
-            self.grade_months = 0
-            self.events |= R.CERTIFIED
 
     def earn(self) -> None:
         if self.status == cat.EMPLOYED:
@@ -86,9 +84,9 @@ class Worker(mesa.Agent):
         m = self.model
         gap = log_wage_gap[self.employer, self.grade] + R.relative_log_wage(
             m.rules, self.grade, float(self.human_capital), self.migrant)
+        u_quit, u_layoff = rs.uniform_pair(m.key, m.month, self.slot, rs.QUIT_OR_LAYOFF)
         p_quit = R.quit_probability(m.rules, float(self.quit_trait), self.age_months, self.tenure_months,
                                     self.migrant, self.grade, gap)
-        u_quit, u_layoff = rs.uniform_pair(m.key, m.month, self.slot, rs.QUIT_OR_LAYOFF)
         if u_quit < p_quit:
             self.events |= R.QUIT
             self.search_months = 0
@@ -140,9 +138,7 @@ class ReferenceModel(mesa.Model):
         for w in self.workers:
             w.age_and_maybe_exit()
         for w in self.workers:
-            w.learn()
-        for w in self.workers:
-            w.sit_exam()
+            w.learn_and_sit_exam()
         self.grade_wage = grade_wages(t, self.grade_ladder, c.scalar("nominal_wage_growth_per_year"),
                                       self.month - BASE_MONTH)
         for w in self.workers:

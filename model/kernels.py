@@ -33,30 +33,25 @@ def demography(key, month, rules, status, age_months, sex, migrant, events):
 
 
 @njit(parallel=True, cache=True)
-def learning(key, month, rules, status, employer, age_months, education, human_capital, tenure_months,
-             grade_months, search_months, learning_multiplier):
-    """Learning by doing at work, depreciation while searching; tenure clocks."""
+def skills(key, month, rules, status, employer, age_months, education, grade, human_capital, tenure_months,
+           grade_months, search_months, events, learning_multiplier):
+    """Learning by doing at work, then exams for the next grade; depreciation while searching."""
     for i in prange(status.shape[0]):
         if status[i] == cat.EMPLOYED:
-            human_capital[i] = R.learned_human_capital(
-                rules, human_capital[i], education[i], age_months[i], learning_multiplier[employer[i]],
-                rs.uniform(key, month, i, rs.LEARN))
-            tenure_months[i] = min(tenure_months[i] + 1, 32000)
-            grade_months[i] = min(grade_months[i] + 1, 32000)
+            u_learn, u_exam = rs.uniform_pair(key, month, i, rs.LEARN_AND_EXAM)
+            h = R.learned_human_capital(rules, human_capital[i], education[i], age_months[i],
+                                        learning_multiplier[employer[i]], u_learn)
+            human_capital[i] = h
+            tenure_months[i] = min(tenure_months[i] + 1, R.MAX_CLOCK_MONTHS)
+            months_at_grade = min(grade_months[i] + 1, R.MAX_CLOCK_MONTHS)
+            if R.passes_exam(rules, grade[i], human_capital[i], months_at_grade, u_exam):
+                grade[i] += 1
+                months_at_grade = 0
+                events[i] |= R.CERTIFIED
+            grade_months[i] = months_at_grade
         elif status[i] == cat.SEARCHING:
             human_capital[i] = R.searching_human_capital(rules, human_capital[i])
-            search_months[i] = min(search_months[i] + 1, 32000)
-
-
-@njit(parallel=True, cache=True)
-def certification(key, month, rules, status, grade, human_capital, grade_months, events):
-    """Exams: eligible employed workers sit for the next grade; a pass raises the grade."""
-    for i in prange(status.shape[0]):
-        if status[i] == cat.EMPLOYED and R.passes_exam(
-                rules, grade[i], human_capital[i], grade_months[i], rs.uniform(key, month, i, rs.EXAM)):
-            grade[i] += 1
-            grade_months[i] = 0
-            events[i] |= R.CERTIFIED
+            search_months[i] = min(search_months[i] + 1, R.MAX_CLOCK_MONTHS)
 
 
 @njit(parallel=True, cache=True)
@@ -78,11 +73,10 @@ def separations(key, month, rules, status, employer, age_months, tenure_months, 
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
             if status[i] != cat.EMPLOYED:
                 continue
-            m, g, e = migrant[i], grade[i], employer[i]
-            gap = log_wage_gap[e, g] + R.relative_log_wage(rules, g, human_capital[i], m)
-            p_quit = R.quit_probability(rules, quit_trait[i], age_months[i], tenure_months[i], m, g, gap)
+            m, g, e, h = migrant[i], grade[i], employer[i], human_capital[i]
+            gap = log_wage_gap[e, g] + R.relative_log_wage(rules, g, h, m)
             u_quit, u_layoff = rs.uniform_pair(key, month, i, rs.QUIT_OR_LAYOFF)
-            if u_quit < p_quit:
+            if R.quits(rules, u_quit, quit_trait[i], age_months[i], tenure_months[i], m, g, gap):
                 events[i] |= R.QUIT
                 search_months[i] = 0
                 if rs.uniform(key, month, i, rs.QUIT_DESTINATION) < rules.quit_exit_share[m]:
@@ -121,8 +115,7 @@ def match(key, month, rules, searchers, search_city, job_finding, city_first, ci
         if city_count[c] == 0 or rs.uniform(key, month, i, rs.MATCH) >= job_finding[c]:
             continue
         lo = city_first[c]
-        k = rs.pick(employer_cdf[lo:lo + city_count[c]], rs.uniform(key, month, i, rs.MATCH_EMPLOYER))
-        e = employers_by_city[lo + k]
+        e = employers_by_city[lo + rs.pick_in(employer_cdf, lo, city_count[c], rs.uniform(key, month, i, rs.MATCH_EMPLOYER))]
         status[i] = cat.EMPLOYED
         employer[i] = e
         tenure_months[i] = 0
@@ -132,18 +125,39 @@ def match(key, month, rules, searchers, search_city, job_finding, city_first, ci
         wage_yuan_month[i] = R.wage(rules, grade_wage[e, g], g, human_capital[i], migrant[i])
 
 
-@njit(cache=True)
-def free_slots(status, events, n):
-    """The first n slots free since before this month (slots vacated this month are not reused yet)."""
-    out = np.empty(n, dtype=np.int64)
-    j = 0
-    for i in range(status.shape[0]):
-        if j == n:
-            break
-        if status[i] == cat.GONE and events[i] == 0:
-            out[j] = i
-            j += 1
-    return out[:j]
+@njit(inline="always")
+def _selected(status, events, i, free):
+    if free:  # free since before this month: slots vacated this month are not reused yet
+        return status[i] == cat.GONE and events[i] == 0
+    return status[i] == cat.SEARCHING
+
+
+@njit(parallel=True, cache=True)
+def select_slots(status, events, free, limit):
+    """Slots in slot order, at most `limit`: free slots (free=True) or searchers (free=False).
+
+    Counted per chunk in parallel, then written at each chunk's offset: the order is that of a serial scan.
+    """
+    n = status.shape[0]
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    counts = np.zeros(n_chunks, dtype=np.int64)
+    for c in prange(n_chunks):
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            counts[c] += _selected(status, events, i, free)
+    offsets = np.zeros(n_chunks + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(counts)
+    out = np.empty(min(offsets[-1], limit), dtype=np.int64)
+    for c in prange(n_chunks):
+        j = offsets[c]
+        if j >= limit:
+            continue
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            if _selected(status, events, i, free):
+                out[j] = i
+                j += 1
+                if j >= limit:
+                    break
+    return out
 
 
 @njit(parallel=True, cache=True)

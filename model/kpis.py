@@ -14,11 +14,12 @@ from model import categories as cat
 from model import rules as R
 from model.calendar import month_start
 
-# Statistics tallied per cell.
-STATS = ("workers", "employed", "searching", "certified", "high_skill", "wage_sum", "age_months_sum",
-         "over_50", "output_milli", "entries", "exits", "retirements", "quits", "layoffs", "hires",
-         "certifications", "job_to_job")
+# Statistics tallied per cell: eight stocks, then eight flows.
+STATS = ("workers", "employed", "certified", "high_skill", "wage_sum", "age_months_sum", "over_50", "output_milli",
+         "entries", "exits", "retirements", "quits", "layoffs", "hires", "certifications", "job_to_job")
 S = {name: k for k, name in enumerate(STATS)}
+_N_STOCKS = STATS.index("entries")
+_N_FLOWS = len(STATS) - _N_STOCKS
 CELL_SHAPE = (len(cat.CITY_IDS), len(cat.SECTORS), len(cat.GRADES), len(cat.MIGRANT_GENERATIONS), len(cat.AGE_BANDS))
 N_CELLS = int(np.prod(CELL_SHAPE))
 _N_SECTORS, _N_GRADES, _N_GENERATIONS, _N_BANDS = CELL_SHAPE[1:]
@@ -28,50 +29,54 @@ DIMENSIONS = ("province", "region", "city", "sector", "grade", "migrant", "migra
 
 
 @njit(parallel=True, cache=True)
-def tally(n_parts, month, rules, status, events, employer, employer_city, employer_sector, grade, migrant, age_months,
+def tally(n_parts, month, rules, status, events, employer, employer_cell_offset, grade, migrant, age_months,
           wage_yuan_month, human_capital, productivity):
     """Stocks (live workers) and this month's flows (event bits) by cell: int64[N_CELLS, len(STATS)].
 
     The slots are split into `n_parts` independent partial tallies; integer sums make the result
-    the same for any split, so the split can follow the thread count.
+    the same for any split, so the split can follow the thread count. Stocks and flows are kept
+    in separate tables: every live worker touches the stocks, only the few with events the flows.
     """
     n = status.shape[0]
     part_size = (n + n_parts - 1) // n_parts
-    parts = np.zeros((n_parts, N_CELLS, len(STATS)), dtype=np.int64)
+    stocks = np.zeros((n_parts, N_CELLS, _N_STOCKS), dtype=np.int64)
+    flows = np.zeros((n_parts, N_CELLS, _N_FLOWS), dtype=np.int64)
     for p in prange(n_parts):
-        acc = parts[p]
+        stock, flow = stocks[p], flows[p]
         for i in range(p * part_size, min(n, (p + 1) * part_size)):
             st, ev = status[i], events[i]
             if st == cat.GONE and ev == 0:
                 continue
             e = employer[i]
             age = age_months[i]
-            generation = migrant[i] * (1 + (month - age >= _NEW_GENERATION_BIRTH_MONTH))  # branch-free
             g = grade[i]
-            cell = ((((employer_city[e] * _N_SECTORS + employer_sector[e]) * _N_GRADES + g) * _N_GENERATIONS
-                     + generation) * _N_BANDS + R.age_band(rules, age))
+            generation = migrant[i] * (1 + (month - age >= _NEW_GENERATION_BIRTH_MONTH))  # branch-free
+            cell = employer_cell_offset[e] + (g * _N_GENERATIONS + generation) * _N_BANDS + R.age_band(rules, age)
             if st != cat.GONE:
-                acc[cell, 0] += 1
-                acc[cell, 3] += g >= 1
-                acc[cell, 4] += g >= cat.HIGH_SKILL_GRADE
-                acc[cell, 6] += age
-                acc[cell, 7] += age >= _OVER_50_MONTHS
+                stock[cell, 0] += 1
+                stock[cell, 2] += g >= 1
+                stock[cell, 3] += g >= cat.HIGH_SKILL_GRADE
+                stock[cell, 5] += age
+                stock[cell, 6] += age >= _OVER_50_MONTHS
                 if st == cat.EMPLOYED:
-                    acc[cell, 1] += 1
-                    acc[cell, 5] += np.int64(np.rint(wage_yuan_month[i]))
-                    acc[cell, 8] += np.int64(np.rint(1000.0 * R.output_units(rules, productivity[e], human_capital[i])))
-                else:
-                    acc[cell, 2] += 1
+                    stock[cell, 1] += 1
+                    stock[cell, 4] += np.int64(np.rint(wage_yuan_month[i]))
+                    stock[cell, 7] += np.int64(np.rint(1000.0 * R.output_units(rules, productivity[e], human_capital[i])))
             if ev != 0:
-                acc[cell, 9] += (ev & R.ENTERED) != 0
-                acc[cell, 10] += (ev & R.EXITED) != 0
-                acc[cell, 11] += (ev & R.RETIRED) != 0
-                acc[cell, 12] += (ev & R.QUIT) != 0
-                acc[cell, 13] += (ev & R.LAID_OFF) != 0
-                acc[cell, 14] += (ev & R.HIRED) != 0
-                acc[cell, 15] += (ev & R.CERTIFIED) != 0
-                acc[cell, 16] += ((ev & R.HIRED) != 0) and ((ev & (R.QUIT | R.LAID_OFF)) != 0)
-    return parts.sum(axis=0)
+                flow[cell, 0] += (ev & R.ENTERED) != 0
+                flow[cell, 1] += (ev & R.EXITED) != 0
+                flow[cell, 2] += (ev & R.RETIRED) != 0
+                flow[cell, 3] += (ev & R.QUIT) != 0
+                flow[cell, 4] += (ev & R.LAID_OFF) != 0
+                flow[cell, 5] += (ev & R.HIRED) != 0
+                flow[cell, 6] += (ev & R.CERTIFIED) != 0
+                flow[cell, 7] += ((ev & R.HIRED) != 0) and ((ev & (R.QUIT | R.LAID_OFF)) != 0)
+    return np.concatenate((stocks.sum(axis=0), flows.sum(axis=0)), axis=1)
+
+
+def employer_cell_offsets(employer_city: np.ndarray, employer_sector: np.ndarray) -> np.ndarray:
+    """First tally cell of each employer's city and sector (the grade, cohort and age axes follow)."""
+    return ((employer_city * _N_SECTORS + employer_sector) * _N_GRADES * _N_GENERATIONS * _N_BANDS).astype(np.int64)
 
 
 def _groups() -> list[tuple[str, str]]:
@@ -127,7 +132,7 @@ def kpi_table(months: list[int], monthly_margins: np.ndarray, scale: float, firs
         values = {
             "workers": col["workers"] * w,
             "employed": col["employed"] * w,
-            "searching": col["searching"] * w,
+            "searching": (col["workers"] - col["employed"]) * w,
             "entries": col["entries"] * w,
             "exits": col["exits"] * w,
             "retirements": col["retirements"] * w,

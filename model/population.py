@@ -95,14 +95,16 @@ def _synthesise(key, month, n, status, employer, age_months, sex, migrant, educa
         employer[i] = e
         m = 1 if rs.uniform(key, month, i, rs.INIT_MIGRANT) < migrant_share else 0
         s = 0 if rs.uniform(key, month, i, rs.INIT_SEX) < male_share else 1
-        band = rs.pick(age_cdf[m], rs.uniform(key, month, i, rs.INIT_AGE))
+        n_bands = age_bounds.shape[1] - 1
+        band = rs.pick_in(age_cdf, m * n_bands, n_bands, rs.uniform(key, month, i, rs.INIT_AGE))
         lo, hi = age_bounds[m, band], age_bounds[m, band + 1]
         age = lo + int(rs.uniform(key, month, i, rs.INIT_AGE_WITHIN) * (hi - lo))
         # locals cannot be past their statutory age: fold the draw back into working ages
         while leaves_by_age(rules, month, age, s, m):
             age = age_bounds[m, 0] + (age - age_bounds[m, 0]) // 2
         migrant[i], sex[i], age_months[i] = m, s, age
-        edu = rs.pick(education_cdf[m], rs.uniform(key, month, i, rs.INIT_EDUCATION))
+        n_levels = education_cdf.shape[0] // 2
+        edu = rs.pick_in(education_cdf, m * n_levels, n_levels, rs.uniform(key, month, i, rs.INIT_EDUCATION))
         education[i] = edu
         working_months = age - age_bounds[m, 0]
         u = rs.uniform(key, month, i, rs.INIT_TENURE)
@@ -133,7 +135,7 @@ def _age_tables(calibration: Calibration) -> tuple[np.ndarray, np.ndarray]:
         bounds.append(age_band_bounds_months(name, bands))
     if len(bounds[0]) != len(bounds[1]):
         raise ValueError("local_age_bands and migrant_age_bands must have the same number of bands")
-    return np.stack(cdfs), np.stack(bounds)
+    return np.concatenate(cdfs), np.stack(bounds)  # cdfs flat: [local bands, migrant bands]
 
 
 def synthesise_workers(calibration: Calibration, rules: Rules, employers: EmployerTable, pilots: PilotFirms,
@@ -150,8 +152,8 @@ def synthesise_workers(calibration: Calibration, rules: Rules, employers: Employ
         score, _cdf(shares["city"]), _cdf(shares["sector"]), _cdf(shares["ownership"]), _cdf(shares["size"]),
         pilots.first_row, pilots.count, pilots.share_each,
         calibration.scalar("migrant_share"), calibration.scalar("male_share"), age_cdf, age_bounds,
-        np.stack([_cdf(calibration.shares("local_education", cat.EDUCATIONS)),
-                  _cdf(calibration.shares("migrant_education", cat.EDUCATIONS))]),
+        np.concatenate([_cdf(calibration.shares("local_education", cat.EDUCATIONS)),
+                        _cdf(calibration.shares("migrant_education", cat.EDUCATIONS))]),
         calibration.vector("tenure_mean_months", cat.MIGRANT_STATUSES),
         calibration.scalar("months_at_grade_mean"), rules.quit_trait_sd,
         calibration.scalar("initial_searching_share"),

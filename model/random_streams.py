@@ -15,7 +15,7 @@ _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 _TO_UNIT_32 = 1.0 / 4294967296.0  # 2**-32
 
 # Decision ids: one stream per kind of decision.
-EXIT, LEARN, EXAM, QUIT_OR_LAYOFF, QUIT_DESTINATION = 1, 2, 3, 4, 6
+EXIT, LEARN_AND_EXAM, QUIT_OR_LAYOFF, QUIT_DESTINATION = 1, 2, 4, 6
 SEARCH_ABROAD, SEARCH_CITY, MATCH, MATCH_EMPLOYER = 7, 8, 9, 10
 ENTRY_EMPLOYER, ENTRY_MIGRANT, ENTRY_SEX, ENTRY_AGE, ENTRY_AGE_WITHIN = 11, 12, 13, 14, 15
 ENTRY_EDUCATION, ENTRY_HUMAN_CAPITAL, ENTRY_TRAIT_A, ENTRY_TRAIT_B = 16, 17, 18, 19
@@ -69,11 +69,18 @@ def standard_normal(key, month, slot, decision_a, decision_b):
 @njit(inline="always")
 def pick(cdf, u):
     """Index of the first cumulative weight above u (inverse-CDF draw from a small table)."""
-    lo, hi = 0, cdf.shape[0] - 1
+    return pick_in(cdf, 0, cdf.shape[0], u)
+
+
+@njit(inline="always")
+def pick_in(cdf, first, count, u):
+    """Like `pick` over cdf[first:first + count], without making a slice (slices in parallel loops
+    cost atomic reference counting); returns the offset within the range."""
+    lo, hi = first, first + count - 1
     while lo < hi:
         mid = (lo + hi) // 2
         if cdf[mid] > u:
             hi = mid
         else:
             lo = mid + 1
-    return lo
+    return lo - first

@@ -19,13 +19,22 @@ from model.errors import InputError
 
 MAX_AGE_MONTHS = 100 * 12
 MAX_TENURE_MONTHS = 1200
+N_EDUCATIONS = len(cat.EDUCATIONS)
+MAX_CLOCK_MONTHS = 32000  # tenure and grade clocks stop here (int16 columns)
 BIRTH_MONTH_MIN = 1930 * 12  # retirement table covers births from 1930-01 ...
 BIRTH_MONTH_COUNT = 100 * 12  # ... to 2029-12
 
-# exp by table: x in [EXP_LOW, EXP_HIGH) at EXP_STEPS per unit, linear interpolation
-# (relative error below 2e-6); math.exp is a libm call that dominated the wage and quit kernels.
+# The logistic curve by table: x in [EXP_LOW, EXP_HIGH) at EXP_STEPS per unit, linear interpolation
+# (relative error below 2e-6); exp and a division per worker dominated the quit kernel.
 EXP_LOW, EXP_HIGH, EXP_STEPS = -20.0, 12.0, 256
-_EXP_TABLE = np.exp(np.arange(EXP_LOW, EXP_HIGH + 2.0 / EXP_STEPS, 1.0 / EXP_STEPS))
+_EXP_GRID = np.arange(EXP_LOW, EXP_HIGH + 2.0 / EXP_STEPS, 1.0 / EXP_STEPS)
+_LOGISTIC_TABLE = 1.0 / (1.0 + np.exp(-_EXP_GRID))
+# A lower bound of logit(u) over each 1/256 of the unit interval, 1e-3 below the exact edge so it stays
+# a bound for the interpolated curve: a worker whose quit log-odds lie below it cannot quit at u.
+QUIT_BINS = 256
+with np.errstate(divide="ignore"):
+    _EDGES = np.arange(QUIT_BINS) / QUIT_BINS
+    _LOGIT_FLOOR = np.log(_EDGES) - np.log1p(-_EDGES) - 1e-3
 
 # Human capital resolution of the wage table (h is rounded down to 1/WAGE_STEPS: 0.05% of a wage).
 WAGE_STEPS = 128
@@ -47,7 +56,7 @@ class Rules(NamedTuple):
     learning_rate: float
     learning_by_education: np.ndarray  # [4]
     learning_by_age_band: np.ndarray  # [5]
-    human_capital_ceiling: float
+    inverse_human_capital_ceiling: float
     searching_depreciation: float
     learning_noise: float
     exam_min_months: np.ndarray  # int64[6], by target grade
@@ -71,7 +80,7 @@ class Rules(NamedTuple):
     entrant_migrant_share: float
     entrant_age_cdf: np.ndarray  # cumulative shares of entrant age bands
     entrant_age_bounds_months: np.ndarray  # int64[bands + 1]
-    entrant_education_cdf: np.ndarray  # [2 migrant statuses, 4]
+    entrant_education_cdf: np.ndarray  # [2 migrant statuses x 4 levels], flat
     entrant_human_capital: np.ndarray  # [4]
     entrant_human_capital_spread: float
     entrant_male_share: float
@@ -143,7 +152,7 @@ def build_rules(calibration: Calibration) -> Rules:
         learning_rate=c.scalar("learning_rate_monthly"),
         learning_by_education=c.vector("learning_by_education", cat.EDUCATIONS),
         learning_by_age_band=c.vector("learning_by_age_band", cat.AGE_BANDS),
-        human_capital_ceiling=c.scalar("human_capital_ceiling"),
+        inverse_human_capital_ceiling=1.0 / c.scalar("human_capital_ceiling"),
         searching_depreciation=c.scalar("searching_depreciation_monthly"),
         learning_noise=c.scalar("learning_noise"),
         exam_min_months=exam_min,
@@ -168,7 +177,7 @@ def build_rules(calibration: Calibration) -> Rules:
         entrant_migrant_share=c.scalar("entrant_migrant_share"),
         entrant_age_cdf=_cdf(c.vector("entrant_age_bands", entrant_bands)),
         entrant_age_bounds_months=entrant_bounds.astype(np.int64),
-        entrant_education_cdf=np.stack([
+        entrant_education_cdf=np.concatenate([
             _cdf(c.vector("entrant_local_education", cat.EDUCATIONS)),
             _cdf(c.vector("entrant_migrant_education", cat.EDUCATIONS)),
         ]),
@@ -183,14 +192,14 @@ def build_rules(calibration: Calibration) -> Rules:
 # --- the rules ------------------------------------------------------------------------------
 
 @njit(cache=True, inline="always")
-def fast_exp(x):
-    """exp(x) from a table with linear interpolation; exact libm exp outside the table's range."""
+def logistic(x):
+    """1 / (1 + exp(-x)) from a table with linear interpolation (no division, no libm call)."""
     if not EXP_LOW <= x < EXP_HIGH:
-        return math.exp(x)
+        return 1.0 / (1.0 + math.exp(-x))
     position = (x - EXP_LOW) * EXP_STEPS
     k = int(position)
     frac = position - k
-    return _EXP_TABLE[k] + frac * (_EXP_TABLE[k + 1] - _EXP_TABLE[k])
+    return _LOGISTIC_TABLE[k] + frac * (_LOGISTIC_TABLE[k + 1] - _LOGISTIC_TABLE[k])
 
 
 @njit(cache=True, inline="always")
@@ -219,7 +228,7 @@ def learned_human_capital(rules, h, education, age_months, learning_multiplier, 
     """Human capital after a month of work: learning by doing toward the ceiling, with noise."""
     gain = (rules.learning_rate * rules.learning_by_education[education]
             * rules.learning_by_age_band[age_band(rules, age_months)] * learning_multiplier
-            * (1.0 - h / rules.human_capital_ceiling))
+            * (1.0 - h * rules.inverse_human_capital_ceiling))
     gain *= 1.0 - 0.5 * rules.learning_noise + rules.learning_noise * u
     return h + max(gain, 0.0)
 
@@ -253,14 +262,29 @@ def wage(rules, schedule, grade, h, migrant):
 
 
 @njit(cache=True, inline="always")
+def quits(rules, u, trait, age_months, tenure_months, migrant, grade, log_wage_gap):
+    """Whether a worker quits at draw u: u < quit_probability(...), skipping the curve when the
+    log-odds lie below a bound of logit(u) (most workers, most months)."""
+    logit = quit_log_odds(rules, trait, age_months, tenure_months, migrant, grade, log_wage_gap)
+    if logit < _LOGIT_FLOOR[int(u * QUIT_BINS)]:
+        return False
+    return u < logistic(logit)
+
+
+@njit(cache=True, inline="always")
 def quit_probability(rules, trait, age_months, tenure_months, migrant, grade, log_wage_gap):
     """Monthly quit hazard: logistic in trait, age, tenure, migrant status, grade and relative wage."""
+    return logistic(quit_log_odds(rules, trait, age_months, tenure_months, migrant, grade, log_wage_gap))
+
+
+@njit(cache=True, inline="always")
+def quit_log_odds(rules, trait, age_months, tenure_months, migrant, grade, log_wage_gap):
     tenure = min(tenure_months, MAX_TENURE_MONTHS)
     logit = (rules.quit_base + trait + rules.quit_by_age_band[age_band(rules, age_months)]
              + rules.quit_by_tenure_band[rules.tenure_band_of_month[tenure]]
              + rules.quit_migrant * migrant + rules.quit_by_grade[grade]
              - rules.quit_wage_elasticity * log_wage_gap)
-    return 1.0 / (1.0 + fast_exp(-logit))
+    return logit
 
 
 @njit(cache=True, inline="always")
@@ -276,7 +300,8 @@ def entrant_profile(rules, key, month, slot):
     band = rs.pick(rules.entrant_age_cdf, rs.uniform(key, month, slot, rs.ENTRY_AGE))
     lo, hi = rules.entrant_age_bounds_months[band], rules.entrant_age_bounds_months[band + 1]
     age = lo + int(rs.uniform(key, month, slot, rs.ENTRY_AGE_WITHIN) * (hi - lo))
-    education = rs.pick(rules.entrant_education_cdf[migrant], rs.uniform(key, month, slot, rs.ENTRY_EDUCATION))
+    education = rs.pick_in(rules.entrant_education_cdf, migrant * N_EDUCATIONS, N_EDUCATIONS,
+                           rs.uniform(key, month, slot, rs.ENTRY_EDUCATION))
     h = rules.entrant_human_capital[education] + rules.entrant_human_capital_spread * rs.uniform(key, month, slot, rs.ENTRY_HUMAN_CAPITAL)
     trait = rules.quit_trait_sd * rs.standard_normal(key, month, slot, rs.ENTRY_TRAIT_A, rs.ENTRY_TRAIT_B)
     return migrant, sex, age, education, h, trait

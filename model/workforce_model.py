@@ -94,8 +94,7 @@ class WorkforceModel(mesa.Model):
     def step(self) -> None:
         """One month (`self.month`): the phases of DESIGN.md §3, in order."""
         self._phase("demography", self.age_and_exit)
-        self._phase("learning", self.learn)
-        self._phase("certification", self.certify)
+        self._phase("skills", self.learn_and_certify)
         self._phase("wages", self.set_wages)
         self._phase("separations", self.separate)
         self._phase("matching", self.match_searchers)
@@ -115,16 +114,11 @@ class WorkforceModel(mesa.Model):
         w = self.workers
         kernels.demography(self.key, self.month, self.rules, w.status, w.age_months, w.sex, w.migrant, w.events)
 
-    def learn(self) -> None:
+    def learn_and_certify(self) -> None:
         w = self.workers
-        kernels.learning(self.key, self.month, self.rules, w.status, w.employer, w.age_months, w.education,
-                         w.human_capital, w.tenure_months, w.grade_months, w.search_months,
-                         self.employer_table.learning_multiplier)
-
-    def certify(self) -> None:
-        w = self.workers
-        kernels.certification(self.key, self.month, self.rules, w.status, w.grade, w.human_capital,
-                              w.grade_months, w.events)
+        kernels.skills(self.key, self.month, self.rules, w.status, w.employer, w.age_months, w.education, w.grade,
+                       w.human_capital, w.tenure_months, w.grade_months, w.search_months, w.events,
+                       self.employer_table.learning_multiplier)
 
     def set_wages(self) -> None:
         self.grade_wage = self.grade_wage_table(self.month)
@@ -133,6 +127,7 @@ class WorkforceModel(mesa.Model):
                       self.grade_wage)
 
     def separate(self) -> None:
+        """Quits (against the outside option: mean wage of the grade in the city) and layoffs."""
         w, t = self.workers, self.employer_table
         outside = self.outside_wage[t.city]  # [employers, grades]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -149,7 +144,7 @@ class WorkforceModel(mesa.Model):
         w, t = self.workers, self.employer_table
         c = self.calibration
         vacancies = np.maximum(0.0, t.target_headcount - self.employed_by_employer)
-        searchers = np.flatnonzero(w.status == cat.SEARCHING)
+        searchers = kernels.select_slots(w.status, w.events, False, w.capacity)
         city_vacancies = np.bincount(t.city, weights=vacancies, minlength=len(cat.CITY_IDS))
         search_city = np.empty(len(searchers), dtype=np.int64)
         kernels.choose_search_city(self.key, self.month, self.rules, searchers, w.employer, t.city, w.migrant,
@@ -176,7 +171,7 @@ class WorkforceModel(mesa.Model):
     def enter_new_workers(self) -> None:
         w, t, a = self.workers, self.employer_table, self.aggregates
         n_entrants = max(0, int(round(self.target_workers(self.month) - self.workers_before_entry)))
-        slots = kernels.free_slots(w.status, w.events, n_entrants)
+        slots = kernels.select_slots(w.status, w.events, True, n_entrants)
         if len(slots) < n_entrants:
             raise RuntimeError(f"worker arrays are full: {n_entrants} entrants, {len(slots)} free slots")
         openings = np.maximum(0.0, a.vacancies - a.hires)
@@ -233,7 +228,8 @@ class WorkforceModel(mesa.Model):
 
     def _tally(self) -> np.ndarray:
         w, t = self.workers, self.employer_table
-        return kpis.tally(numba.get_num_threads(), self.month, self.rules, w.status, w.events, w.employer, t.city, t.sector, w.grade,
+        return kpis.tally(numba.get_num_threads(), self.month, self.rules, w.status, w.events, w.employer,
+                          kpis.employer_cell_offsets(t.city, t.sector), w.grade,
                           w.migrant, w.age_months, w.wage_yuan_month, w.human_capital, t.productivity)
 
     def _phase(self, name: str, phase) -> None:  # noqa: ANN001
