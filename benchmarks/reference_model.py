@@ -20,8 +20,8 @@ from model.calendar import BASE_MONTH
 from model.employers import Employer, grade_wages
 from model.workforce_model import WorkforceAggregates, WorkforceModel, _cdf, _job_finding_rate
 
-COLUMNS = ("status", "employer", "age_months", "sex", "migrant", "education", "grade", "human_capital",
-           "wage_yuan_month", "tenure_months", "grade_months", "search_months", "quit_trait", "events")
+COLUMNS = ("status", "employer", "birth_month", "sex", "migrant", "education", "grade", "human_capital",
+           "wage_yuan_month", "hire_month", "grade_month", "quit_trait", "events")
 
 
 class Worker(mesa.Agent):
@@ -40,11 +40,14 @@ class Worker(mesa.Agent):
     def live(self) -> bool:
         return self.status != cat.GONE
 
+    @property
+    def age_months(self) -> int:
+        return self.model.month - self.birth_month
+
     def age_and_maybe_exit(self) -> None:
         self.events = 0
         if not self.live:
             return
-        self.age_months += 1
         m = self.model
         if R.leaves_by_age(m.rules, m.month, self.age_months, self.sex, self.migrant):
             self.status, self.events = cat.GONE, R.EXITED | R.RETIRED
@@ -59,15 +62,12 @@ class Worker(mesa.Agent):
             self.human_capital = np.float32(R.learned_human_capital(
                 m.rules, float(self.human_capital), self.education, self.age_months,
                 float(m.employer_table.learning_multiplier[self.employer]), u_learn))
-            self.tenure_months += 1
-            self.grade_months += 1
-            if R.passes_exam(m.rules, self.grade, float(self.human_capital), self.grade_months, u_exam):
+            if R.passes_exam(m.rules, self.grade, float(self.human_capital), m.month - self.grade_month, u_exam):
                 self.grade += 1
-                self.grade_months = 0
+                self.grade_month = m.month
                 self.events |= R.CERTIFIED
         elif self.status == cat.SEARCHING:
             self.human_capital = np.float32(R.searching_human_capital(m.rules, float(self.human_capital)))
-            self.search_months += 1
 
     def earn(self) -> None:
         if self.status == cat.EMPLOYED:
@@ -85,11 +85,10 @@ class Worker(mesa.Agent):
         gap = log_wage_gap[self.employer, self.grade] + R.relative_log_wage(
             m.rules, self.grade, float(self.human_capital), self.migrant)
         u_quit, u_layoff = rs.uniform_pair(m.key, m.month, self.slot, rs.QUIT_OR_LAYOFF)
-        p_quit = R.quit_probability(m.rules, float(self.quit_trait), self.age_months, self.tenure_months,
+        p_quit = R.quit_probability(m.rules, float(self.quit_trait), self.age_months, m.month - self.hire_month,
                                     self.migrant, self.grade, gap)
         if u_quit < p_quit:
             self.events |= R.QUIT
-            self.search_months = 0
             if self.draw(rs.QUIT_DESTINATION) < m.rules.quit_exit_share[self.migrant]:
                 self.status = cat.GONE
                 self.events |= R.EXITED
@@ -97,22 +96,20 @@ class Worker(mesa.Agent):
                 self.status = cat.SEARCHING
         elif u_layoff < m.rules.layoff_rate:
             self.events |= R.LAID_OFF
-            self.search_months = 0
             self.status = cat.SEARCHING
 
     def join(self, employer: int) -> None:
-        self.status, self.employer = cat.EMPLOYED, employer
-        self.tenure_months = self.search_months = 0
+        self.status, self.employer, self.hire_month = cat.EMPLOYED, employer, self.model.month
         self.events |= R.HIRED
         self.set_wage()
 
     def enter(self, employer: int) -> None:
         m = self.model
-        self.migrant, self.sex, self.age_months, self.education, h, trait = R.entrant_profile(
-            m.rules, m.key, m.month, self.slot)
+        self.migrant, self.sex, age, self.education, h, trait = R.entrant_profile(m.rules, m.key, m.month, self.slot)
+        self.birth_month = m.month - age
         self.human_capital, self.quit_trait = np.float32(h), np.float32(trait)
         self.status, self.employer, self.grade = cat.EMPLOYED, employer, 0
-        self.tenure_months = self.grade_months = self.search_months = 0
+        self.hire_month = self.grade_month = m.month
         self.events = R.ENTERED
         self.set_wage()
 

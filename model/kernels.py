@@ -16,14 +16,13 @@ CHUNK = 1 << 16  # slots per chunk for per-chunk partial counts
 
 
 @njit(parallel=True, cache=True)
-def demography(key, month, rules, status, age_months, sex, migrant, events):
-    """Ageing, retirement and other exits out of industrial work."""
+def demography(key, month, rules, status, birth_month, sex, migrant, events):
+    """Retirement and other exits out of industrial work (ageing is the calendar: age = month - birth)."""
     for i in prange(status.shape[0]):
         events[i] = 0
         if status[i] == cat.GONE:
             continue
-        age = age_months[i] + 1
-        age_months[i] = age
+        age = month - birth_month[i]
         if R.leaves_by_age(rules, month, age, sex[i], migrant[i]):
             status[i] = cat.GONE
             events[i] = R.EXITED | R.RETIRED
@@ -33,25 +32,20 @@ def demography(key, month, rules, status, age_months, sex, migrant, events):
 
 
 @njit(parallel=True, cache=True)
-def skills(key, month, rules, status, employer, age_months, education, grade, human_capital, tenure_months,
-           grade_months, search_months, events, learning_multiplier):
+def skills(key, month, rules, status, employer, birth_month, education, grade, human_capital, grade_month, events,
+           learning_multiplier):
     """Learning by doing at work, then exams for the next grade; depreciation while searching."""
     for i in prange(status.shape[0]):
         if status[i] == cat.EMPLOYED:
             u_learn, u_exam = rs.uniform_pair(key, month, i, rs.LEARN_AND_EXAM)
-            h = R.learned_human_capital(rules, human_capital[i], education[i], age_months[i],
-                                        learning_multiplier[employer[i]], u_learn)
-            human_capital[i] = h
-            tenure_months[i] = min(tenure_months[i] + 1, R.MAX_CLOCK_MONTHS)
-            months_at_grade = min(grade_months[i] + 1, R.MAX_CLOCK_MONTHS)
-            if R.passes_exam(rules, grade[i], human_capital[i], months_at_grade, u_exam):
+            human_capital[i] = R.learned_human_capital(rules, human_capital[i], education[i], month - birth_month[i],
+                                                       learning_multiplier[employer[i]], u_learn)
+            if R.passes_exam(rules, grade[i], human_capital[i], month - grade_month[i], u_exam):
                 grade[i] += 1
-                months_at_grade = 0
+                grade_month[i] = month
                 events[i] |= R.CERTIFIED
-            grade_months[i] = months_at_grade
         elif status[i] == cat.SEARCHING:
             human_capital[i] = R.searching_human_capital(rules, human_capital[i])
-            search_months[i] = min(search_months[i] + 1, R.MAX_CLOCK_MONTHS)
 
 
 @njit(parallel=True, cache=True)
@@ -64,8 +58,8 @@ def wages(rules, status, employer, grade, human_capital, migrant, wage_yuan_mont
 
 
 @njit(parallel=True, cache=True)
-def separations(key, month, rules, status, employer, age_months, tenure_months, migrant, grade, human_capital,
-                quit_trait, search_months, events, log_wage_gap, employed_by_chunk):
+def separations(key, month, rules, status, employer, birth_month, hire_month, migrant, grade, human_capital,
+                quit_trait, events, log_wage_gap, employed_by_chunk):
     """Quits and layoffs; quitters leave industry or search. Counts who stays, per employer and chunk."""
     n = status.shape[0]
     for c in prange(employed_by_chunk.shape[0]):
@@ -76,9 +70,8 @@ def separations(key, month, rules, status, employer, age_months, tenure_months, 
             m, g, e, h = migrant[i], grade[i], employer[i], human_capital[i]
             gap = log_wage_gap[e, g] + R.relative_log_wage(rules, g, h, m)
             u_quit, u_layoff = rs.uniform_pair(key, month, i, rs.QUIT_OR_LAYOFF)
-            if R.quits(rules, u_quit, quit_trait[i], age_months[i], tenure_months[i], m, g, gap):
+            if R.quits(rules, u_quit, quit_trait[i], month - birth_month[i], month - hire_month[i], m, g, gap):
                 events[i] |= R.QUIT
-                search_months[i] = 0
                 if rs.uniform(key, month, i, rs.QUIT_DESTINATION) < rules.quit_exit_share[m]:
                     status[i] = cat.GONE
                     events[i] |= R.EXITED
@@ -86,7 +79,6 @@ def separations(key, month, rules, status, employer, age_months, tenure_months, 
                     status[i] = cat.SEARCHING
             elif u_layoff < rules.layoff_rate:
                 events[i] |= R.LAID_OFF
-                search_months[i] = 0
                 status[i] = cat.SEARCHING
             else:
                 employed_by_chunk[c, e] += 1
@@ -106,9 +98,12 @@ def choose_search_city(key, month, rules, searchers, employer, employer_city, mi
 
 @njit(parallel=True, cache=True)
 def match(key, month, rules, searchers, search_city, job_finding, city_first, city_count, employer_cdf,
-          employers_by_city, status, employer, tenure_months, search_months, events, grade, human_capital,
-          migrant, wage_yuan_month, grade_wage):
-    """Searchers find a job with their city's job-finding rate, at an employer drawn by vacancies."""
+          employers_by_city, status, employer, hire_month, events, grade, human_capital, migrant, wage_yuan_month,
+          grade_wage, hired_by):
+    """Searchers find a job with their city's job-finding rate, at an employer drawn by vacancies.
+
+    `hired_by[j]` is set to the employer of searcher j when hired (left as it is otherwise).
+    """
     for j in prange(searchers.shape[0]):
         i = searchers[j]
         c = search_city[j]
@@ -118,52 +113,49 @@ def match(key, month, rules, searchers, search_city, job_finding, city_first, ci
         e = employers_by_city[lo + rs.pick_in(employer_cdf, lo, city_count[c], rs.uniform(key, month, i, rs.MATCH_EMPLOYER))]
         status[i] = cat.EMPLOYED
         employer[i] = e
-        tenure_months[i] = 0
-        search_months[i] = 0
+        hire_month[i] = month
         events[i] |= R.HIRED
+        hired_by[j] = e
         g = grade[i]
         wage_yuan_month[i] = R.wage(rules, grade_wage[e, g], g, human_capital[i], migrant[i])
 
 
-@njit(inline="always")
-def _selected(status, events, i, free):
-    if free:  # free since before this month: slots vacated this month are not reused yet
-        return status[i] == cat.GONE and events[i] == 0
-    return status[i] == cat.SEARCHING
-
-
 @njit(parallel=True, cache=True)
-def select_slots(status, events, free, limit):
-    """Slots in slot order, at most `limit`: free slots (free=True) or searchers (free=False).
+def count_slots(status, events, counts):
+    """Per chunk: searchers (counts[c, 0]) and slots free since before this month (counts[c, 1]).
 
-    Counted per chunk in parallel, then written at each chunk's offset: the order is that of a serial scan.
+    Slots vacated this month are not reused before next month, so their leavers are still counted.
     """
     n = status.shape[0]
-    n_chunks = (n + CHUNK - 1) // CHUNK
-    counts = np.zeros(n_chunks, dtype=np.int64)
-    for c in prange(n_chunks):
+    for c in prange(counts.shape[0]):
+        searching, free = 0, 0
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            counts[c] += _selected(status, events, i, free)
-    offsets = np.zeros(n_chunks + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum(counts)
-    out = np.empty(min(offsets[-1], limit), dtype=np.int64)
-    for c in prange(n_chunks):
-        j = offsets[c]
-        if j >= limit:
-            continue
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            if _selected(status, events, i, free):
-                out[j] = i
-                j += 1
-                if j >= limit:
-                    break
-    return out
+            searching += status[i] == cat.SEARCHING
+            free += (status[i] == cat.GONE) & (events[i] == 0)
+        counts[c, 0], counts[c, 1] = searching, free
 
 
 @njit(parallel=True, cache=True)
-def enter(key, month, rules, slots, employer_cdf, status, employer, age_months, sex, migrant, education, grade,
-          human_capital, wage_yuan_month, tenure_months, grade_months, search_months, quit_trait, events,
-          grade_wage):
+def list_slots(status, events, counts, n_free, searchers, free_slots):
+    """Fill the searchers and the first `n_free` free slots, each in slot order, from `count_slots`."""
+    n = status.shape[0]
+    first = np.zeros((counts.shape[0] + 1, 2), dtype=np.int64)
+    first[1:, 0] = np.cumsum(counts[:, 0])
+    first[1:, 1] = np.cumsum(counts[:, 1])
+    for c in prange(counts.shape[0]):
+        j, k = first[c, 0], first[c, 1]
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            if status[i] == cat.SEARCHING:
+                searchers[j] = i
+                j += 1
+            elif status[i] == cat.GONE and events[i] == 0 and k < n_free:
+                free_slots[k] = i
+                k += 1
+
+
+@njit(parallel=True, cache=True)
+def enter(key, month, rules, slots, employer_cdf, status, employer, birth_month, sex, migrant, education, grade,
+          human_capital, wage_yuan_month, hire_month, grade_month, quit_trait, events, grade_wage):
     """New workers (school leavers, migrants) take free slots and join employers with open vacancies."""
     for j in prange(slots.shape[0]):
         i = slots[j]
@@ -171,15 +163,14 @@ def enter(key, month, rules, slots, employer_cdf, status, employer, age_months, 
         e = rs.pick(employer_cdf, rs.uniform(key, month, i, rs.ENTRY_EMPLOYER))
         status[i] = cat.EMPLOYED
         employer[i] = e
-        age_months[i] = age
+        birth_month[i] = month - age
         sex[i] = s
         migrant[i] = m
         education[i] = edu
         grade[i] = 0
         human_capital[i] = h
         quit_trait[i] = trait
-        tenure_months[i] = 0
-        grade_months[i] = 0
-        search_months[i] = 0
+        hire_month[i] = month
+        grade_month[i] = month
         events[i] = R.ENTERED
         wage_yuan_month[i] = R.wage(rules, grade_wage[e, 0], 0, h, m)

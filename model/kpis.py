@@ -29,7 +29,7 @@ DIMENSIONS = ("province", "region", "city", "sector", "grade", "migrant", "migra
 
 
 @njit(parallel=True, cache=True)
-def tally(n_parts, month, rules, status, events, employer, employer_cell_offset, grade, migrant, age_months,
+def tally(n_parts, month, rules, status, events, employer, employer_cell_offset, grade, migrant, birth_month,
           wage_yuan_month, human_capital, productivity):
     """Stocks (live workers) and this month's flows (event bits) by cell: int64[N_CELLS, len(STATS)].
 
@@ -48,7 +48,7 @@ def tally(n_parts, month, rules, status, events, employer, employer_cell_offset,
             if st == cat.GONE and ev == 0:
                 continue
             e = employer[i]
-            age = age_months[i]
+            age = month - birth_month[i]
             g = grade[i]
             generation = migrant[i] * (1 + (month - age >= _NEW_GENERATION_BIRTH_MONTH))  # branch-free
             cell = employer_cell_offset[e] + (g * _N_GENERATIONS + generation) * _N_BANDS + R.age_band(rules, age)

@@ -17,20 +17,20 @@ from model.calibration_inputs import Calibration
 from model.employers import EmployerTable, PilotFirms, cell_index, cell_shares
 from model.rules import Rules, age_band_bounds_months, leaves_by_age
 
-# Column name -> dtype. 30 bytes per slot.
+# Column name -> dtype (25 bytes per slot). Clocks are stored as the month they started, so
+# ageing and tenure cost nothing per month.
 WORKER_DTYPES = {
     "status": np.uint8,  # categories.GONE / EMPLOYED / SEARCHING
-    "employer": np.int32,  # current employer row (searchers: last employer, which gives city and sector)
-    "age_months": np.int16,
+    "employer": np.uint16,  # current employer row (searchers: last employer, which gives city and sector)
+    "birth_month": np.int16,  # month index (year * 12 + month - 1); age = month - birth_month
     "sex": np.uint8,
     "migrant": np.uint8,
     "education": np.uint8,
     "grade": np.uint8,  # 0-5, categories.GRADES
     "human_capital": np.float32,  # one unit ≈ one vocational grade
     "wage_yuan_month": np.float32,
-    "tenure_months": np.int16,  # with the current employer
-    "grade_months": np.int16,  # at the current grade
-    "search_months": np.int16,  # in the current search spell
+    "hire_month": np.int16,  # month joined the current employer; tenure = month - hire_month
+    "grade_month": np.int16,  # month the current grade was reached
     "quit_trait": np.float32,  # persistent quit propensity, log-odds
     "events": np.uint8,  # this month's events, rules.ENTERED | EXITED | ...
 }
@@ -43,16 +43,15 @@ class Workers:
 
     status: np.ndarray
     employer: np.ndarray
-    age_months: np.ndarray
+    birth_month: np.ndarray
     sex: np.ndarray
     migrant: np.ndarray
     education: np.ndarray
     grade: np.ndarray
     human_capital: np.ndarray
     wage_yuan_month: np.ndarray
-    tenure_months: np.ndarray
-    grade_months: np.ndarray
-    search_months: np.ndarray
+    hire_month: np.ndarray
+    grade_month: np.ndarray
     quit_trait: np.ndarray
     events: np.ndarray
 
@@ -63,6 +62,14 @@ class Workers:
     @property
     def capacity(self) -> int:
         return self.status.shape[0]
+
+    def grow(self, capacity: int) -> None:
+        """Add never-used slots at the end (slot numbers, and so every draw, are unchanged)."""
+        for f in fields(self):
+            old = getattr(self, f.name)
+            new = np.zeros(capacity, dtype=old.dtype)
+            new[: old.shape[0]] = old
+            setattr(self, f.name, new)
 
     def nbytes(self) -> int:
         return sum(getattr(self, f.name).nbytes for f in fields(self))
@@ -78,7 +85,7 @@ def _cdf(shares: np.ndarray) -> np.ndarray:
 
 
 @njit(parallel=True, cache=True)
-def _synthesise(key, month, n, status, employer, age_months, sex, migrant, education, tenure, grade_months,
+def _synthesise(key, month, n, status, employer, birth_month, sex, migrant, education, hire_month, grade_month,
                 trait, score, city_cdf, sector_cdf, ownership_cdf, size_cdf, pilot_first, pilot_count,
                 pilot_share, migrant_share, male_share, age_cdf, age_bounds, education_cdf, tenure_mean,
                 grade_months_mean, trait_sd, searching_share, score_weights, rules):
@@ -102,15 +109,16 @@ def _synthesise(key, month, n, status, employer, age_months, sex, migrant, educa
         # locals cannot be past their statutory age: fold the draw back into working ages
         while leaves_by_age(rules, month, age, s, m):
             age = age_bounds[m, 0] + (age - age_bounds[m, 0]) // 2
-        migrant[i], sex[i], age_months[i] = m, s, age
+        # clocks as of the end of the month before `month`, so they read age, tenure + 1 in `month`
+        migrant[i], sex[i], birth_month[i] = m, s, month - 1 - age
         n_levels = education_cdf.shape[0] // 2
         edu = rs.pick_in(education_cdf, m * n_levels, n_levels, rs.uniform(key, month, i, rs.INIT_EDUCATION))
         education[i] = edu
         working_months = age - age_bounds[m, 0]
         u = rs.uniform(key, month, i, rs.INIT_TENURE)
-        tenure[i] = min(int(-tenure_mean[m] * np.log(1.0 - u)), working_months)
+        hire_month[i] = month - 1 - min(int(-tenure_mean[m] * np.log(1.0 - u)), working_months)
         u = rs.uniform(key, month, i, rs.INIT_GRADE_MONTHS)
-        grade_months[i] = min(int(-grade_months_mean * np.log(1.0 - u)), working_months)
+        grade_month[i] = month - 1 - min(int(-grade_months_mean * np.log(1.0 - u)), working_months)
         trait[i] = trait_sd * rs.standard_normal(key, month, i, rs.INIT_TRAIT_A, rs.INIT_TRAIT_B)
         status[i] = cat.SEARCHING if rs.uniform(key, month, i, rs.INIT_SEARCHING) < searching_share else cat.EMPLOYED
         score[i] = (score_weights[0] * (age / 120.0 - 4.0) + score_weights[1] * edu + score_weights[2] * (1 - m)
@@ -147,8 +155,8 @@ def synthesise_workers(calibration: Calibration, rules: Rules, employers: Employ
     weights = calibration.value("grade_assignment_weights")
     score = np.empty(n_workers, dtype=np.float32)
     _synthesise(
-        key, month, n_workers, workers.status, workers.employer, workers.age_months, workers.sex,
-        workers.migrant, workers.education, workers.tenure_months, workers.grade_months, workers.quit_trait,
+        key, month, n_workers, workers.status, workers.employer, workers.birth_month, workers.sex,
+        workers.migrant, workers.education, workers.hire_month, workers.grade_month, workers.quit_trait,
         score, _cdf(shares["city"]), _cdf(shares["sector"]), _cdf(shares["ownership"]), _cdf(shares["size"]),
         pilots.first_row, pilots.count, pilots.share_each,
         calibration.scalar("migrant_share"), calibration.scalar("male_share"), age_cdf, age_bounds,

@@ -20,7 +20,7 @@ from model.errors import InputError
 MAX_AGE_MONTHS = 100 * 12
 MAX_TENURE_MONTHS = 1200
 N_EDUCATIONS = len(cat.EDUCATIONS)
-MAX_CLOCK_MONTHS = 32000  # tenure and grade clocks stop here (int16 columns)
+MAX_GRADE = cat.MAX_GRADE
 BIRTH_MONTH_MIN = 1930 * 12  # retirement table covers births from 1930-01 ...
 BIRTH_MONTH_COUNT = 100 * 12  # ... to 2029-12
 
@@ -241,10 +241,10 @@ def searching_human_capital(rules, h):
 @njit(cache=True, inline="always")
 def passes_exam(rules, grade, h, months_at_grade, u):
     """Eligible workers (human capital at the next grade, enough months at grade) sit and may pass."""
-    target = grade + 1
-    if grade >= 5 or h < target or months_at_grade < rules.exam_min_months[target]:
-        return False
-    return u < rules.exam_sit_rate * rules.exam_pass_rate[target]
+    target = min(grade + 1, MAX_GRADE)
+    # non-short-circuit & keeps this branch-free: eligibility is close to a coin flip for many workers
+    eligible = (grade < MAX_GRADE) & (h >= target) & (months_at_grade >= rules.exam_min_months[target])
+    return eligible & (u < rules.exam_sit_rate * rules.exam_pass_rate[target])
 
 
 @njit(cache=True, inline="always")

@@ -25,7 +25,8 @@ from model.random_streams import stream_key
 from model.rules import build_rules
 from model.scenario import Scenario
 
-CAPACITY_HEADROOM = 1.06  # spare slots for a month of entrants while this month's leavers' slots rest
+CAPACITY_HEADROOM = 1.03  # spare slots for a month's entrants while this month's leavers' slots rest
+CAPACITY_GROWTH = 1.05  # if ever short of slots, grow by this factor (results do not depend on capacity)
 MIN_WORKERS = 200
 
 
@@ -112,13 +113,12 @@ class WorkforceModel(mesa.Model):
     # --- phases ---------------------------------------------------------------------------------
     def age_and_exit(self) -> None:
         w = self.workers
-        kernels.demography(self.key, self.month, self.rules, w.status, w.age_months, w.sex, w.migrant, w.events)
+        kernels.demography(self.key, self.month, self.rules, w.status, w.birth_month, w.sex, w.migrant, w.events)
 
     def learn_and_certify(self) -> None:
         w = self.workers
-        kernels.skills(self.key, self.month, self.rules, w.status, w.employer, w.age_months, w.education, w.grade,
-                       w.human_capital, w.tenure_months, w.grade_months, w.search_months, w.events,
-                       self.employer_table.learning_multiplier)
+        kernels.skills(self.key, self.month, self.rules, w.status, w.employer, w.birth_month, w.education, w.grade,
+                       w.human_capital, w.grade_month, w.events, self.employer_table.learning_multiplier)
 
     def set_wages(self) -> None:
         self.grade_wage = self.grade_wage_table(self.month)
@@ -135,16 +135,15 @@ class WorkforceModel(mesa.Model):
         gap = np.where(np.isfinite(gap), gap, 0.0)
         n_chunks = -(-w.capacity // kernels.CHUNK)
         employed_by_chunk = np.empty((n_chunks, len(t.city)), dtype=np.int32)
-        kernels.separations(self.key, self.month, self.rules, w.status, w.employer, w.age_months, w.tenure_months,
-                            w.migrant, w.grade, w.human_capital, w.quit_trait, w.search_months, w.events, gap,
-                            employed_by_chunk)
+        kernels.separations(self.key, self.month, self.rules, w.status, w.employer, w.birth_month, w.hire_month,
+                            w.migrant, w.grade, w.human_capital, w.quit_trait, w.events, gap, employed_by_chunk)
         self.employed_by_employer = employed_by_chunk.sum(axis=0, dtype=np.int64)
 
     def match_searchers(self) -> None:
         w, t = self.workers, self.employer_table
         c = self.calibration
         vacancies = np.maximum(0.0, t.target_headcount - self.employed_by_employer)
-        searchers = kernels.select_slots(w.status, w.events, False, w.capacity)
+        searchers = self._searchers_and_free_slots()
         city_vacancies = np.bincount(t.city, weights=vacancies, minlength=len(cat.CITY_IDS))
         search_city = np.empty(len(searchers), dtype=np.int64)
         kernels.choose_search_city(self.key, self.month, self.rules, searchers, w.employer, t.city, w.migrant,
@@ -156,31 +155,44 @@ class WorkforceModel(mesa.Model):
         city_count = np.bincount(t.city, minlength=len(cat.CITY_IDS))
         city_first = np.concatenate([[0], np.cumsum(city_count)[:-1]])
         employer_cdf = np.concatenate([_cdf(vacancies[by_city[f:f + n]]) for f, n in zip(city_first, city_count)])
+        hired_by = np.full(len(searchers), -1, dtype=np.int64)
         kernels.match(self.key, self.month, self.rules, searchers, search_city, job_finding, city_first, city_count,
-                      employer_cdf, by_city, w.status, w.employer, w.tenure_months, w.search_months, w.events,
-                      w.grade, w.human_capital, w.migrant, w.wage_yuan_month, self.grade_wage)
-        hired = searchers[w.status[searchers] == cat.EMPLOYED]
-        hires = np.bincount(w.employer[hired], minlength=len(t.city))
-        self.workers_before_entry = int(self.employed_by_employer.sum()) + len(searchers)
+                      employer_cdf, by_city, w.status, w.employer, w.hire_month, w.events, w.grade, w.human_capital,
+                      w.migrant, w.wage_yuan_month, self.grade_wage, hired_by)
+        hires = np.bincount(hired_by[hired_by >= 0], minlength=len(t.city))
         target = np.maximum(t.target_headcount, 1e-9)
         self.aggregates = WorkforceAggregates(
             employed=self.employed_by_employer, vacancies=vacancies, hires=hires,
             unfilled_rate=np.maximum(0.0, vacancies - hires) / target,
             market_unfilled_rate=float(np.maximum(0.0, vacancies - hires).sum() / target.sum()))
 
+    def _searchers_and_free_slots(self) -> np.ndarray:
+        """Searchers in slot order; also fixes this month's entrants and the free slots they take."""
+        w = self.workers
+        counts = np.empty((-(-w.capacity // kernels.CHUNK), 2), dtype=np.int64)
+        kernels.count_slots(w.status, w.events, counts)
+        n_searching, n_free = counts.sum(axis=0)
+        workers_before_entry = int(self.employed_by_employer.sum()) + int(n_searching)
+        self.n_entrants = max(0, int(round(self.target_workers(self.month) - workers_before_entry)))
+        searchers = np.empty(n_searching, dtype=np.int64)
+        self.entry_slots = np.empty(self.n_entrants, dtype=np.int64)
+        kernels.list_slots(w.status, w.events, counts, min(self.n_entrants, n_free), searchers, self.entry_slots)
+        if n_free < self.n_entrants:  # short of slots: the rest are new slots at the end
+            start = w.capacity
+            w.grow(max(int(w.capacity * CAPACITY_GROWTH), w.capacity + self.n_entrants - n_free))
+            self.entry_slots[n_free:] = start + np.arange(self.n_entrants - n_free)
+        return searchers
+
     def enter_new_workers(self) -> None:
         w, t, a = self.workers, self.employer_table, self.aggregates
-        n_entrants = max(0, int(round(self.target_workers(self.month) - self.workers_before_entry)))
-        slots = kernels.select_slots(w.status, w.events, True, n_entrants)
-        if len(slots) < n_entrants:
-            raise RuntimeError(f"worker arrays are full: {n_entrants} entrants, {len(slots)} free slots")
+        n_entrants, slots = self.n_entrants, self.entry_slots
         openings = np.maximum(0.0, a.vacancies - a.hires)
         shortfall = n_entrants - openings.sum()
         if shortfall > 0:  # more entrants than openings: the rest spread by target headcount
             openings = openings + shortfall * t.target_headcount / t.target_headcount.sum()
-        kernels.enter(self.key, self.month, self.rules, slots, _cdf(openings), w.status, w.employer, w.age_months,
-                      w.sex, w.migrant, w.education, w.grade, w.human_capital, w.wage_yuan_month, w.tenure_months,
-                      w.grade_months, w.search_months, w.quit_trait, w.events, self.grade_wage)
+        kernels.enter(self.key, self.month, self.rules, slots, _cdf(openings), w.status, w.employer, w.birth_month,
+                      w.sex, w.migrant, w.education, w.grade, w.human_capital, w.wage_yuan_month, w.hire_month,
+                      w.grade_month, w.quit_trait, w.events, self.grade_wage)
 
     def update_employers(self) -> None:
         self._employers_decide(for_month=self.month + 1)
@@ -230,7 +242,7 @@ class WorkforceModel(mesa.Model):
         w, t = self.workers, self.employer_table
         return kpis.tally(numba.get_num_threads(), self.month, self.rules, w.status, w.events, w.employer,
                           kpis.employer_cell_offsets(t.city, t.sector), w.grade,
-                          w.migrant, w.age_months, w.wage_yuan_month, w.human_capital, t.productivity)
+                          w.migrant, w.birth_month, w.wage_yuan_month, w.human_capital, t.productivity)
 
     def _phase(self, name: str, phase) -> None:  # noqa: ANN001
         started = time.perf_counter()
