@@ -49,20 +49,21 @@ class Worker(mesa.Agent):
         if not self.live:
             return
         m = self.model
+        u_exit, self.u_learn = rs.uniform_pair(m.key, m.month, self.slot, rs.EXIT_AND_LEARN)
         if R.leaves_by_age(m.rules, m.month, self.age_months, self.sex, self.migrant):
             self.status, self.events = cat.GONE, R.EXITED | R.RETIRED
-        elif self.draw(rs.EXIT) < R.exit_probability(m.rules, self.status == cat.SEARCHING, self.age_months,
+        elif u_exit < R.exit_probability(m.rules, self.status == cat.SEARCHING, self.age_months,
                                                      self.migrant):
             self.status, self.events = cat.GONE, R.EXITED
 
     def learn_and_sit_exam(self) -> None:
         m = self.model
         if self.status == cat.EMPLOYED:
-            u_learn, u_exam = rs.uniform_pair(m.key, m.month, self.slot, rs.LEARN_AND_EXAM)
             self.human_capital = np.float32(R.learned_human_capital(
                 m.rules, float(self.human_capital), self.education, self.age_months,
-                float(m.employer_table.learning_multiplier[self.employer]), u_learn))
-            if R.passes_exam(m.rules, self.grade, float(self.human_capital), m.month - self.grade_month, u_exam):
+                float(m.employer_table.learning_multiplier[self.employer]), self.u_learn))
+            if R.passes_exam(m.rules, self.grade, float(self.human_capital), m.month - self.grade_month,
+                             self.draw(rs.EXAM)):
                 self.grade += 1
                 self.grade_month = m.month
                 self.events |= R.CERTIFIED
@@ -207,7 +208,7 @@ class ReferenceModel(mesa.Model):
                 k["certified_workers"] += w.grade >= 1
                 k["high_skill_workers"] += w.grade >= cat.HIGH_SKILL_GRADE
                 if w.status == cat.EMPLOYED:
-                    wage_sum[t.city[w.employer], w.grade] += round(float(w.wage_yuan_month))
+                    wage_sum[t.city[w.employer], w.grade] += int(float(w.wage_yuan_month) + 0.5)
                     count[t.city[w.employer], w.grade] += 1
             for name, bit in (("entries", R.ENTERED), ("exits", R.EXITED), ("retirements", R.RETIRED),
                               ("quits", R.QUIT), ("layoffs", R.LAID_OFF), ("hires", R.HIRED),

@@ -16,36 +16,47 @@ CHUNK = 1 << 16  # slots per chunk for per-chunk partial counts
 
 
 @njit(parallel=True, cache=True)
-def demography(key, month, rules, status, birth_month, sex, migrant, events):
-    """Retirement and other exits out of industrial work (ageing is the calendar: age = month - birth)."""
+def demography_and_learning(key, month, rules, status, employer, birth_month, sex, migrant, education,
+                            human_capital, events, learning_multiplier):
+    """Retirement and other exits out of industrial work, then learning by doing for those at work
+    (depreciation while searching). Ageing is the calendar: age = month - birth month.
+
+    One pass with one hash for both draws: each alone was a full sweep of the columns.
+    """
     for i in prange(status.shape[0]):
         events[i] = 0
-        if status[i] == cat.GONE:
+        st = status[i]
+        if st == cat.GONE:
             continue
         age = month - birth_month[i]
+        u_exit, u_learn = rs.uniform_pair(key, month, i, rs.EXIT_AND_LEARN)
         if R.leaves_by_age(rules, month, age, sex[i], migrant[i]):
             status[i] = cat.GONE
             events[i] = R.EXITED | R.RETIRED
-        elif rs.uniform(key, month, i, rs.EXIT) < R.exit_probability(rules, status[i] == cat.SEARCHING, age, migrant[i]):
+        elif u_exit < R.exit_probability(rules, st == cat.SEARCHING, age, migrant[i]):
             status[i] = cat.GONE
             events[i] = R.EXITED
+        elif st == cat.EMPLOYED:
+            human_capital[i] = R.learned_human_capital(rules, human_capital[i], education[i], age,
+                                                       learning_multiplier[employer[i]], u_learn)
+        else:
+            human_capital[i] = R.searching_human_capital(rules, human_capital[i])
 
 
 @njit(parallel=True, cache=True)
-def skills(key, month, rules, status, employer, birth_month, education, grade, human_capital, grade_month, events,
-           learning_multiplier):
-    """Learning by doing at work, then exams for the next grade; depreciation while searching."""
+def certification(key, month, rules, status, grade, human_capital, grade_month, events):
+    """Exams: eligible employed workers sit for the next grade; a pass raises the grade.
+
+    A separate pass from learning: fused, the loop ran up to twice as slowly once many workers
+    were eligible (measured), although each part alone does not depend on the data.
+    """
     for i in prange(status.shape[0]):
         if status[i] == cat.EMPLOYED:
-            u_learn, u_exam = rs.uniform_pair(key, month, i, rs.LEARN_AND_EXAM)
-            human_capital[i] = R.learned_human_capital(rules, human_capital[i], education[i], month - birth_month[i],
-                                                       learning_multiplier[employer[i]], u_learn)
-            if R.passes_exam(rules, grade[i], human_capital[i], month - grade_month[i], u_exam):
+            if R.passes_exam(rules, grade[i], human_capital[i], month - grade_month[i],
+                             rs.uniform(key, month, i, rs.EXAM)):
                 grade[i] += 1
                 grade_month[i] = month
                 events[i] |= R.CERTIFIED
-        elif status[i] == cat.SEARCHING:
-            human_capital[i] = R.searching_human_capital(rules, human_capital[i])
 
 
 @njit(parallel=True, cache=True)
@@ -174,3 +185,18 @@ def enter(key, month, rules, slots, employer_cdf, status, employer, birth_month,
         grade_month[i] = month
         events[i] = R.ENTERED
         wage_yuan_month[i] = R.wage(rules, grade_wage[e, 0], 0, h, m)
+
+
+@njit(parallel=True, cache=True)
+def wage_bill_by_employer(status, employer, wage_yuan_month, n_employers):
+    """Employed headcount and wage bill per employer (per-chunk partial sums, added in chunk order)."""
+    n = status.shape[0]
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    headcount = np.zeros((n_chunks, n_employers), dtype=np.int64)
+    bill = np.zeros((n_chunks, n_employers))
+    for c in prange(n_chunks):
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            if status[i] == cat.EMPLOYED:
+                headcount[c, employer[i]] += 1
+                bill[c, employer[i]] += wage_yuan_month[i]
+    return headcount.sum(axis=0), bill.sum(axis=0)

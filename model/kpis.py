@@ -60,8 +60,8 @@ def tally(n_parts, month, rules, status, events, employer, employer_cell_offset,
                 stock[cell, 6] += age >= _OVER_50_MONTHS
                 if st == cat.EMPLOYED:
                     stock[cell, 1] += 1
-                    stock[cell, 4] += np.int64(np.rint(wage_yuan_month[i]))
-                    stock[cell, 7] += np.int64(np.rint(1000.0 * R.output_units(rules, productivity[e], human_capital[i])))
+                    stock[cell, 4] += np.int64(wage_yuan_month[i] + 0.5)  # wages are positive: round half up
+                    stock[cell, 7] += np.int64(1000.0 * R.output_units(rules, productivity[e], human_capital[i]) + 0.5)
             if ev != 0:
                 flow[cell, 0] += (ev & R.ENTERED) != 0
                 flow[cell, 1] += (ev & R.EXITED) != 0

@@ -89,40 +89,41 @@ def _synthesise(key, month, n, status, employer, birth_month, sex, migrant, educ
                 trait, score, city_cdf, sector_cdf, ownership_cdf, size_cdf, pilot_first, pilot_count,
                 pilot_share, migrant_share, male_share, age_cdf, age_bounds, education_cdf, tenure_mean,
                 grade_months_mean, trait_sd, searching_share, score_weights, rules):
+    n_bands = age_bounds.shape[1] - 1
+    n_levels = education_cdf.shape[0] // 2
     for i in prange(n):
-        city = rs.pick(city_cdf, rs.uniform(key, month, i, rs.INIT_CITY))
-        sector = rs.pick(sector_cdf, rs.uniform(key, month, i, rs.INIT_SECTOR))
-        ownership = rs.pick(ownership_cdf, rs.uniform(key, month, i, rs.INIT_OWNERSHIP))
-        size = rs.pick(size_cdf, rs.uniform(key, month, i, rs.INIT_SIZE))
-        e = cell_index(city, sector, ownership, size)
+        u_city, u_sector = rs.uniform_pair(key, month, i, rs.INIT_CITY_AND_SECTOR)
+        u_ownership, u_size = rs.uniform_pair(key, month, i, rs.INIT_OWNERSHIP_AND_SIZE)
+        e = cell_index(rs.pick(city_cdf, u_city), rs.pick(sector_cdf, u_sector), rs.pick(ownership_cdf, u_ownership),
+                       rs.pick(size_cdf, u_size))
+        u_pilot, u_migrant = rs.uniform_pair(key, month, i, rs.INIT_PILOT_AND_MIGRANT)
         if pilot_count[e] > 0:
-            k = int(rs.uniform(key, month, i, rs.INIT_PILOT) / pilot_share[e])
+            k = int(u_pilot / pilot_share[e])
             if k < pilot_count[e]:
                 e = pilot_first[e] + k
         employer[i] = e
-        m = 1 if rs.uniform(key, month, i, rs.INIT_MIGRANT) < migrant_share else 0
-        s = 0 if rs.uniform(key, month, i, rs.INIT_SEX) < male_share else 1
-        n_bands = age_bounds.shape[1] - 1
-        band = rs.pick_in(age_cdf, m * n_bands, n_bands, rs.uniform(key, month, i, rs.INIT_AGE))
+        m = 1 if u_migrant < migrant_share else 0
+        u_sex, u_age = rs.uniform_pair(key, month, i, rs.INIT_SEX_AND_AGE)
+        s = 0 if u_sex < male_share else 1
+        band = rs.pick_in(age_cdf, m * n_bands, n_bands, u_age)
         lo, hi = age_bounds[m, band], age_bounds[m, band + 1]
-        age = lo + int(rs.uniform(key, month, i, rs.INIT_AGE_WITHIN) * (hi - lo))
+        u_within, u_education = rs.uniform_pair(key, month, i, rs.INIT_AGE_WITHIN_AND_EDUCATION)
+        age = lo + int(u_within * (hi - lo))
         # locals cannot be past their statutory age: fold the draw back into working ages
         while leaves_by_age(rules, month, age, s, m):
             age = age_bounds[m, 0] + (age - age_bounds[m, 0]) // 2
         # clocks as of the end of the month before `month`, so they read age, tenure + 1 in `month`
         migrant[i], sex[i], birth_month[i] = m, s, month - 1 - age
-        n_levels = education_cdf.shape[0] // 2
-        edu = rs.pick_in(education_cdf, m * n_levels, n_levels, rs.uniform(key, month, i, rs.INIT_EDUCATION))
+        edu = rs.pick_in(education_cdf, m * n_levels, n_levels, u_education)
         education[i] = edu
         working_months = age - age_bounds[m, 0]
-        u = rs.uniform(key, month, i, rs.INIT_TENURE)
-        hire_month[i] = month - 1 - min(int(-tenure_mean[m] * np.log(1.0 - u)), working_months)
-        u = rs.uniform(key, month, i, rs.INIT_GRADE_MONTHS)
-        grade_month[i] = month - 1 - min(int(-grade_months_mean * np.log(1.0 - u)), working_months)
-        trait[i] = trait_sd * rs.standard_normal(key, month, i, rs.INIT_TRAIT_A, rs.INIT_TRAIT_B)
+        u_tenure, u_grade_months = rs.uniform_pair(key, month, i, rs.INIT_TENURE_AND_GRADE_MONTHS)
+        hire_month[i] = month - 1 - min(int(-tenure_mean[m] * np.log(1.0 - u_tenure)), working_months)
+        grade_month[i] = month - 1 - min(int(-grade_months_mean * np.log(1.0 - u_grade_months)), working_months)
+        trait[i] = trait_sd * rs.standard_normal(key, month, i, rs.INIT_TRAIT)
         status[i] = cat.SEARCHING if rs.uniform(key, month, i, rs.INIT_SEARCHING) < searching_share else cat.EMPLOYED
         score[i] = (score_weights[0] * (age / 120.0 - 4.0) + score_weights[1] * edu + score_weights[2] * (1 - m)
-                    + score_weights[3] * rs.standard_normal(key, month, i, rs.INIT_GRADE_A, rs.INIT_GRADE_B))
+                    + score_weights[3] * rs.standard_normal(key, month, i, rs.INIT_GRADE_SCORE))
 
 
 @njit(parallel=True, cache=True)

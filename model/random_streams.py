@@ -14,16 +14,14 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 _TO_UNIT_32 = 1.0 / 4294967296.0  # 2**-32
 
-# Decision ids: one stream per kind of decision.
-EXIT, LEARN_AND_EXAM, QUIT_OR_LAYOFF, QUIT_DESTINATION = 1, 2, 4, 6
+# Decision ids: one stream per kind of decision (*_AND_* streams give two draws from one hash).
+EXIT_AND_LEARN, EXAM, QUIT_OR_LAYOFF, QUIT_DESTINATION = 1, 3, 4, 6
 SEARCH_ABROAD, SEARCH_CITY, MATCH, MATCH_EMPLOYER = 7, 8, 9, 10
-ENTRY_EMPLOYER, ENTRY_MIGRANT, ENTRY_SEX, ENTRY_AGE, ENTRY_AGE_WITHIN = 11, 12, 13, 14, 15
-ENTRY_EDUCATION, ENTRY_HUMAN_CAPITAL, ENTRY_TRAIT_A, ENTRY_TRAIT_B = 16, 17, 18, 19
+ENTRY_EMPLOYER, ENTRY_MIGRANT_AND_SEX, ENTRY_AGE, ENTRY_EDUCATION_AND_HUMAN_CAPITAL, ENTRY_TRAIT = 11, 12, 13, 14, 15
 # Population synthesis (drawn at the base month).
-INIT_CITY, INIT_SECTOR, INIT_OWNERSHIP, INIT_SIZE, INIT_PILOT = 100, 101, 102, 103, 104
-INIT_MIGRANT, INIT_SEX, INIT_AGE, INIT_AGE_WITHIN, INIT_EDUCATION = 105, 106, 107, 108, 109
-INIT_GRADE_A, INIT_GRADE_B, INIT_HUMAN_CAPITAL, INIT_TENURE, INIT_GRADE_MONTHS = 110, 111, 112, 113, 114
-INIT_TRAIT_A, INIT_TRAIT_B, INIT_SEARCHING = 115, 116, 117
+INIT_CITY_AND_SECTOR, INIT_OWNERSHIP_AND_SIZE, INIT_PILOT_AND_MIGRANT, INIT_SEX_AND_AGE = 100, 101, 102, 103
+INIT_AGE_WITHIN_AND_EDUCATION, INIT_TENURE_AND_GRADE_MONTHS, INIT_TRAIT, INIT_GRADE_SCORE = 104, 105, 106, 107
+INIT_SEARCHING, INIT_HUMAN_CAPITAL = 108, 109
 
 
 @njit(inline="always")
@@ -59,11 +57,10 @@ def uniform_pair(key, month, slot, decision):
 
 
 @njit(inline="always")
-def standard_normal(key, month, slot, decision_a, decision_b):
-    """A standard normal draw by Box-Muller from two streams."""
-    u1 = 1.0 - uniform(key, month, slot, decision_a)  # in (0, 1]
-    u2 = uniform(key, month, slot, decision_b)
-    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+def standard_normal(key, month, slot, decision):
+    """A standard normal draw by Box-Muller from the two draws of one hash."""
+    a, b = uniform_pair(key, month, slot, decision)
+    return np.sqrt(-2.0 * np.log(1.0 - a)) * np.cos(2.0 * np.pi * b)  # 1 - a is in (0, 1]
 
 
 @njit(inline="always")

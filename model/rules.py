@@ -242,9 +242,10 @@ def searching_human_capital(rules, h):
 def passes_exam(rules, grade, h, months_at_grade, u):
     """Eligible workers (human capital at the next grade, enough months at grade) sit and may pass."""
     target = min(grade + 1, MAX_GRADE)
-    # non-short-circuit & keeps this branch-free: eligibility is close to a coin flip for many workers
-    eligible = (grade < MAX_GRADE) & (h >= target) & (months_at_grade >= rules.exam_min_months[target])
-    return eligible & (u < rules.exam_sit_rate * rules.exam_pass_rate[target])
+    # eligibility as arithmetic, not branches: it is close to a coin flip for many workers, and a
+    # branch on it cost a misprediction each; the one branch left (on the rare pass) is predictable
+    eligible = (grade < MAX_GRADE) * (h >= target) * (months_at_grade >= rules.exam_min_months[target])
+    return u < eligible * rules.exam_sit_rate * rules.exam_pass_rate[target]
 
 
 @njit(cache=True, inline="always")
@@ -294,15 +295,16 @@ def output_units(rules, productivity, h):
 
 @njit(cache=True, inline="always")
 def entrant_profile(rules, key, month, slot):
-    """Migrant status, sex, age in months, education and human capital of an entrant in a slot."""
-    migrant = 1 if rs.uniform(key, month, slot, rs.ENTRY_MIGRANT) < rules.entrant_migrant_share else 0
-    sex = 0 if rs.uniform(key, month, slot, rs.ENTRY_SEX) < rules.entrant_male_share else 1
-    band = rs.pick(rules.entrant_age_cdf, rs.uniform(key, month, slot, rs.ENTRY_AGE))
+    """Migrant status, sex, age in months, education, human capital and quit trait of an entrant in a slot."""
+    u_migrant, u_sex = rs.uniform_pair(key, month, slot, rs.ENTRY_MIGRANT_AND_SEX)
+    migrant = 1 if u_migrant < rules.entrant_migrant_share else 0
+    sex = 0 if u_sex < rules.entrant_male_share else 1
+    u_band, u_within = rs.uniform_pair(key, month, slot, rs.ENTRY_AGE)
+    band = rs.pick(rules.entrant_age_cdf, u_band)
     lo, hi = rules.entrant_age_bounds_months[band], rules.entrant_age_bounds_months[band + 1]
-    age = lo + int(rs.uniform(key, month, slot, rs.ENTRY_AGE_WITHIN) * (hi - lo))
-    education = rs.pick_in(rules.entrant_education_cdf, migrant * N_EDUCATIONS, N_EDUCATIONS,
-                           rs.uniform(key, month, slot, rs.ENTRY_EDUCATION))
-    h = rules.entrant_human_capital[education] + rules.entrant_human_capital_spread * rs.uniform(key, month, slot, rs.ENTRY_HUMAN_CAPITAL)
-    trait = rules.quit_trait_sd * rs.standard_normal(key, month, slot, rs.ENTRY_TRAIT_A, rs.ENTRY_TRAIT_B)
+    age = lo + int(u_within * (hi - lo))
+    u_education, u_human_capital = rs.uniform_pair(key, month, slot, rs.ENTRY_EDUCATION_AND_HUMAN_CAPITAL)
+    education = rs.pick_in(rules.entrant_education_cdf, migrant * N_EDUCATIONS, N_EDUCATIONS, u_education)
+    h = rules.entrant_human_capital[education] + rules.entrant_human_capital_spread * u_human_capital
+    trait = rules.quit_trait_sd * rs.standard_normal(key, month, slot, rs.ENTRY_TRAIT)
     return migrant, sex, age, education, h, trait
-

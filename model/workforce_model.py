@@ -94,8 +94,8 @@ class WorkforceModel(mesa.Model):
     # --- the month ----------------------------------------------------------------------------
     def step(self) -> None:
         """One month (`self.month`): the phases of DESIGN.md §3, in order."""
-        self._phase("demography", self.age_and_exit)
-        self._phase("skills", self.learn_and_certify)
+        self._phase("demography_and_learning", self.age_exit_and_learn)
+        self._phase("certification", self.certify)
         self._phase("wages", self.set_wages)
         self._phase("separations", self.separate)
         self._phase("matching", self.match_searchers)
@@ -111,14 +111,16 @@ class WorkforceModel(mesa.Model):
             self.step()
 
     # --- phases ---------------------------------------------------------------------------------
-    def age_and_exit(self) -> None:
+    def age_exit_and_learn(self) -> None:
         w = self.workers
-        kernels.demography(self.key, self.month, self.rules, w.status, w.birth_month, w.sex, w.migrant, w.events)
+        kernels.demography_and_learning(self.key, self.month, self.rules, w.status, w.employer, w.birth_month, w.sex,
+                                        w.migrant, w.education, w.human_capital, w.events,
+                                        self.employer_table.learning_multiplier)
 
-    def learn_and_certify(self) -> None:
+    def certify(self) -> None:
         w = self.workers
-        kernels.skills(self.key, self.month, self.rules, w.status, w.employer, w.birth_month, w.education, w.grade,
-                       w.human_capital, w.grade_month, w.events, self.employer_table.learning_multiplier)
+        kernels.certification(self.key, self.month, self.rules, w.status, w.grade, w.human_capital, w.grade_month,
+                              w.events)
 
     def set_wages(self) -> None:
         self.grade_wage = self.grade_wage_table(self.month)
@@ -230,10 +232,9 @@ class WorkforceModel(mesa.Model):
         grade_mix = np.bincount(w.grade[w.live()], minlength=len(cat.GRADES))
         self.grade_ladder = ladder / (ladder @ grade_mix / grade_mix.sum())
         self.set_wages()
-        employed = w.status == cat.EMPLOYED
-        ownership = t.ownership[w.employer[employed]]
-        mean = (np.bincount(ownership, weights=w.wage_yuan_month[employed], minlength=len(cat.OWNERSHIPS))
-                / np.bincount(ownership, minlength=len(cat.OWNERSHIPS)))
+        headcount, bill = kernels.wage_bill_by_employer(w.status, w.employer, w.wage_yuan_month, len(t.city))
+        mean = (np.bincount(t.ownership, weights=bill, minlength=len(cat.OWNERSHIPS))
+                / np.bincount(t.ownership, weights=headcount, minlength=len(cat.OWNERSHIPS)))
         target = c.vector("ownership_annual_wages", cat.OWNERSHIPS) / 12.0
         t.wage_level *= (target / mean)[t.ownership]
         self.set_wages()
