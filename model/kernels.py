@@ -70,13 +70,20 @@ def wages(rules, status, employer, grade, human_capital, migrant, wage_yuan_mont
 
 @njit(parallel=True, cache=True)
 def separations(key, month, rules, status, employer, birth_month, hire_month, migrant, grade, human_capital,
-                quit_trait, events, log_wage_gap, employed_by_chunk):
-    """Quits and layoffs; quitters leave industry or search. Counts who stays, per employer and chunk."""
+                quit_trait, events, log_wage_gap, employed_by_chunk, slot_counts):
+    """Quits and layoffs; quitters leave industry or search.
+
+    Counts per chunk who stays employed, by employer, and (for `list_slots`) the searchers and the
+    slots free since before this month (slots vacated this month are not reused until next month).
+    """
     n = status.shape[0]
     for c in prange(employed_by_chunk.shape[0]):
         employed_by_chunk[c, :] = 0
+        searching, free = 0, 0
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
             if status[i] != cat.EMPLOYED:
+                searching += status[i] == cat.SEARCHING
+                free += (status[i] == cat.GONE) & (events[i] == 0)
                 continue
             m, g, e, h = migrant[i], grade[i], employer[i], human_capital[i]
             gap = log_wage_gap[e, g] + R.relative_log_wage(rules, g, h, m)
@@ -88,11 +95,14 @@ def separations(key, month, rules, status, employer, birth_month, hire_month, mi
                     events[i] |= R.EXITED
                 else:
                     status[i] = cat.SEARCHING
+                    searching += 1
             elif u_layoff < rules.layoff_rate:
                 events[i] |= R.LAID_OFF
                 status[i] = cat.SEARCHING
+                searching += 1
             else:
                 employed_by_chunk[c, e] += 1
+        slot_counts[c, 0], slot_counts[c, 1] = searching, free
 
 
 @njit(parallel=True, cache=True)
@@ -132,23 +142,9 @@ def match(key, month, rules, searchers, search_city, job_finding, city_first, ci
 
 
 @njit(parallel=True, cache=True)
-def count_slots(status, events, counts):
-    """Per chunk: searchers (counts[c, 0]) and slots free since before this month (counts[c, 1]).
-
-    Slots vacated this month are not reused before next month, so their leavers are still counted.
-    """
-    n = status.shape[0]
-    for c in prange(counts.shape[0]):
-        searching, free = 0, 0
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            searching += status[i] == cat.SEARCHING
-            free += (status[i] == cat.GONE) & (events[i] == 0)
-        counts[c, 0], counts[c, 1] = searching, free
-
-
-@njit(parallel=True, cache=True)
 def list_slots(status, events, counts, n_free, searchers, free_slots):
-    """Fill the searchers and the first `n_free` free slots, each in slot order, from `count_slots`."""
+    """Fill the searchers and the first `n_free` free slots, each in slot order, from the per-chunk
+    counts made by `separations`."""
     n = status.shape[0]
     first = np.zeros((counts.shape[0] + 1, 2), dtype=np.int64)
     first[1:, 0] = np.cumsum(counts[:, 0])

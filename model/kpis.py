@@ -30,7 +30,7 @@ DIMENSIONS = ("province", "region", "city", "sector", "grade", "migrant", "migra
 
 @njit(parallel=True, cache=True)
 def tally(n_parts, month, rules, status, events, employer, employer_cell_offset, grade, migrant, birth_month,
-          wage_yuan_month, human_capital, productivity):
+          wage_yuan_month, human_capital, productivity_milli):
     """Stocks (live workers) and this month's flows (event bits) by cell: int64[N_CELLS, len(STATS)].
 
     The slots are split into `n_parts` independent partial tallies; integer sums make the result
@@ -45,7 +45,7 @@ def tally(n_parts, month, rules, status, events, employer, employer_cell_offset,
         stock, flow = stocks[p], flows[p]
         for i in range(p * part_size, min(n, (p + 1) * part_size)):
             st, ev = status[i], events[i]
-            if st == cat.GONE and ev == 0:
+            if st | ev == 0:  # gone before this month (GONE is 0)
                 continue
             e = employer[i]
             age = month - birth_month[i]
@@ -61,7 +61,7 @@ def tally(n_parts, month, rules, status, events, employer, employer_cell_offset,
                 if st == cat.EMPLOYED:
                     stock[cell, 1] += 1
                     stock[cell, 4] += np.int64(wage_yuan_month[i] + 0.5)  # wages are positive: round half up
-                    stock[cell, 7] += np.int64(1000.0 * R.output_units(rules, productivity[e], human_capital[i]) + 0.5)
+                    stock[cell, 7] += np.int64(R.output_units(rules, productivity_milli[e], human_capital[i]) + 0.5)
             if ev != 0:
                 flow[cell, 0] += (ev & R.ENTERED) != 0
                 flow[cell, 1] += (ev & R.EXITED) != 0

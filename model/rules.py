@@ -55,7 +55,7 @@ class Rules(NamedTuple):
     searcher_exit_rate: float
     learning_rate: float
     learning_by_education: np.ndarray  # [4]
-    learning_by_age_band: np.ndarray  # [5]
+    learning_by_age_month: np.ndarray  # learning multiplier of the age band, by age in months
     inverse_human_capital_ceiling: float
     searching_depreciation: float
     learning_noise: float
@@ -68,9 +68,8 @@ class Rules(NamedTuple):
     wage_factor_of_grade: np.ndarray  # exp(-return x grade)
     wage_factor_of_migrant: np.ndarray  # exp(gap x migrant)
     quit_base: float
-    quit_by_age_band: np.ndarray  # [5]
-    tenure_band_of_month: np.ndarray  # int64[MAX_TENURE_MONTHS + 1]
-    quit_by_tenure_band: np.ndarray
+    quit_by_age_month: np.ndarray  # quit log-odds of the age band, by age in months
+    quit_by_tenure_month: np.ndarray  # quit log-odds of the tenure band, by tenure in months
     quit_migrant: float
     quit_by_grade: np.ndarray  # [6]
     quit_wage_elasticity: float
@@ -136,6 +135,8 @@ def build_rules(calibration: Calibration) -> Rules:
     c = calibration
     grades_up = cat.GRADES[1:]
     tenure_bounds = np.array(sorted(int(k) for k in c.value("quit_by_tenure_band")))
+    # per-band coefficients are spread over months of age and tenure: one lookup in the hot loops
+    age_band_of_month = band_lookup(np.array(cat.AGE_BAND_LOWER_YEARS) * 12, MAX_AGE_MONTHS + 1)
     entrant_bands = list(c.value("entrant_age_bands"))
     entrant_bounds = age_band_bounds_months("entrant_age_bands", entrant_bands)
     exam_min = np.zeros(len(cat.GRADES), dtype=np.int64)
@@ -143,7 +144,7 @@ def build_rules(calibration: Calibration) -> Rules:
     pass_rate = np.zeros(len(cat.GRADES))
     pass_rate[1:] = c.vector("exam_pass_rate", grades_up)
     return Rules(
-        age_band_of_month=band_lookup(np.array(cat.AGE_BAND_LOWER_YEARS) * 12, MAX_AGE_MONTHS + 1).astype(np.int8),
+        age_band_of_month=age_band_of_month.astype(np.int8),
         last_working_age_months=_last_working_age_table(c),
         exit_rate=np.array([c.scalar("local_exit_rate_monthly"), c.scalar("migrant_exit_rate_monthly")]),
         migrant_late_exit_rate=c.scalar("migrant_late_exit_rate_monthly"),
@@ -151,7 +152,7 @@ def build_rules(calibration: Calibration) -> Rules:
         searcher_exit_rate=c.scalar("searcher_exit_rate_monthly"),
         learning_rate=c.scalar("learning_rate_monthly"),
         learning_by_education=c.vector("learning_by_education", cat.EDUCATIONS),
-        learning_by_age_band=c.vector("learning_by_age_band", cat.AGE_BANDS),
+        learning_by_age_month=c.vector("learning_by_age_band", cat.AGE_BANDS)[age_band_of_month],
         inverse_human_capital_ceiling=1.0 / c.scalar("human_capital_ceiling"),
         searching_depreciation=c.scalar("searching_depreciation_monthly"),
         learning_noise=c.scalar("learning_noise"),
@@ -165,9 +166,9 @@ def build_rules(calibration: Calibration) -> Rules:
         wage_factor_of_grade=np.exp(-c.scalar("human_capital_wage_return") * np.arange(len(cat.GRADES))),
         wage_factor_of_migrant=np.exp(c.scalar("migrant_wage_gap") * np.arange(2)),
         quit_base=c.scalar("quit_base_logit"),
-        quit_by_age_band=c.vector("quit_by_age_band", cat.AGE_BANDS),
-        tenure_band_of_month=band_lookup(tenure_bounds, MAX_TENURE_MONTHS + 1),
-        quit_by_tenure_band=c.vector("quit_by_tenure_band", tenure_bounds),
+        quit_by_age_month=c.vector("quit_by_age_band", cat.AGE_BANDS)[age_band_of_month],
+        quit_by_tenure_month=c.vector("quit_by_tenure_band", tenure_bounds)[
+            band_lookup(tenure_bounds, MAX_TENURE_MONTHS + 1)],
         quit_migrant=c.scalar("quit_migrant"),
         quit_by_grade=c.vector("quit_by_grade", cat.GRADES),
         quit_wage_elasticity=c.scalar("quit_wage_elasticity"),
@@ -227,7 +228,7 @@ def exit_probability(rules, searching, age_months, migrant):
 def learned_human_capital(rules, h, education, age_months, learning_multiplier, u):
     """Human capital after a month of work: learning by doing toward the ceiling, with noise."""
     gain = (rules.learning_rate * rules.learning_by_education[education]
-            * rules.learning_by_age_band[age_band(rules, age_months)] * learning_multiplier
+            * rules.learning_by_age_month[min(age_months, MAX_AGE_MONTHS)] * learning_multiplier
             * (1.0 - h * rules.inverse_human_capital_ceiling))
     gain *= 1.0 - 0.5 * rules.learning_noise + rules.learning_noise * u
     return h + max(gain, 0.0)
@@ -281,8 +282,8 @@ def quit_probability(rules, trait, age_months, tenure_months, migrant, grade, lo
 @njit(cache=True, inline="always")
 def quit_log_odds(rules, trait, age_months, tenure_months, migrant, grade, log_wage_gap):
     tenure = min(tenure_months, MAX_TENURE_MONTHS)
-    logit = (rules.quit_base + trait + rules.quit_by_age_band[age_band(rules, age_months)]
-             + rules.quit_by_tenure_band[rules.tenure_band_of_month[tenure]]
+    logit = (rules.quit_base + trait + rules.quit_by_age_month[min(age_months, MAX_AGE_MONTHS)]
+             + rules.quit_by_tenure_month[tenure]
              + rules.quit_migrant * migrant + rules.quit_by_grade[grade]
              - rules.quit_wage_elasticity * log_wage_gap)
     return logit

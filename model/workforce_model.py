@@ -137,8 +137,10 @@ class WorkforceModel(mesa.Model):
         gap = np.where(np.isfinite(gap), gap, 0.0)
         n_chunks = -(-w.capacity // kernels.CHUNK)
         employed_by_chunk = np.empty((n_chunks, len(t.city)), dtype=np.int32)
+        self.slot_counts = np.empty((n_chunks, 2), dtype=np.int64)  # searchers, free slots
         kernels.separations(self.key, self.month, self.rules, w.status, w.employer, w.birth_month, w.hire_month,
-                            w.migrant, w.grade, w.human_capital, w.quit_trait, w.events, gap, employed_by_chunk)
+                            w.migrant, w.grade, w.human_capital, w.quit_trait, w.events, gap, employed_by_chunk,
+                            self.slot_counts)
         self.employed_by_employer = employed_by_chunk.sum(axis=0, dtype=np.int64)
 
     def match_searchers(self) -> None:
@@ -170,9 +172,7 @@ class WorkforceModel(mesa.Model):
 
     def _searchers_and_free_slots(self) -> np.ndarray:
         """Searchers in slot order; also fixes this month's entrants and the free slots they take."""
-        w = self.workers
-        counts = np.empty((-(-w.capacity // kernels.CHUNK), 2), dtype=np.int64)
-        kernels.count_slots(w.status, w.events, counts)
+        w, counts = self.workers, self.slot_counts
         n_searching, n_free = counts.sum(axis=0)
         workers_before_entry = int(self.employed_by_employer.sum()) + int(n_searching)
         self.n_entrants = max(0, int(round(self.target_workers(self.month) - workers_before_entry)))
@@ -243,7 +243,7 @@ class WorkforceModel(mesa.Model):
         w, t = self.workers, self.employer_table
         return kpis.tally(numba.get_num_threads(), self.month, self.rules, w.status, w.events, w.employer,
                           kpis.employer_cell_offsets(t.city, t.sector), w.grade,
-                          w.migrant, w.birth_month, w.wage_yuan_month, w.human_capital, t.productivity)
+                          w.migrant, w.birth_month, w.wage_yuan_month, w.human_capital, 1000.0 * t.productivity)
 
     def _phase(self, name: str, phase) -> None:  # noqa: ANN001
         started = time.perf_counter()
