@@ -17,7 +17,7 @@ from model import categories as cat
 from model import random_streams as rs
 from model import rules as R
 from model.calendar import BASE_MONTH
-from model.employers import Employer, grade_wages
+from model.employers import Employer, employers_decide, grade_wages
 from model.workforce_model import WorkforceAggregates, WorkforceModel, _cdf, _job_finding_rate
 
 COLUMNS = ("status", "employer", "birth_month", "sex", "migrant", "education", "grade", "human_capital",
@@ -124,7 +124,8 @@ class ReferenceModel(mesa.Model):
         self.rules, self.key, self.month = engine.rules, engine.key, engine.month
         self.calibration, self.grade_ladder = engine.calibration, engine.grade_ladder
         self.employer_table = copy.deepcopy(engine.employer_table)
-        self.employer_agents = [Employer(self, self.employer_table, row) for row in range(len(self.employer_table.city))]
+        rows = range(len(self.employer_table.city))
+        self.employer_agents = [Employer(self, self.employer_table, row) for row in rows]
         self.workers = [Worker(self, slot, {name: _scalar(getattr(engine.workers, name)[slot]) for name in COLUMNS})
                         for slot in range(engine.workers.capacity)]
         self.outside_wage = engine.outside_wage.copy()
@@ -166,7 +167,7 @@ class ReferenceModel(mesa.Model):
         job_finding = _job_finding_rate(city_searchers, city_vacancies, c.scalar("matching_efficiency"),
                                         c.scalar("matching_searcher_elasticity"))
         hires = np.zeros(len(t.city), dtype=np.int64)
-        for w, city in zip(searchers, search_city):
+        for w, city in zip(searchers, search_city, strict=True):
             if w.draw(rs.MATCH) < job_finding[city]:
                 in_city = np.flatnonzero(t.city == city)
                 employer = int(in_city[rs.pick(_cdf(vacancies[in_city]), w.draw(rs.MATCH_EMPLOYER))])
@@ -186,10 +187,8 @@ class ReferenceModel(mesa.Model):
         target = np.maximum(t.target_headcount, 1e-9)
         self.aggregates = WorkforceAggregates(employed, vacancies, hires, np.maximum(0.0, vacancies - hires) / target,
                                               float(np.maximum(0.0, vacancies - hires).sum() / target.sum()))
-        args = (self.aggregates, self.engine_start.employment_index(self.month + 1),
-                c.scalar("normal_vacancy_rate"), c.scalar("wage_adjustment_speed"))
-        for employer in self.employer_agents:
-            employer.decide(*args)
+        employers_decide(self.employer_agents, self.aggregates, self.engine_start.employment_index(self.month + 1),
+                         c.scalar("normal_vacancy_rate"), c.scalar("wage_adjustment_speed"))
         self.account()
         self.month += 1
 

@@ -7,12 +7,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
-from typer.exceptions import TyperException
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from typer.exceptions import TyperException
 
 from model.errors import InputError
 from model.runner import check_output_dir, check_seed, resolve_scenario, simulate, write_run
@@ -33,10 +40,10 @@ def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
     scale: Annotated[float, typer.Option(help="Share of the ~23 million workers simulated (1.0 = full scale).")] = 0.01,
     seed: Annotated[int, typer.Option(help="Random seed (0 to 2^63-1).")] = 0,
-    start: Annotated[Optional[str], typer.Option(help="First reported month, YYYY-MM (default: the scenario's).")] = None,
-    end: Annotated[Optional[str], typer.Option(help="Last month, YYYY-MM (default: the scenario's).")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Output directory (default: runs/<scenario file name>).")] = None,
-    threads: Annotated[Optional[int], typer.Option(help="Threads for the kernels; results do not depend on it.")] = None,
+    start: Annotated[str | None, typer.Option(help="First reported month, YYYY-MM (default: the scenario's).")] = None,
+    end: Annotated[str | None, typer.Option(help="Last month, YYYY-MM (default: the scenario's).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output directory (default: runs/<scenario file name>).")] = None,
+    threads: Annotated[int | None, typer.Option(help="Threads for the kernels; results do not depend on it.")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace a run already in the output directory.")] = False,
 ) -> None:
     """Run one scenario; write DIR/kpis.parquet and DIR/manifest.json."""
@@ -52,7 +59,8 @@ def run(
                                    on_month=lambda k, n: progress.update(task, completed=k, total=n))
     write_run(out, table, manifest)
     seconds = manifest["timings_seconds"]["total"]
-    err.print(f"{spec.name}: {len(table):,} KPI rows for {spec.period.start}..{spec.period.end} in {seconds:.1f} s → {out}")
+    period = f"{spec.period.start}..{spec.period.end}"
+    err.print(f"{spec.name}: {len(table):,} KPI rows for {period} in {seconds:.1f} s → {out}")
 
 
 @app.command()

@@ -84,7 +84,8 @@ def build_employer_table(calibration: Calibration) -> tuple[EmployerTable, Pilot
     grid = np.array(np.meshgrid(*(np.arange(len(v)) for v in (cat.CITY_IDS, cat.SECTORS, cat.OWNERSHIPS, cat.SIZES)),
                                 indexing="ij")).reshape(4, -1)
     city, sector, ownership, size = grid
-    cell_weight = shares["city"][city] * shares["sector"][sector] * shares["ownership"][ownership] * shares["size"][size]
+    cell_weight = (shares["city"][city] * shares["sector"][sector] * shares["ownership"][ownership]
+                   * shares["size"][size])
 
     pilots = calibration.value("pilot_firms")
     n_pilots, pilot_workers = int(pilots["all_firms"]), float(pilots["workers"])
@@ -138,35 +139,43 @@ def _relative(levels: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 class Employer(mesa.Agent):
-    """An employer cell or pilot firm; reads its workforce aggregates and sets premium and target."""
+    """An employer cell or pilot firm. It owns its decisions (wage premium, hiring target); the
+    kernels read them from the employer table, refreshed after every round of decisions."""
 
     def __init__(self, model: mesa.Model, table: EmployerTable, row: int) -> None:
         super().__init__(model)
         self.table = table
         self.row = row
+        self.premium = float(table.premium[row])
+        self.base_headcount = float(table.base_headcount[row])
+        self.target_headcount = float(table.target_headcount[row])
 
     @property
     def is_pilot(self) -> bool:
         return bool(self.table.pilot_batch[self.row] > 0)
 
-    @property
-    def premium(self) -> float:
-        return float(self.table.premium[self.row])
-
-    @property
-    def target_headcount(self) -> float:
-        return float(self.table.target_headcount[self.row])
-
-    def decide(self, aggregates, employment_index: float, normal_vacancy_rate: float,  # noqa: ANN001
-               wage_adjustment_speed: float) -> None:
-        """The month's decisions from the workforce aggregates (WorkforceAggregates, None at the start).
+    def decide(self, unfilled_rate: float | None, market_unfilled_rate: float, employment_index: float,
+               normal_vacancy_rate: float, wage_adjustment_speed: float) -> None:
+        """The month's decisions from the employer's aggregates (None before the first month).
 
         Wage premium: employers that fill vacancies less well than the market raise their relative
         premium. Hiring target: the starting workforce moved with the employment path, plus normal vacancies.
         """
-        t, row = self.table, self.row
-        if aggregates is not None:
-            gap = float(aggregates.unfilled_rate[row]) - aggregates.market_unfilled_rate
-            premium = float(t.premium[row]) * math.exp(wage_adjustment_speed * gap)
-            t.premium[row] = min(max(premium, PREMIUM_BOUNDS[0]), PREMIUM_BOUNDS[1])
-        t.target_headcount[row] = float(t.base_headcount[row]) * employment_index * (1.0 + normal_vacancy_rate)
+        if unfilled_rate is not None:
+            premium = self.premium * math.exp(wage_adjustment_speed * (unfilled_rate - market_unfilled_rate))
+            self.premium = min(max(premium, PREMIUM_BOUNDS[0]), PREMIUM_BOUNDS[1])
+        self.target_headcount = self.base_headcount * employment_index * (1.0 + normal_vacancy_rate)
+
+
+def employers_decide(employers: list[Employer], aggregates, employment_index: float,  # noqa: ANN001
+                     normal_vacancy_rate: float, wage_adjustment_speed: float) -> None:
+    """Every employer decides from its row of the aggregates (WorkforceAggregates or None); the table
+    then takes up the decisions."""
+    n = len(employers)
+    unfilled = aggregates.unfilled_rate.tolist() if aggregates is not None else [None] * n
+    market = aggregates.market_unfilled_rate if aggregates is not None else 0.0
+    for employer, rate in zip(employers, unfilled, strict=True):
+        employer.decide(rate, market, employment_index, normal_vacancy_rate, wage_adjustment_speed)
+    table = employers[0].table
+    table.premium[:] = np.fromiter((e.premium for e in employers), dtype=np.float64, count=n)
+    table.target_headcount[:] = np.fromiter((e.target_headcount for e in employers), dtype=np.float64, count=n)

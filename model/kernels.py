@@ -131,7 +131,8 @@ def match(key, month, rules, searchers, search_city, job_finding, city_first, ci
         if city_count[c] == 0 or rs.uniform(key, month, i, rs.MATCH) >= job_finding[c]:
             continue
         lo = city_first[c]
-        e = employers_by_city[lo + rs.pick_in(employer_cdf, lo, city_count[c], rs.uniform(key, month, i, rs.MATCH_EMPLOYER))]
+        u_employer = rs.uniform(key, month, i, rs.MATCH_EMPLOYER)
+        e = employers_by_city[lo + rs.pick_in(employer_cdf, lo, city_count[c], u_employer)]
         status[i] = cat.EMPLOYED
         employer[i] = e
         hire_month[i] = month

@@ -98,12 +98,14 @@ def margins(cells: np.ndarray) -> np.ndarray:
     Plain integer sums over the cell axes (no BLAS: its spinning threads would compete with the kernels).
     """
     c = cells.reshape(*CELL_SHAPE, len(STATS))
-    by_city = c.sum(axis=(1, 2, 3, 4))
-    by_generation = c.sum(axis=(0, 1, 2, 4))
+    place = c.sum(axis=(3, 4))  # city x sector x grade
+    person = c.sum(axis=(0, 1))  # grade x cohort x age band
+    by_city = place.sum(axis=(1, 2))
+    by_generation = person.sum(axis=(0, 2))
     by_region = np.stack([by_city[_REGION_OF_CITY == r].sum(axis=0) for r in range(len(cat.REGIONS))])
     by_migrant = np.stack([by_generation[0], by_generation[1:].sum(axis=0)])
-    return np.concatenate([by_city.sum(axis=0, keepdims=True), by_region, by_city, c.sum(axis=(0, 2, 3, 4)),
-                           c.sum(axis=(0, 1, 3, 4)), by_migrant, by_generation, c.sum(axis=(0, 1, 2, 3))])
+    return np.concatenate([by_city.sum(axis=0, keepdims=True), by_region, by_city, place.sum(axis=(0, 2)),
+                           person.sum(axis=(1, 2)), by_migrant, by_generation, person.sum(axis=(0, 1))])
 
 
 def city_grade_mean_wage(cells: np.ndarray) -> np.ndarray:
@@ -152,22 +154,16 @@ def kpi_table(months: list[int], monthly_margins: np.ndarray, scale: float, firs
             "output_index": 100.0 * col["output_milli"] / col["output_milli"][0],
         }
     keep = np.array(months) >= first_reported
-    dates = [month_start(mo) for mo, k in zip(months, keep) if k]
-    dims = [d for d, _ in GROUPS]
-    groups = [g for _, g in GROUPS]
-    frames = []
-    for kpi in KPI_IDS:
-        v = values[kpi][keep]
-        frames.append(pd.DataFrame({
-            "date": np.repeat(dates, len(GROUPS)),
-            "kpi": kpi,
-            "dimension": np.tile(dims, len(dates)),
-            "group": np.tile(groups, len(dates)),
-            "value": v.reshape(-1),
-        }))
-    table = pd.concat(frames, ignore_index=True)
-    for name in ("kpi", "dimension", "group"):
-        table[name] = table[name].astype("category")
+    dates = np.array([month_start(mo) for mo, k in zip(months, keep, strict=True) if k], dtype="datetime64[ns]")
+    n_dates, n_groups = len(dates), len(GROUPS)
+    values_kept = np.stack([values[kpi][keep] for kpi in KPI_IDS])  # [kpi, date, group]
+    table = pd.DataFrame({
+        "date": np.tile(np.repeat(dates, n_groups), len(KPI_IDS)),
+        "kpi": pd.Categorical.from_codes(np.repeat(np.arange(len(KPI_IDS)), n_dates * n_groups), KPI_IDS),
+        "dimension": pd.Categorical([d for d, _ in GROUPS] * (n_dates * len(KPI_IDS)), categories=DIMENSIONS),
+        "group": pd.Categorical([g for _, g in GROUPS] * (n_dates * len(KPI_IDS))),
+        "value": values_kept.reshape(-1),
+    })
     return table
 
 

@@ -109,8 +109,8 @@ def _synthesise(key, month, n, status, employer, birth_month, sex, migrant, educ
         lo, hi = age_bounds[m, band], age_bounds[m, band + 1]
         u_within, u_education = rs.uniform_pair(key, month, i, rs.INIT_AGE_WITHIN_AND_EDUCATION)
         age = lo + int(u_within * (hi - lo))
-        # locals cannot be past their statutory age: fold the draw back into working ages
-        while leaves_by_age(rules, month, age, s, m):
+        # nobody starts at or past the end of working life: fold the draw back into working ages
+        while leaves_by_age(rules, month, age + 1, s, m):
             age = age_bounds[m, 0] + (age - age_bounds[m, 0]) // 2
         # clocks as of the end of the month before `month`, so they read age, tenure + 1 in `month`
         migrant[i], sex[i], birth_month[i] = m, s, month - 1 - age

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import platform
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -40,4 +40,4 @@ def file_sha256(path: Path) -> str:
 
 def environment() -> dict[str, str]:
     return {"python": platform.python_version(), "numpy": np.__version__, "numba": numba.__version__,
-            "platform": platform.platform(), "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            "platform": platform.platform(), "created": datetime.now(UTC).isoformat(timespec="seconds")}

@@ -119,7 +119,7 @@ def age_band_bounds_months(name: str, bands: list[str]) -> np.ndarray:
         pairs = [tuple(int(x) for x in band.split("-")) for band in bands]
     except ValueError:
         raise InputError(f"calibration: {name}: age bands must be written 'lo-hi' in years, e.g. '16-20'") from None
-    for (lo, hi), (next_lo, _) in zip(pairs, pairs[1:] + [(pairs[-1][1], 0)]):
+    for (lo, hi), (next_lo, _) in zip(pairs, pairs[1:] + [(pairs[-1][1], 0)], strict=True):
         if not lo < hi == next_lo:
             raise InputError(f"calibration: {name}: age bands must be increasing and contiguous")
     return np.array([lo for lo, _ in pairs] + [pairs[-1][1]], dtype=np.int64) * 12

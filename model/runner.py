@@ -6,14 +6,14 @@ import json
 import os
 import resource
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numba
 import pandas as pd
 
-from model.calibration_inputs import CALIBRATION_DIR, load_calibration
 from model.calendar import BASE_MONTH, month_label
+from model.calibration_inputs import CALIBRATION_DIR, load_calibration
 from model.errors import InputError
 from model.provenance import environment, file_sha256, git_commit, package_version
 from model.scenario import Scenario, load_scenario

@@ -32,7 +32,8 @@ class Period(BaseModel):
         try:
             index = month_index(label)
         except InputError:
-            raise ValueError(f"{label!r} is not a month; use YYYY-MM between {BASE_MONTH_LABEL} and {LAST_MONTH_LABEL}") from None
+            allowed = f"{BASE_MONTH_LABEL} and {LAST_MONTH_LABEL}"
+            raise ValueError(f"{label!r} is not a month; use YYYY-MM between {allowed}") from None
         if not BASE_MONTH <= index <= month_index(LAST_MONTH_LABEL):
             raise ValueError(f"{label} is outside the allowed range {BASE_MONTH_LABEL} to {LAST_MONTH_LABEL}")
         return label

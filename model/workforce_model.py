@@ -17,7 +17,7 @@ from model import categories as cat
 from model import kernels, kpis
 from model.calendar import BASE_MONTH
 from model.calibration_inputs import Calibration, load_calibration
-from model.employers import Employer, build_employer_table, grade_wages
+from model.employers import Employer, build_employer_table, employers_decide, grade_wages
 from model.errors import InputError
 from model.memory import check_fits
 from model.population import synthesise_workers
@@ -72,7 +72,8 @@ class WorkforceModel(mesa.Model):
         self.employment_growth = c.scalar("employment_growth_per_year")
         if not np.isfinite(self.scale) or self.scale <= 0 or round(self.workers_at_base) < MIN_WORKERS:
             lowest = MIN_WORKERS / c.scalar("industrial_workers")
-            raise InputError(f"scale: {scale} is too small; the allowed range starts at {lowest:.0e} ({MIN_WORKERS} workers)")
+            raise InputError(f"scale: {scale} is too small; the allowed range starts at {lowest:.0e} "
+                             f"({MIN_WORKERS} workers)")
         n_workers = int(round(self.workers_at_base))
         months = np.arange(BASE_MONTH, self.policy.period.last_month + 1)
         capacity = int(max(self.target_workers(m) for m in months) * CAPACITY_HEADROOM) + 256
@@ -82,10 +83,10 @@ class WorkforceModel(mesa.Model):
         self.employer_table, pilots = build_employer_table(c)
         self.workers = synthesise_workers(c, self.rules, self.employer_table, pilots, n_workers, capacity,
                                           self.key, self.month)
-        self.employers = [Employer(self, self.employer_table, row) for row in range(len(self.employer_table.city))]
         self._calibrate_wage_levels()
         self.employer_table.base_headcount[:] = np.bincount(
             self.workers.employer[: n_workers], minlength=len(self.employer_table.city))
+        self.employers = [Employer(self, self.employer_table, row) for row in range(len(self.employer_table.city))]
         self.aggregates: WorkforceAggregates | None = None
         self._employers_decide(for_month=self.month)
         self.outside_wage = kpis.city_grade_mean_wage(self._tally())
@@ -158,7 +159,8 @@ class WorkforceModel(mesa.Model):
         by_city = np.argsort(t.city, kind="stable")
         city_count = np.bincount(t.city, minlength=len(cat.CITY_IDS))
         city_first = np.concatenate([[0], np.cumsum(city_count)[:-1]])
-        employer_cdf = np.concatenate([_cdf(vacancies[by_city[f:f + n]]) for f, n in zip(city_first, city_count)])
+        employer_cdf = np.concatenate([_cdf(vacancies[by_city[f:f + n]])
+                                       for f, n in zip(city_first, city_count, strict=True)])
         hired_by = np.full(len(searchers), -1, dtype=np.int64)
         kernels.match(self.key, self.month, self.rules, searchers, search_city, job_finding, city_first, city_count,
                       employer_cdf, by_city, w.status, w.employer, w.hire_month, w.events, w.grade, w.human_capital,
@@ -202,10 +204,8 @@ class WorkforceModel(mesa.Model):
     def _employers_decide(self, for_month: int) -> None:
         """Each employer agent reads its aggregates and sets the premium and hiring target of `for_month`."""
         c = self.calibration
-        args = (self.aggregates, self.employment_index(for_month), c.scalar("normal_vacancy_rate"),
-                c.scalar("wage_adjustment_speed"))
-        for employer in self.employers:
-            employer.decide(*args)
+        employers_decide(self.employers, self.aggregates, self.employment_index(for_month),
+                         c.scalar("normal_vacancy_rate"), c.scalar("wage_adjustment_speed"))
 
     def account(self) -> None:
         cells = self._tally()

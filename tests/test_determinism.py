@@ -17,7 +17,7 @@ def run_columns(seed: int, threads: int, months: int = 8):
 
 def test_same_seed_gives_identical_state_and_kpis():
     a, b = run_columns(5, 2), run_columns(5, 2)
-    for name in ("status", "employer", "grade", "human_capital", "wage_yuan_month", "age_months"):
+    for name in ("status", "employer", "grade", "human_capital", "wage_yuan_month", "birth_month", "hire_month"):
         np.testing.assert_array_equal(getattr(a.workers, name), getattr(b.workers, name))
     pd.testing.assert_frame_equal(a.kpi_table(), b.kpi_table())
 
@@ -33,3 +33,20 @@ def test_one_and_two_threads_give_identical_results():
 def test_different_seeds_give_different_draws():
     a, b = run_columns(1, 2, months=2), run_columns(2, 2, months=2)
     assert not np.array_equal(a.workers.human_capital, b.workers.human_capital)
+
+
+def test_results_do_not_depend_on_spare_capacity(monkeypatch):
+    """With no spare slots the arrays grow when entrants need room; slot numbers, draws and results
+    are those of a run that had the room from the start."""
+    import model.workforce_model as wm
+
+    roomy = run_columns(4, 2, months=6)
+    monkeypatch.setattr(wm, "CAPACITY_HEADROOM", 1.0)
+    tight = run_columns(4, 2, months=6)
+    assert tight.workers.capacity != roomy.workers.capacity
+    live = int(roomy.workers.live().sum())
+    for name in ("status", "employer", "grade", "human_capital", "wage_yuan_month", "birth_month"):
+        common = min(tight.workers.capacity, roomy.workers.capacity)
+        np.testing.assert_array_equal(getattr(tight.workers, name)[:common], getattr(roomy.workers, name)[:common])
+    assert int(tight.workers.live().sum()) == live
+    pd.testing.assert_frame_equal(tight.kpi_table(), roomy.kpi_table())

@@ -1,5 +1,7 @@
 """Invariants of the month: headcount accounting, grade bounds and moves, wages, capacity."""
 
+import itertools
+
 import numpy as np
 
 from model import categories as cat
@@ -60,7 +62,7 @@ def test_wages_are_positive_and_rise_with_grade_on_average(stepped_model):
     wages = after["wage_yuan_month"][employed]
     assert (wages > 0).all() and np.isfinite(wages).all()
     by_grade = [wages[after["grade"][employed] == g].mean() for g in range(cat.MAX_GRADE + 1)]
-    assert all(lo < hi for lo, hi in zip(by_grade, by_grade[1:])), by_grade
+    assert all(lo < hi for lo, hi in itertools.pairwise(by_grade)), by_grade
 
 
 def test_employed_workers_have_a_valid_employer(stepped_model):

@@ -15,9 +15,10 @@ from tests.conftest import short_scenario
 def start():
     model = WorkforceModel(short_scenario(), scale=0.004, seed=21)  # ~92,000 workers
     live = model.workers.live()
-    return model, {name: getattr(model.workers, name)[live] for name in
-                   ("employer", "age_months", "sex", "migrant", "education", "grade", "tenure_months", "status",
-                    "wage_yuan_month")}
+    columns = {name: getattr(model.workers, name)[live] for name in
+               ("employer", "sex", "migrant", "education", "grade", "status", "wage_yuan_month")}
+    columns["age_months"] = model.month - model.workers.birth_month[live].astype(int)  # at the start of 2020-01
+    return model, columns
 
 
 def within_sampling_error(observed_counts: np.ndarray, expected_shares: np.ndarray, z: float = 4.5) -> None:
