@@ -60,7 +60,7 @@ class Rules(NamedTuple):
     searching_depreciation: float
     learning_noise: float
     exam_min_months: np.ndarray  # int64[6], by target grade
-    exam_sit_rate: float
+    exam_sit_rate: np.ndarray  # [6], by target grade
     exam_pass_rate: np.ndarray  # [6], by target grade
     human_capital_wage_return: float
     migrant_wage_gap: float
@@ -125,6 +125,11 @@ def age_band_bounds_months(name: str, bands: list[str]) -> np.ndarray:
     return np.array([lo for lo, _ in pairs] + [pairs[-1][1]], dtype=np.int64) * 12
 
 
+def _by_target_grade(values: np.ndarray) -> np.ndarray:
+    """Values keyed by the grade an exam leads to, indexed by that grade (index 0 unused)."""
+    return np.concatenate([[0.0], values])
+
+
 def _cdf(shares: np.ndarray) -> np.ndarray:
     c = np.cumsum(shares)
     return c / c[-1]
@@ -139,10 +144,8 @@ def build_rules(calibration: Calibration) -> Rules:
     age_band_of_month = band_lookup(np.array(cat.AGE_BAND_LOWER_YEARS) * 12, MAX_AGE_MONTHS + 1)
     entrant_bands = list(c.value("entrant_age_bands"))
     entrant_bounds = age_band_bounds_months("entrant_age_bands", entrant_bands)
-    exam_min = np.zeros(len(cat.GRADES), dtype=np.int64)
-    exam_min[1:] = c.vector("exam_min_months_at_grade", grades_up).astype(np.int64)
-    pass_rate = np.zeros(len(cat.GRADES))
-    pass_rate[1:] = c.vector("exam_pass_rate", grades_up)
+    exam_min = _by_target_grade(c.vector("exam_min_months_at_grade", grades_up)).astype(np.int64)
+    pass_rate = _by_target_grade(c.vector("exam_pass_rate", grades_up))
     return Rules(
         age_band_of_month=age_band_of_month.astype(np.int8),
         last_working_age_months=_last_working_age_table(c),
@@ -157,7 +160,7 @@ def build_rules(calibration: Calibration) -> Rules:
         searching_depreciation=c.scalar("searching_depreciation_monthly"),
         learning_noise=c.scalar("learning_noise"),
         exam_min_months=exam_min,
-        exam_sit_rate=c.scalar("exam_sit_rate_monthly"),
+        exam_sit_rate=_by_target_grade(c.vector("exam_sit_rate_monthly", cat.GRADES[1:])),
         exam_pass_rate=pass_rate,
         human_capital_wage_return=c.scalar("human_capital_wage_return"),
         migrant_wage_gap=c.scalar("migrant_wage_gap"),
@@ -246,7 +249,7 @@ def passes_exam(rules, grade, h, months_at_grade, u):
     # eligibility as arithmetic, not branches: it is close to a coin flip for many workers, and a
     # branch on it cost a misprediction each; the one branch left (on the rare pass) is predictable
     eligible = (grade < MAX_GRADE) * (h >= target) * (months_at_grade >= rules.exam_min_months[target])
-    return u < eligible * rules.exam_sit_rate * rules.exam_pass_rate[target]
+    return u < eligible * rules.exam_sit_rate[target] * rules.exam_pass_rate[target]
 
 
 @njit(cache=True, inline="always")
