@@ -19,6 +19,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Table
 from typer.exceptions import TyperException
 
 from model.errors import InputError
@@ -58,9 +59,29 @@ def run(
         table, manifest = simulate(scenario, scale, seed, start, end, threads,
                                    on_month=lambda k, n: progress.update(task, completed=k, total=n))
     write_run(out, table, manifest)
+    err.print(_summary(table, spec.name))
     seconds = manifest["timings_seconds"]["total"]
     period = f"{spec.period.start}..{spec.period.end}"
     err.print(f"{spec.name}: {len(table):,} KPI rows for {period} in {seconds:.1f} s → {out}")
+
+
+SUMMARY_KPIS = ("workers", "high_skill_workers", "high_skill_share", "certified_share", "mean_wage_yuan_month",
+                "turnover_rate_annual", "mean_age", "share_over_50", "output_index")
+
+
+def _summary(table, title: str) -> Table:  # noqa: ANN001 - the tidy KPI DataFrame
+    """Province KPIs at the first, a middle and the last reported month."""
+    province = table[table.dimension == "province"].pivot(index="date", columns="kpi", values="value")
+    dates = sorted({province.index[0], province.index[len(province) // 2], province.index[-1]})
+    summary = Table(title=f"{title}: Jiangsu, province", title_justify="left")
+    summary.add_column("kpi")
+    for date in dates:
+        summary.add_column(date.strftime("%Y-%m"), justify="right")
+    for kpi in SUMMARY_KPIS:
+        values = province.loc[dates, kpi]
+        cells = [f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3f}" for v in values]
+        summary.add_row(kpi, *cells)
+    return summary
 
 
 @app.command()
