@@ -23,7 +23,7 @@ from rich.table import Table
 from typer.exceptions import TyperException
 
 from model.errors import InputError
-from model.runner import check_output_dir, check_seed, resolve_scenario, simulate, write_run
+from model.runner import check_output_dir, check_seed, resolve_scenario, simulate, write_results, write_run
 from model.scenario import load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -82,6 +82,36 @@ def _summary(table, title: str) -> Table:  # noqa: ANN001 - the tidy KPI DataFra
         cells = [f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3f}" for v in values]
         summary.add_row(kpi, *cells)
     return summary
+
+
+@app.command()
+def compare(
+    baseline: Annotated[Path, typer.Argument(help="Baseline scenario file (any scenario can serve).")],
+    reforms: Annotated[list[Path], typer.Argument(help="One or more reform scenario files.")],
+    seeds: Annotated[int, typer.Option(help="Paired replications (seeds seed .. seed + R - 1).")] = 10,
+    scale: Annotated[float, typer.Option(help="Share of the ~23 million workers simulated.")] = 0.01,
+    seed: Annotated[int, typer.Option(help="First seed.")] = 0,
+    start: Annotated[str | None, typer.Option(help="First reported month, YYYY-MM.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last month, YYYY-MM.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output directory (default: runs/compare-<baseline>).")] = None,
+    threads: Annotated[int | None, typer.Option(help="Threads for the kernels.")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace results already in the output directory.")] = False,
+) -> None:
+    """Reform minus baseline on the same seeds: effects.parquet, headline.csv, manifest.json."""
+    from model.compare import compare as run_comparison
+
+    for path in [baseline, *reforms]:
+        resolve_scenario(path, start, end)
+    out = out or Path("runs") / f"compare-{baseline.stem}"
+    check_output_dir(out, overwrite)
+    with _progress() as progress:
+        task = progress.add_task("paired runs", total=None)
+        result = run_comparison(baseline, list(reforms), seeds, scale, seed, start, end, threads,
+                                on_run=lambda k, n: progress.update(task, completed=k, total=n))
+    write_results(out, {"effects.parquet": lambda p: result.effects.to_parquet(p, index=False),
+                        "headline.csv": lambda p: result.headline.to_csv(p, index=False)}, result.manifest)
+    err.print(result.headline.set_index("scenario").T.to_string())
+    err.print(f"{len(reforms)} reform(s) x {seeds} seed(s) → {out}")
 
 
 @app.command()

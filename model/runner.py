@@ -19,8 +19,6 @@ from model.provenance import environment, file_sha256, git_commit, package_versi
 from model.scenario import Scenario, load_scenario
 from model.workforce_model import WorkforceModel
 
-RESULT_FILES = ("kpis.parquet", "manifest.json")
-
 
 def resolve_scenario(scenario: Scenario | str | Path | None, start: str | None = None,
                      end: str | None = None) -> tuple[Scenario, str | None]:
@@ -88,28 +86,36 @@ def run(scenario: Scenario | str | Path | None = None, scale: float = 0.01, seed
 
 
 def check_output_dir(out: Path, overwrite: bool) -> None:
-    """Refuse to write over a finished run unless asked to; refuse a path that is a file."""
+    """Refuse to write over finished results unless asked to; refuse a path that is a file."""
     if out.exists() and not out.is_dir():
         raise InputError(f"out: {out} exists and is not a directory")
-    if out.is_dir() and any((out / name).exists() for name in RESULT_FILES) and not overwrite:
-        raise InputError(f"out: {out} already holds a run; choose another --out or pass --overwrite")
+    if (out / "manifest.json").exists() and not overwrite:
+        raise InputError(f"out: {out} already holds results; choose another --out or pass --overwrite")
 
 
-def write_run(out: Path, table: pd.DataFrame, manifest: dict) -> None:
-    """Write kpis.parquet and manifest.json atomically: each to a temporary name, then renamed.
+def write_results(out: Path, writers: dict[str, Callable[[Path], None]], manifest: dict) -> None:
+    """Write result files atomically: each to a temporary name, then renamed; manifest.json last.
 
-    The manifest is renamed last, so a directory with a manifest always holds a complete run.
+    A directory with a manifest always holds complete results; files of earlier results that are
+    not rewritten are left as they were.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    staged = {name: out / f".{name}.partial" for name in RESULT_FILES}
+    staged = {name: out / f".{name}.partial" for name in [*writers, "manifest.json"]}
     try:
-        table.to_parquet(staged["kpis.parquet"], index=False)
+        for name, write in writers.items():
+            write(staged[name])
         staged["manifest.json"].write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str),
                                            encoding="utf-8")
         (out / "manifest.json").unlink(missing_ok=True)
-        os.replace(staged["kpis.parquet"], out / "kpis.parquet")
+        for name in writers:
+            os.replace(staged[name], out / name)
         os.replace(staged["manifest.json"], out / "manifest.json")
     finally:
         for path in staged.values():
             path.unlink(missing_ok=True)
+
+
+def write_run(out: Path, table: pd.DataFrame, manifest: dict) -> None:
+    """kpis.parquet and manifest.json of one run."""
+    write_results(out, {"kpis.parquet": lambda path: table.to_parquet(path, index=False)}, manifest)

@@ -64,7 +64,7 @@ def test_a_finished_run_is_not_overwritten_without_asking(tmp_path):
     assert workforce("run", str(BASELINE), "--scale", "0.0005", "--end", "2020-02", "--out", str(out)).returncode == 0
     before = (out / "manifest.json").read_bytes()
     assert_one_line_error(workforce("run", str(BASELINE), "--scale", "0.0005", "--end", "2020-02", "--out", str(out)),
-                          "already holds a run")
+                          "already holds results")
     assert (out / "manifest.json").read_bytes() == before
 
 
