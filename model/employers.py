@@ -34,7 +34,6 @@ class EmployerTable:
     sector: np.ndarray
     ownership: np.ndarray
     size: np.ndarray
-    cell: np.ndarray  # the cell row a pilot firm belongs to (itself for cells)
     pilot_batch: np.ndarray  # 0 not a pilot, 1 first batch, 2 expansion
     pilot_start_month: np.ndarray  # month index the firm joined the pilot, -1 if never
     wage_level: np.ndarray  # monthly yuan before grade ladder and premium, base month
@@ -117,7 +116,7 @@ def build_employer_table(calibration: Calibration) -> tuple[EmployerTable, Pilot
     n = N_CELLS + n_pilots
     table = EmployerTable(
         city=with_pilots(city), sector=with_pilots(sector), ownership=with_pilots(ownership),
-        size=with_pilots(size), cell=np.concatenate([np.arange(N_CELLS), host_cells]),
+        size=with_pilots(size),
         pilot_batch=np.concatenate([np.zeros(N_CELLS, dtype=np.int64), batch]),
         pilot_start_month=np.concatenate([np.full(N_CELLS, -1, dtype=np.int64), start]),
         wage_level=with_pilots(level), productivity=with_pilots(level),
