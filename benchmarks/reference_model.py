@@ -188,7 +188,8 @@ class ReferenceModel(mesa.Model):
         self.aggregates = WorkforceAggregates(employed, vacancies, hires, np.maximum(0.0, vacancies - hires) / target,
                                               float(np.maximum(0.0, vacancies - hires).sum() / target.sum()))
         employers_decide(self.employer_agents, self.aggregates, self.engine_start.employment_index(self.month + 1),
-                         c.scalar("normal_vacancy_rate"), c.scalar("wage_adjustment_speed"))
+                         c.scalar("normal_vacancy_rate"), c.scalar("wage_adjustment_speed"),
+                         self.engine_start.premium_range)
         self.account()
         self.month += 1
 

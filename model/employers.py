@@ -17,7 +17,6 @@ from model import categories as cat
 from model.calibration_inputs import Calibration
 
 N_CELLS = len(cat.CITY_IDS) * len(cat.SECTORS) * len(cat.OWNERSHIPS) * len(cat.SIZES)
-PREMIUM_BOUNDS = (0.7, 1.4)  # guard rails on an employer's relative wage premium
 
 
 @njit(cache=True, inline="always")
@@ -154,7 +153,7 @@ class Employer(mesa.Agent):
         return bool(self.table.pilot_batch[self.row] > 0)
 
     def decide(self, unfilled_rate: float | None, market_unfilled_rate: float, employment_index: float,
-               normal_vacancy_rate: float, wage_adjustment_speed: float) -> None:
+               normal_vacancy_rate: float, wage_adjustment_speed: float, premium_range: tuple[float, float]) -> None:
         """The month's decisions from the employer's aggregates (None before the first month).
 
         Wage premium: employers that fill vacancies less well than the market raise their relative
@@ -162,19 +161,20 @@ class Employer(mesa.Agent):
         """
         if unfilled_rate is not None:
             premium = self.premium * math.exp(wage_adjustment_speed * (unfilled_rate - market_unfilled_rate))
-            self.premium = min(max(premium, PREMIUM_BOUNDS[0]), PREMIUM_BOUNDS[1])
+            self.premium = min(max(premium, premium_range[0]), premium_range[1])
         self.target_headcount = self.base_headcount * employment_index * (1.0 + normal_vacancy_rate)
 
 
 def employers_decide(employers: list[Employer], aggregates, employment_index: float,  # noqa: ANN001
-                     normal_vacancy_rate: float, wage_adjustment_speed: float) -> None:
+                     normal_vacancy_rate: float, wage_adjustment_speed: float,
+                     premium_range: tuple[float, float]) -> None:
     """Every employer decides from its row of the aggregates (WorkforceAggregates or None); the table
     then takes up the decisions."""
     n = len(employers)
     unfilled = aggregates.unfilled_rate.tolist() if aggregates is not None else [None] * n
     market = aggregates.market_unfilled_rate if aggregates is not None else 0.0
     for employer, rate in zip(employers, unfilled, strict=True):
-        employer.decide(rate, market, employment_index, normal_vacancy_rate, wage_adjustment_speed)
+        employer.decide(rate, market, employment_index, normal_vacancy_rate, wage_adjustment_speed, premium_range)
     table = employers[0].table
     table.premium[:] = np.fromiter((e.premium for e in employers), dtype=np.float64, count=n)
     table.target_headcount[:] = np.fromiter((e.target_headcount for e in employers), dtype=np.float64, count=n)

@@ -127,13 +127,13 @@ def _synthesise(key, month, n, status, employer, birth_month, sex, migrant, educ
 
 
 @njit(parallel=True, cache=True)
-def _assign_grades(key, month, n, score, thresholds, grade, human_capital):
+def _assign_grades(key, month, n, score, thresholds, within_grade, grade, human_capital):
     for i in prange(n):
         g = 0
         while g < thresholds.shape[0] and score[i] > thresholds[g]:
             g += 1
         grade[i] = g
-        human_capital[i] = g + 0.95 * rs.uniform(key, month, i, rs.INIT_HUMAN_CAPITAL)
+        human_capital[i] = g + within_grade * rs.uniform(key, month, i, rs.INIT_HUMAN_CAPITAL)
 
 
 def _age_tables(calibration: Calibration) -> tuple[np.ndarray, np.ndarray]:
@@ -171,5 +171,6 @@ def synthesise_workers(calibration: Calibration, rules: Rules, employers: Employ
     # grades by rank of the latent score, so the grade mix matches the calibration shares exactly
     grade_cdf = np.cumsum(calibration.shares("grade_shares", cat.GRADES))[:-1]
     thresholds = np.quantile(score, grade_cdf).astype(np.float32)
-    _assign_grades(key, month, n_workers, score, thresholds, workers.grade, workers.human_capital)
+    _assign_grades(key, month, n_workers, score, thresholds, calibration.scalar("human_capital_within_grade"),
+                   workers.grade, workers.human_capital)
     return workers

@@ -68,6 +68,9 @@ class WorkforceModel(mesa.Model):
         self.months: list[int] = []
 
         c = self.calibration
+        self.premium_range = tuple(float(v) for v in c.value("wage_premium_range"))
+        if len(self.premium_range) != 2 or not self.premium_range[0] < 1.0 < self.premium_range[1]:
+            raise InputError("calibration: wage_premium_range must be [lowest, highest] with lowest < 1 < highest")
         self.workers_at_base = c.scalar("industrial_workers") * self.scale
         self.employment_growth = c.scalar("employment_growth_per_year")
         if not np.isfinite(self.scale) or self.scale <= 0 or round(self.workers_at_base) < MIN_WORKERS:
@@ -205,7 +208,8 @@ class WorkforceModel(mesa.Model):
         """Each employer agent reads its aggregates and sets the premium and hiring target of `for_month`."""
         c = self.calibration
         employers_decide(self.employers, self.aggregates, self.employment_index(for_month),
-                         c.scalar("normal_vacancy_rate"), c.scalar("wage_adjustment_speed"))
+                         c.scalar("normal_vacancy_rate"), c.scalar("wage_adjustment_speed"),
+                         self.premium_range)
 
     def account(self) -> None:
         cells = self._tally()
