@@ -17,7 +17,7 @@ from model.calibration_inputs import Calibration
 from model.employers import EmployerTable, PilotFirms, cell_index, cell_shares
 from model.rules import Rules, age_band_bounds_months, leaves_by_age
 
-# Column name -> dtype (25 bytes per slot). Clocks are stored as the month they started, so
+# Column name -> dtype (26 bytes per slot). Clocks are stored as the month they started, so
 # ageing and tenure cost nothing per month.
 WORKER_DTYPES = {
     "status": np.uint8,  # categories.GONE / EMPLOYED / SEARCHING
