@@ -18,7 +18,7 @@ from model import random_streams as rs
 from model import rules as R
 from model.calendar import BASE_MONTH
 from model.employers import Employer, employers_decide, grade_wages
-from model.workforce_model import WorkforceAggregates, WorkforceModel, _cdf, _job_finding_rate
+from model.workforce_model import WorkforceAggregates, WorkforceModel, _job_finding_rate
 
 COLUMNS = ("status", "employer", "birth_month", "sex", "migrant", "education", "grade", "human_capital",
            "wage_yuan_month", "hire_month", "grade_month", "quit_trait", "events")
@@ -156,7 +156,7 @@ class ReferenceModel(mesa.Model):
         vacancies = np.maximum(0.0, t.target_headcount - employed)
         city_vacancies = np.bincount(t.city, weights=vacancies, minlength=len(cat.CITY_IDS))
         searchers = [w for w in self.workers if w.status == cat.SEARCHING]
-        city_cdf = _cdf(city_vacancies)
+        city_cdf = rs.cdf(city_vacancies)
         search_city = []
         for w in searchers:
             if w.draw(rs.SEARCH_ABROAD) < self.rules.cross_city_search_share[w.migrant]:
@@ -170,7 +170,7 @@ class ReferenceModel(mesa.Model):
         for w, city in zip(searchers, search_city, strict=True):
             if w.draw(rs.MATCH) < job_finding[city]:
                 in_city = np.flatnonzero(t.city == city)
-                employer = int(in_city[rs.pick(_cdf(vacancies[in_city]), w.draw(rs.MATCH_EMPLOYER))])
+                employer = int(in_city[rs.pick(rs.cdf(vacancies[in_city]), w.draw(rs.MATCH_EMPLOYER))])
                 w.join(employer)
                 hires[employer] += 1
 
@@ -179,7 +179,7 @@ class ReferenceModel(mesa.Model):
         openings = np.maximum(0.0, vacancies - hires)
         if n_entrants - openings.sum() > 0:
             openings = openings + (n_entrants - openings.sum()) * t.target_headcount / t.target_headcount.sum()
-        employer_cdf = _cdf(openings)
+        employer_cdf = rs.cdf(openings)
         free = [w for w in self.workers if w.status == cat.GONE and w.events == 0][:n_entrants]
         for w in free:
             w.enter(rs.pick(employer_cdf, w.draw(rs.ENTRY_EMPLOYER)))

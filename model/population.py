@@ -79,11 +79,6 @@ class Workers:
         return self.status != cat.GONE
 
 
-def _cdf(shares: np.ndarray) -> np.ndarray:
-    c = np.cumsum(shares)
-    return c / c[-1]
-
-
 @njit(parallel=True, cache=True)
 def _synthesise(key, month, n, status, employer, birth_month, sex, migrant, education, hire_month, grade_month,
                 trait, score, city_cdf, sector_cdf, ownership_cdf, size_cdf, pilot_first, pilot_count,
@@ -140,7 +135,7 @@ def _age_tables(calibration: Calibration) -> tuple[np.ndarray, np.ndarray]:
     cdfs, bounds = [], []
     for name in ("local_age_bands", "migrant_age_bands"):
         bands = list(calibration.value(name))
-        cdfs.append(_cdf(calibration.shares(name, bands)))
+        cdfs.append(rs.cdf(calibration.shares(name, bands)))
         bounds.append(age_band_bounds_months(name, bands))
     if len(bounds[0]) != len(bounds[1]):
         raise ValueError("local_age_bands and migrant_age_bands must have the same number of bands")
@@ -158,11 +153,11 @@ def synthesise_workers(calibration: Calibration, rules: Rules, employers: Employ
     _synthesise(
         key, month, n_workers, workers.status, workers.employer, workers.birth_month, workers.sex,
         workers.migrant, workers.education, workers.hire_month, workers.grade_month, workers.quit_trait,
-        score, _cdf(shares["city"]), _cdf(shares["sector"]), _cdf(shares["ownership"]), _cdf(shares["size"]),
+        score, rs.cdf(shares["city"]), rs.cdf(shares["sector"]), rs.cdf(shares["ownership"]), rs.cdf(shares["size"]),
         pilots.first_row, pilots.count, pilots.share_each,
         calibration.scalar("migrant_share"), calibration.scalar("male_share"), age_cdf, age_bounds,
-        np.concatenate([_cdf(calibration.shares("local_education", cat.EDUCATIONS)),
-                        _cdf(calibration.shares("migrant_education", cat.EDUCATIONS))]),
+        np.concatenate([rs.cdf(calibration.shares("local_education", cat.EDUCATIONS)),
+                        rs.cdf(calibration.shares("migrant_education", cat.EDUCATIONS))]),
         calibration.vector("tenure_mean_months", cat.MIGRANT_STATUSES),
         calibration.scalar("months_at_grade_mean"), rules.quit_trait_sd,
         calibration.scalar("initial_searching_share"),

@@ -31,6 +31,14 @@ def _mix(z):
     return z ^ (z >> np.uint64(31))
 
 
+def cdf(weights: np.ndarray) -> np.ndarray:
+    """Cumulative shares of weights for `pick` (the last is exactly 1); equal shares if all are zero."""
+    c = np.cumsum(weights, dtype=np.float64)
+    if c.shape[0] == 0 or c[-1] <= 0:
+        return np.arange(1, len(weights) + 1) / max(len(weights), 1)
+    return c / c[-1]
+
+
 def stream_key(seed: int) -> np.uint64:
     """The 64-bit key of a seed (computed once per run)."""
     z = (int(seed) * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) % 2**64

@@ -130,11 +130,6 @@ def _by_target_grade(values: np.ndarray) -> np.ndarray:
     return np.concatenate([[0.0], values])
 
 
-def _cdf(shares: np.ndarray) -> np.ndarray:
-    c = np.cumsum(shares)
-    return c / c[-1]
-
-
 def build_rules(calibration: Calibration) -> Rules:
     """Turn the calibration files' values into the rules' tables (category order of categories.py)."""
     c = calibration
@@ -179,11 +174,11 @@ def build_rules(calibration: Calibration) -> Rules:
         layoff_rate=c.scalar("layoff_rate_monthly"),
         cross_city_search_share=c.vector("cross_city_search_share", cat.MIGRANT_STATUSES),
         entrant_migrant_share=c.scalar("entrant_migrant_share"),
-        entrant_age_cdf=_cdf(c.vector("entrant_age_bands", entrant_bands)),
+        entrant_age_cdf=rs.cdf(c.vector("entrant_age_bands", entrant_bands)),
         entrant_age_bounds_months=entrant_bounds.astype(np.int64),
         entrant_education_cdf=np.concatenate([
-            _cdf(c.vector("entrant_local_education", cat.EDUCATIONS)),
-            _cdf(c.vector("entrant_migrant_education", cat.EDUCATIONS)),
+            rs.cdf(c.vector("entrant_local_education", cat.EDUCATIONS)),
+            rs.cdf(c.vector("entrant_migrant_education", cat.EDUCATIONS)),
         ]),
         entrant_human_capital=c.vector("entrant_human_capital", cat.EDUCATIONS),
         entrant_human_capital_spread=c.scalar("entrant_human_capital_spread"),

@@ -15,6 +15,7 @@ import numpy as np
 
 from model import categories as cat
 from model import kernels, kpis
+from model import random_streams as rs
 from model.calendar import BASE_MONTH
 from model.calibration_inputs import Calibration, load_calibration
 from model.employers import Employer, build_employer_table, employers_decide, grade_wages
@@ -155,14 +156,14 @@ class WorkforceModel(mesa.Model):
         city_vacancies = np.bincount(t.city, weights=vacancies, minlength=len(cat.CITY_IDS))
         search_city = np.empty(len(searchers), dtype=np.int64)
         kernels.choose_search_city(self.key, self.month, self.rules, searchers, w.employer, t.city, w.migrant,
-                                   _cdf(city_vacancies), search_city)
+                                   rs.cdf(city_vacancies), search_city)
         city_searchers = np.bincount(search_city, minlength=len(cat.CITY_IDS))
         job_finding = _job_finding_rate(city_searchers, city_vacancies, c.scalar("matching_efficiency"),
                                         c.scalar("matching_searcher_elasticity"))
         by_city = np.argsort(t.city, kind="stable")
         city_count = np.bincount(t.city, minlength=len(cat.CITY_IDS))
         city_first = np.concatenate([[0], np.cumsum(city_count)[:-1]])
-        employer_cdf = np.concatenate([_cdf(vacancies[by_city[f:f + n]])
+        employer_cdf = np.concatenate([rs.cdf(vacancies[by_city[f:f + n]])
                                        for f, n in zip(city_first, city_count, strict=True)])
         hired_by = np.full(len(searchers), -1, dtype=np.int64)
         kernels.match(self.key, self.month, self.rules, searchers, search_city, job_finding, city_first, city_count,
@@ -197,7 +198,7 @@ class WorkforceModel(mesa.Model):
         shortfall = n_entrants - openings.sum()
         if shortfall > 0:  # more entrants than openings: the rest spread by target headcount
             openings = openings + shortfall * t.target_headcount / t.target_headcount.sum()
-        kernels.enter(self.key, self.month, self.rules, slots, _cdf(openings), w.status, w.employer, w.birth_month,
+        kernels.enter(self.key, self.month, self.rules, slots, rs.cdf(openings), w.status, w.employer, w.birth_month,
                       w.sex, w.migrant, w.education, w.grade, w.human_capital, w.wage_yuan_month, w.hire_month,
                       w.grade_month, w.quit_trait, w.events, self.grade_wage)
 
@@ -257,15 +258,6 @@ class WorkforceModel(mesa.Model):
     def kpi_table(self):  # noqa: ANN201 - pandas DataFrame
         """Monthly KPIs of the reported period as a tidy table (date, kpi, dimension, group, value)."""
         return kpis.kpi_table(self.months, np.stack(self.monthly_margins), self.scale, self.policy.period.first_month)
-
-
-def _cdf(weights: np.ndarray) -> np.ndarray:
-    total = weights.sum()
-    if total <= 0:
-        return np.linspace(1.0 / len(weights), 1.0, len(weights))
-    c = np.cumsum(weights) / total
-    c[-1] = 1.0
-    return c
 
 
 def _job_finding_rate(searchers: np.ndarray, vacancies: np.ndarray, efficiency: float, elasticity: float) -> np.ndarray:
