@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from model.errors import InputError
 from model.runner import check_seed, resolve_scenario, simulate
@@ -86,6 +85,8 @@ def compare(baseline: Scenario | str | Path, reforms: list[Scenario | str | Path
 
 def _summarise(name: str, keys: pd.DataFrame, diffs: np.ndarray) -> pd.DataFrame:
     """Mean and 90% t-interval over replications (rows of `diffs`); NaN interval with one replication."""
+    from scipy import stats  # imported here: scipy.stats costs a second at every `workforce` start
+
     n = diffs.shape[0]
     mean = diffs.mean(axis=0)
     if n > 1:
