@@ -184,9 +184,7 @@ class ReferenceModel(mesa.Model):
         for w in free:
             w.enter(rs.pick(employer_cdf, w.draw(rs.ENTRY_EMPLOYER)))
 
-        target = np.maximum(t.target_headcount, 1e-9)
-        self.aggregates = WorkforceAggregates(employed, vacancies, hires, np.maximum(0.0, vacancies - hires) / target,
-                                              float(np.maximum(0.0, vacancies - hires).sum() / target.sum()))
+        self.aggregates = WorkforceAggregates.after_matching(employed, vacancies, hires, t.target_headcount)
         employers_decide(self.employer_agents, self.aggregates, self.engine_start.employment_index(self.month + 1),
                          c.scalar("normal_vacancy_rate"), c.scalar("wage_adjustment_speed"),
                          self.engine_start.premium_range)

@@ -41,6 +41,13 @@ class WorkforceAggregates:
     unfilled_rate: np.ndarray  # vacancies left after matching over target headcount
     market_unfilled_rate: float
 
+    @classmethod
+    def after_matching(cls, employed: np.ndarray, vacancies: np.ndarray, hires: np.ndarray,
+                       target_headcount: np.ndarray) -> WorkforceAggregates:
+        unfilled = np.maximum(0.0, vacancies - hires)
+        target = np.maximum(target_headcount, 1e-9)
+        return cls(employed, vacancies, hires, unfilled / target, float(unfilled.sum() / target.sum()))
+
 
 class WorkforceModel(mesa.Model):
     """Jiangsu's industrial workers month by month.
@@ -91,6 +98,13 @@ class WorkforceModel(mesa.Model):
         self.employer_table.base_headcount[:] = np.bincount(
             self.workers.employer[: n_workers], minlength=len(self.employer_table.city))
         self.employers = [Employer(self, self.employer_table, row) for row in range(len(self.employer_table.city))]
+        # fixed layouts of the employer table, used every month
+        t = self.employer_table
+        city_count = np.bincount(t.city, minlength=len(cat.CITY_IDS))
+        self.employers_by_city = (np.argsort(t.city, kind="stable"), np.concatenate([[0], np.cumsum(city_count)[:-1]]),
+                                  city_count)
+        self.tally_cell_offset = kpis.employer_cell_offsets(t.city, t.sector)
+        self.productivity_milli = 1000.0 * t.productivity
         self.aggregates: WorkforceAggregates | None = None
         self._employers_decide(for_month=self.month)
         self.outside_wage = kpis.city_grade_mean_wage(self._tally())
@@ -160,9 +174,7 @@ class WorkforceModel(mesa.Model):
         city_searchers = np.bincount(search_city, minlength=len(cat.CITY_IDS))
         job_finding = _job_finding_rate(city_searchers, city_vacancies, c.scalar("matching_efficiency"),
                                         c.scalar("matching_searcher_elasticity"))
-        by_city = np.argsort(t.city, kind="stable")
-        city_count = np.bincount(t.city, minlength=len(cat.CITY_IDS))
-        city_first = np.concatenate([[0], np.cumsum(city_count)[:-1]])
+        by_city, city_first, city_count = self.employers_by_city
         employer_cdf = np.concatenate([rs.cdf(vacancies[by_city[f:f + n]])
                                        for f, n in zip(city_first, city_count, strict=True)])
         hired_by = np.full(len(searchers), -1, dtype=np.int64)
@@ -170,11 +182,8 @@ class WorkforceModel(mesa.Model):
                       employer_cdf, by_city, w.status, w.employer, w.hire_month, w.events, w.grade, w.human_capital,
                       w.migrant, w.wage_yuan_month, self.grade_wage, hired_by)
         hires = np.bincount(hired_by[hired_by >= 0], minlength=len(t.city))
-        target = np.maximum(t.target_headcount, 1e-9)
-        self.aggregates = WorkforceAggregates(
-            employed=self.employed_by_employer, vacancies=vacancies, hires=hires,
-            unfilled_rate=np.maximum(0.0, vacancies - hires) / target,
-            market_unfilled_rate=float(np.maximum(0.0, vacancies - hires).sum() / target.sum()))
+        self.aggregates = WorkforceAggregates.after_matching(self.employed_by_employer, vacancies, hires,
+                                                             t.target_headcount)
 
     def _searchers_and_free_slots(self) -> np.ndarray:
         """Searchers in slot order; also fixes this month's entrants and the free slots they take."""
@@ -245,10 +254,10 @@ class WorkforceModel(mesa.Model):
         self.set_wages()
 
     def _tally(self) -> np.ndarray:
-        w, t = self.workers, self.employer_table
+        w = self.workers
         return kpis.tally(numba.get_num_threads(), self.month, self.rules, w.status, w.events, w.employer,
-                          kpis.employer_cell_offsets(t.city, t.sector), w.grade,
-                          w.migrant, w.birth_month, w.wage_yuan_month, w.human_capital, 1000.0 * t.productivity)
+                          self.tally_cell_offset, w.grade, w.migrant, w.birth_month, w.wage_yuan_month,
+                          w.human_capital, self.productivity_milli)
 
     def _phase(self, name: str, phase) -> None:  # noqa: ANN001
         started = time.perf_counter()
