@@ -1,9 +1,9 @@
 """The per-agent reference: the same monthly rules with each worker a `mesa.Agent`, one at a time.
 
-It is the readable specification of the month. It starts from the fast engine's synthesised
-population, applies the rules of model/rules.py worker by worker with the same counter-based
-draws, and must reach the same outcomes as the compiled kernels. It is also the speed baseline
-of a classic Mesa model.
+It is the readable specification of the baseline month (no policy levers: identity policy terms).
+It starts from the fast engine's synthesised population, applies the rules of model/rules.py
+worker by worker with the same counter-based draws, and must reach the same outcomes as the
+compiled kernels. It is also the speed baseline of a classic Mesa model.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from model.calendar import BASE_MONTH
 from model.employers import Employer, employers_decide, grade_wages
 from model.workforce_model import WorkforceAggregates, WorkforceModel, _job_finding_rate
 
+NO_POLICY_LEARNING_MULTIPLIER, NO_POLICY_SIT_MULTIPLIER, NO_POLICY_QUIT_SHIFT = 1.0, 1.0, 0.0
 COLUMNS = ("status", "employer", "birth_month", "sex", "migrant", "education", "grade", "human_capital",
            "wage_yuan_month", "hire_month", "grade_month", "quit_trait", "events")
 
@@ -61,9 +62,9 @@ class Worker(mesa.Agent):
         if self.status == cat.EMPLOYED:
             self.human_capital = np.float32(R.learned_human_capital(
                 m.rules, float(self.human_capital), self.education, self.age_months,
-                float(m.employer_table.learning_multiplier[self.employer]), self.u_learn))
+                NO_POLICY_LEARNING_MULTIPLIER, self.u_learn))
             if R.passes_exam(m.rules, self.grade, float(self.human_capital), m.month - self.grade_month,
-                             self.draw(rs.EXAM)):
+                             self.draw(rs.EXAM), NO_POLICY_SIT_MULTIPLIER):
                 self.grade += 1
                 self.grade_month = m.month
                 self.events |= R.CERTIFIED
@@ -87,7 +88,7 @@ class Worker(mesa.Agent):
             m.rules, self.grade, float(self.human_capital), self.migrant)
         u_quit, u_layoff = rs.uniform_pair(m.key, m.month, self.slot, rs.QUIT_OR_LAYOFF)
         p_quit = R.quit_probability(m.rules, float(self.quit_trait), self.age_months, m.month - self.hire_month,
-                                    self.migrant, self.grade, gap)
+                                    self.migrant, self.grade, gap, NO_POLICY_QUIT_SHIFT)
         if u_quit < p_quit:
             self.events |= R.QUIT
             if self.draw(rs.QUIT_DESTINATION) < m.rules.quit_exit_share[self.migrant]:

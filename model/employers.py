@@ -38,7 +38,6 @@ class EmployerTable:
     wage_level: np.ndarray  # monthly yuan before grade ladder and premium, base month
     productivity: np.ndarray  # output per unit of effective labour (relative)
     premium: np.ndarray  # relative wage premium, adjusted monthly
-    learning_multiplier: np.ndarray  # training provision multiplier on learning by doing
     base_headcount: np.ndarray  # headcount at the start (simulated workers)
     target_headcount: np.ndarray  # headcount the employer wants this month
 
@@ -119,7 +118,7 @@ def build_employer_table(calibration: Calibration) -> tuple[EmployerTable, Pilot
         pilot_batch=np.concatenate([np.zeros(N_CELLS, dtype=np.int64), batch]),
         pilot_start_month=np.concatenate([np.full(N_CELLS, -1, dtype=np.int64), start]),
         wage_level=with_pilots(level), productivity=with_pilots(level),
-        premium=np.ones(n), learning_multiplier=np.ones(n),
+        premium=np.ones(n),
         base_headcount=np.zeros(n), target_headcount=np.zeros(n),
     )
     return table, PilotFirms(first_row, per_cell, share_each)

@@ -17,9 +17,9 @@ CHUNK = 1 << 16  # slots per chunk for per-chunk partial counts
 
 @njit(parallel=True, cache=True)
 def demography_and_learning(key, month, rules, status, employer, birth_month, sex, migrant, education,
-                            human_capital, events, learning_multiplier):
+                            human_capital, events, programme, learning_multiplier):
     """Retirement and other exits out of industrial work, then learning by doing for those at work
-    (depreciation while searching). Ageing is the calendar: age = month - birth month.
+    (depreciation while searching) plus what a programme adds. Ageing is the calendar: age = month - birth month.
 
     One pass with one hash for both draws: each alone was a full sweep of the columns.
     """
@@ -37,23 +37,32 @@ def demography_and_learning(key, month, rules, status, employer, birth_month, se
             status[i] = cat.GONE
             events[i] = R.EXITED
         elif st == cat.EMPLOYED:
-            human_capital[i] = R.learned_human_capital(rules, human_capital[i], education[i], age,
-                                                       learning_multiplier[employer[i]], u_learn)
+            p = programme[i]
+            human_capital[i] = R.learned_human_capital(
+                rules, human_capital[i], education[i], age,
+                learning_multiplier[employer[i]] * rules.programme_learning_multiplier[p], u_learn,
+            ) + rules.programme_learning_gain[p]
         else:
-            human_capital[i] = R.searching_human_capital(rules, human_capital[i])
+            human_capital[i] = R.searching_human_capital(rules, human_capital[i]) + rules.programme_learning_gain[
+                programme[i]]
 
 
 @njit(parallel=True, cache=True)
-def certification(key, month, rules, status, grade, human_capital, grade_month, events):
-    """Exams: eligible employed workers sit for the next grade; a pass raises the grade.
+def certification(key, month, rules, status, employer, grade, human_capital, grade_month, events, programme,
+                  sit_multiplier):
+    """Exams: eligible employed workers sit for the next grade; a pass raises the grade. The sitting
+    rate is multiplied by the employer's policy (by target grade) and the worker's programme.
 
     A separate pass from learning: fused, the loop ran up to twice as slowly once many workers
     were eligible (measured), although each part alone does not depend on the data.
     """
     for i in prange(status.shape[0]):
         if status[i] == cat.EMPLOYED:
-            if R.passes_exam(rules, grade[i], human_capital[i], month - grade_month[i],
-                             rs.uniform(key, month, i, rs.EXAM)):
+            g = grade[i]
+            multiplier = (sit_multiplier[employer[i], min(g + 1, cat.MAX_GRADE)]
+                          * rules.programme_certification_multiplier[programme[i]])
+            if R.passes_exam(rules, g, human_capital[i], month - grade_month[i], rs.uniform(key, month, i, rs.EXAM),
+                             multiplier):
                 grade[i] += 1
                 grade_month[i] = month
                 events[i] |= R.CERTIFIED
@@ -70,8 +79,9 @@ def wages(rules, status, employer, grade, human_capital, migrant, wage_yuan_mont
 
 @njit(parallel=True, cache=True)
 def separations(key, month, rules, status, employer, birth_month, hire_month, migrant, grade, human_capital,
-                quit_trait, events, log_wage_gap, employed_by_chunk, slot_counts):
-    """Quits and layoffs; quitters leave industry or search.
+                quit_trait, events, programme, log_wage_gap, quit_shift, employed_by_chunk, slot_counts):
+    """Quits and layoffs; quitters leave industry or search. Policy shifts the quit log-odds by employer
+    and grade, and by the worker's programme.
 
     Counts per chunk who stays employed, by employer, and (for `list_slots`) the searchers and the
     slots free since before this month (slots vacated this month are not reused until next month).
@@ -88,7 +98,8 @@ def separations(key, month, rules, status, employer, birth_month, hire_month, mi
             m, g, e, h = migrant[i], grade[i], employer[i], human_capital[i]
             gap = log_wage_gap[e, g] + R.relative_log_wage(rules, g, h, m)
             u_quit, u_layoff = rs.uniform_pair(key, month, i, rs.QUIT_OR_LAYOFF)
-            if R.quits(rules, u_quit, quit_trait[i], month - birth_month[i], month - hire_month[i], m, g, gap):
+            shift = quit_shift[e, g] + rules.programme_quit_shift[programme[i]]
+            if R.quits(rules, u_quit, quit_trait[i], month - birth_month[i], month - hire_month[i], m, g, gap, shift):
                 events[i] |= R.QUIT
                 if rs.uniform(key, month, i, rs.QUIT_DESTINATION) < rules.quit_exit_share[m]:
                     status[i] = cat.GONE
@@ -163,7 +174,8 @@ def list_slots(status, events, counts, n_free, searchers, free_slots):
 
 @njit(parallel=True, cache=True)
 def enter(key, month, rules, slots, employer_cdf, status, employer, birth_month, sex, migrant, education, grade,
-          human_capital, wage_yuan_month, hire_month, grade_month, quit_trait, events, grade_wage):
+          human_capital, wage_yuan_month, hire_month, grade_month, quit_trait, events, programme, programme_months,
+          grade_wage):
     """New workers (school leavers, migrants) take free slots and join employers with open vacancies."""
     for j in prange(slots.shape[0]):
         i = slots[j]
@@ -181,7 +193,24 @@ def enter(key, month, rules, slots, employer_cdf, status, employer, birth_month,
         hire_month[i] = month
         grade_month[i] = month
         events[i] = R.ENTERED
+        programme[i] = cat.NO_PROGRAMME
+        programme_months[i] = 0
         wage_yuan_month[i] = R.wage(rules, grade_wage[e, 0], 0, h, m)
+
+
+@njit(parallel=True, cache=True)
+def employer_grade_totals(status, employer, grade, wage_yuan_month, n_employers):
+    """Employed headcount and wage bill by employer and grade (per-chunk partial sums, added in chunk order)."""
+    n = status.shape[0]
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    headcount = np.zeros((n_chunks, n_employers, cat.MAX_GRADE + 1), dtype=np.int64)
+    bill = np.zeros((n_chunks, n_employers, cat.MAX_GRADE + 1))
+    for c in prange(n_chunks):
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            if status[i] == cat.EMPLOYED:
+                headcount[c, employer[i], grade[i]] += 1
+                bill[c, employer[i], grade[i]] += wage_yuan_month[i]
+    return headcount.sum(axis=0), bill.sum(axis=0)
 
 
 @njit(parallel=True, cache=True)

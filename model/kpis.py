@@ -14,9 +14,11 @@ from model import categories as cat
 from model import rules as R
 from model.calendar import month_start
 
-# Statistics tallied per cell: eight stocks, then eight flows.
+# Statistics tallied per cell: twelve stocks, then twelve flows. Money is in yuan a month.
 STATS = ("workers", "employed", "certified", "high_skill", "wage_sum", "age_months_sum", "over_50", "output_milli",
-         "entries", "exits", "retirements", "quits", "layoffs", "hires", "certifications", "job_to_job")
+         "employer_cost", "high_skill_wage_sum", "engineer_wage_sum", "apprentices",
+         "entries", "exits", "retirements", "quits", "layoffs", "hires", "certifications", "job_to_job",
+         "training_enrolments", "apprenticeship_starts", "education_enrolments", "competition_participations")
 S = {name: k for k, name in enumerate(STATS)}
 _N_STOCKS = STATS.index("entries")
 _N_FLOWS = len(STATS) - _N_STOCKS
@@ -25,13 +27,18 @@ N_CELLS = int(np.prod(CELL_SHAPE))
 _N_SECTORS, _N_GRADES, _N_GENERATIONS, _N_BANDS = CELL_SHAPE[1:]
 _OVER_50_MONTHS = 50 * 12
 _NEW_GENERATION_BIRTH_MONTH = cat.NEW_GENERATION_BIRTH_YEAR * 12
-DIMENSIONS = ("province", "region", "city", "sector", "grade", "migrant", "migrant_generation", "age_band")
+DIMENSIONS = ("province", "region", "city", "sector", "grade", "migrant", "migrant_generation", "age_band",
+              "programme")
+_ENROLMENT_FLOW = STATS.index("training_enrolments") - _N_STOCKS - 1  # + programme code
 
 
 @njit(parallel=True, cache=True)
 def tally(n_parts, month, rules, status, events, employer, employer_cell_offset, grade, migrant, birth_month,
-          wage_yuan_month, human_capital, productivity_milli):
+          wage_yuan_month, human_capital, programme, productivity_milli, employer_cost_share, engineer_wage_factor):
     """Stocks (live workers) and this month's flows (event bits) by cell: int64[N_CELLS, len(STATS)].
+
+    `employer_cost_share[e, g]` is the share of a wage that policy uplifts add (what the employer pays
+    for them); `engineer_wage_factor[e, g]` turns a high grade's wage into its engineer-equivalent wage.
 
     The slots are split into `n_parts` independent partial tallies; integer sums make the result
     the same for any split, so the split can follow the thread count. Stocks and flows are kept
@@ -58,10 +65,16 @@ def tally(n_parts, month, rules, status, events, employer, employer_cell_offset,
                 stock[cell, 3] += g >= cat.HIGH_SKILL_GRADE
                 stock[cell, 5] += age
                 stock[cell, 6] += age >= _OVER_50_MONTHS
+                stock[cell, 11] += programme[i] == cat.APPRENTICESHIP
                 if st == cat.EMPLOYED:
+                    wage = wage_yuan_month[i]
                     stock[cell, 1] += 1
-                    stock[cell, 4] += np.int64(wage_yuan_month[i] + 0.5)  # wages are positive: round half up
+                    stock[cell, 4] += np.int64(wage + 0.5)  # wages are positive: round half up
                     stock[cell, 7] += np.int64(R.output_units(rules, productivity_milli[e], human_capital[i]) + 0.5)
+                    stock[cell, 8] += np.int64(wage * employer_cost_share[e, g] + 0.5)
+                    if g >= cat.HIGH_SKILL_GRADE:
+                        stock[cell, 9] += np.int64(wage + 0.5)
+                        stock[cell, 10] += np.int64(wage * engineer_wage_factor[e, g] + 0.5)
             if ev != 0:
                 flow[cell, 0] += (ev & R.ENTERED) != 0
                 flow[cell, 1] += (ev & R.EXITED) != 0
@@ -71,6 +84,8 @@ def tally(n_parts, month, rules, status, events, employer, employer_cell_offset,
                 flow[cell, 5] += (ev & R.HIRED) != 0
                 flow[cell, 6] += (ev & R.CERTIFIED) != 0
                 flow[cell, 7] += ((ev & R.HIRED) != 0) and ((ev & (R.QUIT | R.LAID_OFF)) != 0)
+                if ev & R.ENROLLED:
+                    flow[cell, _ENROLMENT_FLOW + programme[i]] += 1
     return np.concatenate((stocks.sum(axis=0), flows.sum(axis=0)), axis=1)
 
 
@@ -118,11 +133,16 @@ def city_grade_mean_wage(cells: np.ndarray) -> np.ndarray:
 KPI_IDS = ("workers", "employed", "searching", "entries", "exits", "retirements", "quits", "layoffs", "hires",
            "job_to_job_moves", "certifications", "certified_workers", "high_skill_workers", "high_skill_share",
            "certified_share", "mean_wage_yuan_month", "turnover_rate_annual", "mean_age", "share_over_50",
-           "output_index")
+           "output_index", "employer_cost_yuan", "pay_parity_ratio", "trainees", "apprentices", "apprenticeship_starts",
+           "education_upgrades", "competition_participants")
+# KPIs of the cost ledger, by programme (dimension `programme`: each lever, then `total`).
+LEDGER_KPI_IDS = ("fiscal_cost_yuan", "employer_cost_yuan")
 
 
-def kpi_table(months: list[int], monthly_margins: np.ndarray, scale: float, first_reported: int) -> pd.DataFrame:
-    """Tidy table date, kpi, dimension, group, value from margins int64[months, groups, stats]."""
+def kpi_table(months: list[int], monthly_margins: np.ndarray, scale: float, first_reported: int,
+              ledger: dict[str, np.ndarray], programmes: tuple[str, ...]) -> pd.DataFrame:
+    """Tidy table date, kpi, dimension, group, value from margins int64[months, groups, stats] and the
+    cost ledger (kpi -> yuan at full scale, float64[months, programmes])."""
     m = monthly_margins.astype(np.float64)
     w = 1.0 / scale
     col = {name: m[:, :, k] for name, k in S.items()}
@@ -152,6 +172,13 @@ def kpi_table(months: list[int], monthly_margins: np.ndarray, scale: float, firs
             "mean_age": col["age_months_sum"] / col["workers"] / 12.0,
             "share_over_50": col["over_50"] / col["workers"],
             "output_index": 100.0 * col["output_milli"] / col["output_milli"][0],
+            "employer_cost_yuan": col["employer_cost"] * w,
+            "pay_parity_ratio": col["high_skill_wage_sum"] / col["engineer_wage_sum"],
+            "trainees": col["training_enrolments"] * w,
+            "apprentices": col["apprentices"] * w,
+            "apprenticeship_starts": col["apprenticeship_starts"] * w,
+            "education_upgrades": col["education_enrolments"] * w,
+            "competition_participants": col["competition_participations"] * w,
         }
     keep = np.array(months) >= first_reported
     dates = np.array([month_start(mo) for mo, k in zip(months, keep, strict=True) if k], dtype="datetime64[ns]")
@@ -164,6 +191,19 @@ def kpi_table(months: list[int], monthly_margins: np.ndarray, scale: float, firs
         "group": pd.Categorical([g for _, g in GROUPS] * (n_dates * len(KPI_IDS))),
         "value": values_kept.reshape(-1),
     })
+    groups = (*programmes, "total")
+    costs = np.stack([np.column_stack([ledger[kpi][keep], ledger[kpi][keep].sum(axis=1)]) for kpi in LEDGER_KPI_IDS])
+    by_programme = pd.DataFrame({  # costs: [kpi, date, programme]
+        "date": np.tile(np.repeat(dates, len(groups)), len(LEDGER_KPI_IDS)),
+        "kpi": np.repeat(LEDGER_KPI_IDS, n_dates * len(groups)),
+        "dimension": "programme",
+        "group": list(groups) * (n_dates * len(LEDGER_KPI_IDS)),
+        "value": costs.reshape(-1),
+    })
+    table = pd.concat([table, by_programme], ignore_index=True)
+    for column, categories in (("kpi", KPI_IDS + ("fiscal_cost_yuan",)), ("dimension", DIMENSIONS),
+                               ("group", None)):
+        table[column] = pd.Categorical(table[column].astype(str), categories=categories)
     return table
 
 

@@ -17,7 +17,7 @@ from model.calibration_inputs import Calibration
 from model.employers import EmployerTable, PilotFirms, cell_index, cell_shares
 from model.rules import Rules, age_band_bounds_months, leaves_by_age
 
-# Column name -> dtype (26 bytes per slot). Clocks are stored as the month they started, so
+# Column name -> dtype (28 bytes per slot). Clocks are stored as the month they started, so
 # ageing and tenure cost nothing per month.
 WORKER_DTYPES = {
     "status": np.uint8,  # categories.GONE / EMPLOYED / SEARCHING
@@ -33,6 +33,8 @@ WORKER_DTYPES = {
     "grade_month": np.int16,  # month the current grade was reached
     "quit_trait": np.float32,  # persistent quit propensity, log-odds
     "events": np.uint8,  # this month's events, rules.ENTERED | EXITED | ...
+    "programme": np.uint8,  # categories.PROGRAMMES: training, apprenticeship, education upgrade, ...
+    "programme_months": np.uint8,  # months left in the programme, this one included
 }
 BYTES_PER_WORKER = sum(np.dtype(t).itemsize for t in WORKER_DTYPES.values())
 
@@ -54,6 +56,8 @@ class Workers:
     grade_month: np.ndarray
     quit_trait: np.ndarray
     events: np.ndarray
+    programme: np.ndarray
+    programme_months: np.ndarray
 
     @classmethod
     def empty(cls, capacity: int) -> Workers:

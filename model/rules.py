@@ -41,7 +41,7 @@ WAGE_STEPS = 128
 MAX_HUMAN_CAPITAL = 12.0
 
 # Event bits recorded per worker per month (for flows by group).
-ENTERED, EXITED, QUIT, LAID_OFF, HIRED, CERTIFIED, RETIRED = 1, 2, 4, 8, 16, 32, 64
+ENTERED, EXITED, QUIT, LAID_OFF, HIRED, CERTIFIED, RETIRED, ENROLLED = 1, 2, 4, 8, 16, 32, 64, 128
 
 
 class Rules(NamedTuple):
@@ -85,6 +85,14 @@ class Rules(NamedTuple):
     entrant_male_share: float
     human_capital_output_return: float
     quit_trait_sd: float
+    # effects of being in a programme, by programme code (levers.policy.PROGRAMMES; 0 = none: identity)
+    programme_learning_multiplier: np.ndarray
+    programme_learning_gain: np.ndarray  # human capital per month
+    programme_certification_multiplier: np.ndarray
+    programme_quit_shift: np.ndarray  # log-odds
+    apprenticeship_completion_rate: float
+    education_upgrade_completion_rate: float
+    competition_human_capital_gain: float
 
 
 def _last_working_age_table(calibration: Calibration) -> np.ndarray:
@@ -185,6 +193,16 @@ def build_rules(calibration: Calibration) -> Rules:
         entrant_male_share=c.scalar("male_share"),
         human_capital_output_return=c.scalar("human_capital_output_return"),
         quit_trait_sd=c.scalar("quit_trait_sd"),
+        # none, training, apprenticeship, education upgrade, competition
+        programme_learning_multiplier=np.array([1.0, 1.0, c.scalar("apprenticeship_learning_multiplier"),
+                                                c.scalar("education_upgrade_learning_multiplier"), 1.0]),
+        programme_learning_gain=np.array([0.0, c.scalar("training_human_capital_gain_monthly"), 0.0, 0.0, 0.0]),
+        programme_certification_multiplier=np.array([1.0, c.scalar("training_certification_multiplier"), 1.0, 1.0,
+                                                     1.0]),
+        programme_quit_shift=np.array([0.0, 0.0, c.scalar("apprenticeship_quit_shift"), 0.0, 0.0]),
+        apprenticeship_completion_rate=c.scalar("apprenticeship_completion_rate"),
+        education_upgrade_completion_rate=c.scalar("education_upgrade_completion_rate"),
+        competition_human_capital_gain=c.scalar("competition_human_capital_gain"),
     )
 
 
@@ -238,13 +256,14 @@ def searching_human_capital(rules, h):
 
 
 @njit(cache=True, inline="always")
-def passes_exam(rules, grade, h, months_at_grade, u):
-    """Eligible workers (human capital at the next grade, enough months at grade) sit and may pass."""
+def passes_exam(rules, grade, h, months_at_grade, u, sit_multiplier):
+    """Eligible workers (human capital at the next grade, enough months at grade) sit and may pass;
+    policy (training, the career ladder) multiplies the sitting rate, capped at 1."""
     target = min(grade + 1, MAX_GRADE)
     # eligibility as arithmetic, not branches: it is close to a coin flip for many workers, and a
     # branch on it cost a misprediction each; the one branch left (on the rare pass) is predictable
     eligible = (grade < MAX_GRADE) * (h >= target) * (months_at_grade >= rules.exam_min_months[target])
-    return u < eligible * rules.exam_sit_rate[target] * rules.exam_pass_rate[target]
+    return u < eligible * min(1.0, rules.exam_sit_rate[target] * sit_multiplier) * rules.exam_pass_rate[target]
 
 
 @njit(cache=True, inline="always")
@@ -262,19 +281,21 @@ def wage(rules, schedule, grade, h, migrant):
 
 
 @njit(cache=True, inline="always")
-def quits(rules, u, trait, age_months, tenure_months, migrant, grade, log_wage_gap):
+def quits(rules, u, trait, age_months, tenure_months, migrant, grade, log_wage_gap, policy_shift):
     """Whether a worker quits at draw u: u < quit_probability(...), skipping the curve when the
     log-odds lie below a bound of logit(u) (most workers, most months)."""
-    logit = quit_log_odds(rules, trait, age_months, tenure_months, migrant, grade, log_wage_gap)
+    logit = quit_log_odds(rules, trait, age_months, tenure_months, migrant, grade, log_wage_gap) + policy_shift
     if logit < _LOGIT_FLOOR[int(u * QUIT_BINS)]:
         return False
     return u < logistic(logit)
 
 
 @njit(cache=True, inline="always")
-def quit_probability(rules, trait, age_months, tenure_months, migrant, grade, log_wage_gap):
-    """Monthly quit hazard: logistic in trait, age, tenure, migrant status, grade and relative wage."""
-    return logistic(quit_log_odds(rules, trait, age_months, tenure_months, migrant, grade, log_wage_gap))
+def quit_probability(rules, trait, age_months, tenure_months, migrant, grade, log_wage_gap, policy_shift):
+    """Monthly quit hazard: logistic in trait, age, tenure, migrant status, grade and relative wage,
+    shifted by policy (career ladder, innovation rewards, apprenticeship)."""
+    return logistic(quit_log_odds(rules, trait, age_months, tenure_months, migrant, grade, log_wage_gap)
+                    + policy_shift)
 
 
 @njit(cache=True, inline="always")

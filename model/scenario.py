@@ -1,7 +1,8 @@
-"""Scenario files: a strict schema and a safe YAML loader.
+"""Scenario files: a strict schema, a safe YAML loader and `extends` (a scenario built on another).
 
-A scenario names itself, says what it is and fixes the reported period; the policy levers
-come as further keys. Unknown keys, bad months and out-of-order dates are one-line errors.
+A scenario names itself, says what it is, fixes the reported period and sets its policy levers
+(model/levers). Unknown keys, unknown levers, bad months, out-of-order dates and out-of-range values
+are one-line errors naming the file and the field.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from model.calendar import BASE_MONTH, BASE_MONTH_LABEL, month_index
 from model.errors import InputError
+from model.levers import LEVER_IDS, Levers
 
 LAST_MONTH_LABEL = "2060-12"
 MAX_FILE_BYTES = 1_000_000
+MAX_EXTENDS_DEPTH = 8
 
 
 class Period(BaseModel):
@@ -54,12 +57,28 @@ class Period(BaseModel):
 
 
 class Scenario(BaseModel):
-    """A scenario: name (Chinese allowed), description and period."""
+    """A scenario: name (Chinese allowed), description, period and the levers it sets."""
 
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=10_000)
     period: Period = Period()
+    levers: Levers = Levers()  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _lever_dates_in_period(self) -> Scenario:
+        end = self.period.last_month
+        for module, settings in self.levers.active():
+            for path, label in settings.dated_months():
+                if month_index(label) > end:
+                    raise ValueError(f"levers.{module.NAME}.{path}: {label} is after the end of the period "
+                                     f"({self.period.end}); allowed: {BASE_MONTH_LABEL} to {self.period.end}")
+        if self.levers.pilot_rollout is None:
+            for module, settings in self.levers.active():
+                if settings.coverage.scope == "pilot":
+                    raise ValueError(f"levers.{module.NAME}.coverage.scope: 'pilot' needs the pilot_rollout lever "
+                                     "(which firms and cities are pilots, and from when)")
+        return self
 
     @classmethod
     def baseline(cls) -> Scenario:
@@ -86,39 +105,92 @@ class _NoAliasLoader(yaml.SafeLoader):
 
 def _first_error(where: str, exc: ValidationError) -> str:
     err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    path = [str(p) for p in err["loc"] if p != "[key]"]
+    loc = ".".join(path) or "(top level)"
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
-        msg = "unknown key (allowed: name, description, period and the levers)"
+        if path[:1] == ["levers"] and len(path) == 2:
+            msg = f"unknown lever (allowed: {', '.join(LEVER_IDS)})"
+        elif len(path) == 1:
+            msg = "unknown key (allowed: name, description, period, levers, extends)"
+        else:
+            msg = "unknown key"
+    if not path and msg.startswith("levers."):  # a whole-scenario check that names the field itself
+        loc, msg = msg.split(": ", 1)
     return f"{where}: {loc}: {msg}"
 
 
-def parse_scenario(text: str, where: str = "scenario") -> Scenario:
+def merge(base: dict, change: dict) -> dict:
+    """`extends`: mappings merge key by key (dated values gain or replace dates); any other value, lists
+    included, replaces the base's; a key set to null removes it (e.g. a lever switched off)."""
+    out = dict(base)
+    for key, value in change.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_mapping(text: str, where: str) -> dict:
     try:
         raw = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark else ""
-        raise InputError(f"{where}: not valid YAML{line}: {getattr(exc, 'problem', None) or exc}") from None
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise InputError(f"{where}: not valid YAML{line}: {problem}") from None
     if not isinstance(raw, dict):
         raise InputError(f"{where}: a scenario must be a mapping with at least a name")
+    return {str(k): v for k, v in raw.items()}
+
+
+def _resolved(text: str, where: str, directory: Path, chain: tuple[Path, ...]) -> dict:
+    """The scenario's mapping with its `extends` chain merged in (bases first)."""
+    raw = _read_mapping(text, where)
+    base_name = raw.pop("extends", None)
+    if base_name is None:
+        return raw
+    if not isinstance(base_name, str) or not base_name.strip():
+        raise InputError(f"{where}: extends: must be the path of a scenario file, e.g. extends: baseline.yaml")
+    base_path = (directory / base_name).resolve()
+    if base_path in chain:
+        raise InputError(f"{where}: extends: {base_name} extends this file again (a cycle)")
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise InputError(f"{where}: extends: more than {MAX_EXTENDS_DEPTH} levels of extends")
+    base = _resolved(_read_text(base_path, f"{where}: extends: {base_name}"), str(base_path), base_path.parent,
+                     (*chain, base_path))
+    return merge(base, raw)
+
+
+def parse_scenario(text: str, where: str = "scenario", directory: Path | None = None,
+                   chain: tuple[Path, ...] = ()) -> Scenario:
+    """Validate scenario text (`extends` paths are relative to `directory`, default the working directory)."""
+    raw = _resolved(text, where, directory or Path.cwd(), chain)
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
         raise InputError(_first_error(where, exc)) from None
 
 
+def _read_text(path: Path, where: str) -> str:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(f"{where}: scenario file is larger than {MAX_FILE_BYTES} bytes")
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{where}: no such scenario file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{where}: not UTF-8 text") from None
+    except IsADirectoryError:
+        raise InputError(f"{where}: is a directory, not a scenario file") from None
+    except OSError as exc:
+        raise InputError(f"{where}: cannot read ({exc.strerror})") from None
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; every problem is a one-line InputError naming file and field."""
     path = Path(path)
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(f"{path}: scenario file is larger than {MAX_FILE_BYTES} bytes")
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such scenario file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    return parse_scenario(text, str(path))
+    return parse_scenario(_read_text(path, str(path)), str(path), path.resolve().parent, (path.resolve(),))

@@ -14,12 +14,15 @@ import numba
 import numpy as np
 
 from model import categories as cat
-from model import kernels, kpis
+from model import kernels, kpis, programmes
 from model import random_streams as rs
 from model.calendar import BASE_MONTH
 from model.calibration_inputs import Calibration, load_calibration
 from model.employers import Employer, build_employer_table, employers_decide, grade_wages
 from model.errors import InputError
+from model.ledger import CostLedger
+from model.levers import LEVER_IDS, month_policy, pilot_table
+from model.levers.policy import MonthPolicy, PolicyContext
 from model.memory import check_fits
 from model.population import synthesise_workers
 from model.random_streams import stream_key
@@ -92,6 +95,17 @@ class WorkforceModel(mesa.Model):
 
         started = time.perf_counter()
         self.employer_table, pilots = build_employer_table(c)
+        n_employers = len(self.employer_table.city)
+        self.levers = self.policy.levers
+        self.pilot_by_month = pilot_table(self.levers, self.employer_table, self.policy.period.last_month)
+        self.month_policy = MonthPolicy(n_employers)  # identity until the first month's levers
+        self.ledger = CostLedger(len(months))
+        self.programme_use: dict[str, tuple[int, float, float]] = {}  # lever -> (year, persons, yuan) simulated
+        self.programmes_started = False
+        self.apprentice_completion_grade = 0
+        self.engineer_ratio = np.ones(len(cat.GRADES))
+        self.engineer_ratio[cat.HIGH_SKILL_GRADE:] = c.vector("engineer_equivalent_pay_ratio",
+                                                               cat.GRADES[cat.HIGH_SKILL_GRADE:])
         self.workers = synthesise_workers(c, self.rules, self.employer_table, pilots, n_workers, capacity,
                                           self.key, self.month)
         self._calibrate_wage_levels()
@@ -113,7 +127,9 @@ class WorkforceModel(mesa.Model):
     # --- the month ----------------------------------------------------------------------------
     def step(self) -> None:
         """One month (`self.month`): the phases of DESIGN.md §3, in order."""
+        self._phase("policy", self.set_policy)
         self._phase("demography_and_learning", self.age_exit_and_learn)
+        self._phase("programmes", self.run_programmes)
         self._phase("certification", self.certify)
         self._phase("wages", self.set_wages)
         self._phase("separations", self.separate)
@@ -130,16 +146,60 @@ class WorkforceModel(mesa.Model):
             self.step()
 
     # --- phases ---------------------------------------------------------------------------------
+    def set_policy(self) -> None:
+        """The month's policy tables from the scenario's levers (identity tables for the baseline)."""
+        t, w = self.employer_table, self.workers
+        high_employed = high_bill = np.zeros(len(t.city))
+        if self.levers.innovation_rewards is not None:  # rewards are shared among last month's high grades
+            headcount, bill = kernels.employer_grade_totals(w.status, w.employer, w.grade, w.wage_yuan_month,
+                                                            len(t.city))
+            high_employed = headcount[:, cat.HIGH_SKILL_GRADE:].sum(axis=1).astype(np.float64)
+            high_bill = bill[:, cat.HIGH_SKILL_GRADE:].sum(axis=1)
+        context = PolicyContext(t, self.calibration, self.scale, self.pilot_by_month, high_employed, high_bill)
+        self.month_policy = month_policy(self.levers, context, self.month - BASE_MONTH, len(t.city))
+
     def age_exit_and_learn(self) -> None:
         w = self.workers
         kernels.demography_and_learning(self.key, self.month, self.rules, w.status, w.employer, w.birth_month, w.sex,
-                                        w.migrant, w.education, w.human_capital, w.events,
-                                        self.employer_table.learning_multiplier)
+                                        w.migrant, w.education, w.human_capital, w.events, w.programme,
+                                        self.month_policy.learning_multiplier)
+
+    def run_programmes(self) -> None:
+        """Programmes move on a month; offers take applicants, rationed by quota and budget (model/programmes.py)."""
+        w, policy = self.workers, self.month_policy
+        if self.programmes_started:
+            programmes.advance(self.key, self.month, self.rules, w.status, w.grade, w.grade_month, w.education,
+                               w.programme, w.programme_months, w.events, self.apprentice_completion_grade)
+        if not policy.offers:
+            return
+        self.programmes_started = True
+        applicants = programmes.list_applicants(self.key, self.month, w, policy.offers)
+        for offer, (slots, draws) in zip(policy.offers, applicants, strict=True):
+            persons_left, yuan_left = self._allowance(offer.lever, offer.annual_quota, offer.annual_budget)
+            served, cost = programmes.ration(slots, draws, offer.cost_by_grade[w.grade[slots]], persons_left,
+                                             yuan_left)
+            year, persons, yuan = self.programme_use[offer.lever]
+            self.programme_use[offer.lever] = (year, persons + len(served), yuan + cost)
+            self.ledger.add(self.month - BASE_MONTH, offer.lever, "fiscal", cost / self.scale)
+            programmes.enrol(self.key, self.month, self.rules, served, offer.programme, offer.duration_months,
+                             offer.winner_share, w.status, w.grade, w.grade_month, w.human_capital, w.programme,
+                             w.programme_months, w.events)
+
+    def _allowance(self, lever: str, annual_quota: float, annual_budget: float) -> tuple[float, float]:
+        """Persons and yuan (simulated) an offer may still use this month: the year's quota and budget spread
+        evenly over its months, less what the year has used."""
+        year, month_of_year = divmod(self.month, 12)
+        used_year, persons, yuan = self.programme_use.get(lever, (year, 0, 0.0))
+        if used_year != year:
+            persons, yuan = 0, 0.0
+        self.programme_use[lever] = (year, persons, yuan)
+        to_date = (month_of_year + 1) / 12.0 * self.scale
+        return annual_quota * to_date - persons, annual_budget * to_date - yuan
 
     def certify(self) -> None:
         w = self.workers
-        kernels.certification(self.key, self.month, self.rules, w.status, w.grade, w.human_capital, w.grade_month,
-                              w.events)
+        kernels.certification(self.key, self.month, self.rules, w.status, w.employer, w.grade, w.human_capital,
+                              w.grade_month, w.events, w.programme, self.month_policy.certification_multiplier)
 
     def set_wages(self) -> None:
         self.grade_wage = self.grade_wage_table(self.month)
@@ -158,8 +218,8 @@ class WorkforceModel(mesa.Model):
         employed_by_chunk = np.empty((n_chunks, len(t.city)), dtype=np.int32)
         self.slot_counts = np.empty((n_chunks, 2), dtype=np.int64)  # searchers, free slots
         kernels.separations(self.key, self.month, self.rules, w.status, w.employer, w.birth_month, w.hire_month,
-                            w.migrant, w.grade, w.human_capital, w.quit_trait, w.events, gap, employed_by_chunk,
-                            self.slot_counts)
+                            w.migrant, w.grade, w.human_capital, w.quit_trait, w.events, w.programme, gap,
+                            self.month_policy.quit_shift, employed_by_chunk, self.slot_counts)
         self.employed_by_employer = employed_by_chunk.sum(axis=0, dtype=np.int64)
 
     def match_searchers(self) -> None:
@@ -209,7 +269,13 @@ class WorkforceModel(mesa.Model):
             openings = openings + shortfall * t.target_headcount / t.target_headcount.sum()
         kernels.enter(self.key, self.month, self.rules, slots, rs.cdf(openings), w.status, w.employer, w.birth_month,
                       w.sex, w.migrant, w.education, w.grade, w.human_capital, w.wage_yuan_month, w.hire_month,
-                      w.grade_month, w.quit_trait, w.events, self.grade_wage)
+                      w.grade_month, w.quit_trait, w.events, w.programme, w.programme_months, self.grade_wage)
+        apprenticeship = self.month_policy.apprenticeship
+        if apprenticeship is not None and apprenticeship.share_by_employer.any():
+            self.programmes_started = True
+            self.apprentice_completion_grade = apprenticeship.completion_grade
+            programmes.start_apprenticeships(self.key, self.month, slots, w.employer, apprenticeship.share_by_employer,
+                                             apprenticeship.duration_months, w.programme, w.programme_months, w.events)
 
     def update_employers(self) -> None:
         self._employers_decide(for_month=self.month + 1)
@@ -224,8 +290,30 @@ class WorkforceModel(mesa.Model):
     def account(self) -> None:
         cells = self._tally()
         self.outside_wage = kpis.city_grade_mean_wage(cells)
-        self.monthly_margins.append(kpis.margins(cells))
+        margins = kpis.margins(cells)
+        self.monthly_margins.append(margins)
         self.months.append(self.month)
+        self._book_costs(margins[0])
+
+    def _book_costs(self, province: np.ndarray) -> None:
+        """The month's spending not booked at enrolment: wage uplifts (employers, split between the levers by
+        their share of the log uplift), apprenticeship subsidies and fixed pools (the state)."""
+        policy, offset, w = self.month_policy, self.month - BASE_MONTH, self.workers
+        if policy.wage_uplift:
+            _, bill = kernels.employer_grade_totals(w.status, w.employer, w.grade, w.wage_yuan_month,
+                                                    len(self.employer_table.city))
+            logs = {lever: np.log(factor) for lever, factor in policy.wage_uplift.items()}
+            total_log = sum(logs.values())
+            cost = bill * -np.expm1(-total_log)
+            for lever, log_uplift in logs.items():
+                share = np.divide(log_uplift, total_log, out=np.zeros_like(total_log), where=total_log > 0)
+                self.ledger.add(offset, lever, "employer", float((cost * share).sum()) / self.scale)
+        if policy.apprenticeship is not None:
+            apprentices = province[kpis.S["apprentices"]]
+            self.ledger.add(offset, "apprenticeship", "fiscal",
+                            apprentices * policy.apprenticeship.subsidy_yuan_year / 12.0 / self.scale)
+        for lever, yuan in policy.fixed_fiscal_yuan.items():
+            self.ledger.add(offset, lever, "fiscal", yuan)
 
     # --- helpers --------------------------------------------------------------------------------
     def employment_index(self, month: int) -> float:
@@ -236,8 +324,11 @@ class WorkforceModel(mesa.Model):
         return self.workers_at_base * self.employment_index(month)
 
     def grade_wage_table(self, month: int) -> np.ndarray:
-        return grade_wages(self.employer_table, self.grade_ladder,
-                           self.calibration.scalar("nominal_wage_growth_per_year"), month - BASE_MONTH)
+        """Wage schedule by employer and grade: levels, premium, growth, ladder, times the policy uplifts."""
+        schedule = grade_wages(self.employer_table, self.grade_ladder,
+                               self.calibration.scalar("nominal_wage_growth_per_year"), month - BASE_MONTH)
+        uplift = self.month_policy.total_uplift()
+        return schedule if uplift is None else schedule * uplift
 
     def _calibrate_wage_levels(self) -> None:
         """Scale employer wage levels so base-month mean wages by ownership match the published averages."""
@@ -254,10 +345,15 @@ class WorkforceModel(mesa.Model):
         self.set_wages()
 
     def _tally(self) -> np.ndarray:
-        w = self.workers
+        w, policy = self.workers, self.month_policy
+        uplift = policy.total_uplift()
+        shape = (len(self.employer_table.city), len(cat.GRADES))
+        cost_share = np.zeros(shape) if uplift is None else -np.expm1(-np.log(uplift))
+        parity = np.ones(shape) if policy.parity_uplift is None else policy.parity_uplift
         return kpis.tally(numba.get_num_threads(), self.month, self.rules, w.status, w.events, w.employer,
                           self.tally_cell_offset, w.grade, w.migrant, w.birth_month, w.wage_yuan_month,
-                          w.human_capital, self.productivity_milli)
+                          w.human_capital, w.programme, self.productivity_milli, cost_share,
+                          self.engineer_ratio[None, :] / parity)
 
     def _phase(self, name: str, phase) -> None:  # noqa: ANN001
         started = time.perf_counter()
@@ -266,7 +362,12 @@ class WorkforceModel(mesa.Model):
 
     def kpi_table(self):  # noqa: ANN201 - pandas DataFrame
         """Monthly KPIs of the reported period as a tidy table (date, kpi, dimension, group, value)."""
-        return kpis.kpi_table(self.months, np.stack(self.monthly_margins), self.scale, self.policy.period.first_month)
+        return kpis.kpi_table(self.months, np.stack(self.monthly_margins), self.scale, self.policy.period.first_month,
+                              self.ledger.kpis(len(self.months)), LEVER_IDS)
+
+    def cost_ledger(self):  # noqa: ANN201 - pandas DataFrame
+        """Spending so far by month, programme and payer (yuan at full scale)."""
+        return self.ledger.frame(len(self.months))
 
 
 def _job_finding_rate(searchers: np.ndarray, vacancies: np.ndarray, efficiency: float, elasticity: float) -> np.ndarray:

@@ -1,0 +1,34 @@
+"""Apprenticeship (现代学徒制, 企业新型学徒制): a share of entrants to covered employers start an apprenticeship.
+
+Apprentices learn faster and quit less while in it; on completion most reach the completion grade
+(parameters apprenticeship_* in calibration/parameters.yaml). The state pays a subsidy per apprentice-year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model import categories as cat
+from model.levers.policy import ApprenticeshipOffer, MonthPolicy, PolicyContext
+from model.levers.terms import LeverSettings, Months, Schedule, Share, TargetGradeId, Yuan
+
+NAME = "apprenticeship"
+
+
+class Settings(LeverSettings):
+    """Share of entrants apprenticed, length, subsidy per apprentice-year and the grade completion leads to."""
+
+    entrant_share: Share
+    duration_months: Months = Schedule(values={"2020-01": 24.0})
+    subsidy_yuan_year: Yuan = Schedule(values={"2020-01": 5000.0})
+    completion_grade: TargetGradeId = "intermediate"
+
+
+def contribute(settings: Settings, ctx: PolicyContext, month_offset: int, policy: MonthPolicy) -> None:
+    share = settings.entrant_share.at(month_offset)
+    subsidy = settings.subsidy_yuan_year.at(month_offset)
+    if share <= 0 and subsidy <= 0:
+        return
+    by_employer = np.where(ctx.covered(settings.coverage, month_offset), share, 0.0)
+    policy.apprenticeship = ApprenticeshipOffer(by_employer, max(1, round(settings.duration_months.at(month_offset))),
+                                                cat.GRADES.index(settings.completion_grade), subsidy)

@@ -1,0 +1,155 @@
+"""Programmes: enrolment in training, education upgrades and skill competitions, apprenticeships at
+entry, and completion. Kernels over the worker columns; rationing of offers in numpy.
+
+Rationing rule: each month, eligible workers at covered employers apply with the offer's take-up
+probability (a draw keyed by seed, month, slot and programme). If applicants exceed what is left of
+the calendar year's quota or budget (spread evenly over the months, unused allowance carried
+forward within the year), applicants are served in increasing order of their draw (ties by slot),
+as if in order of application, until the next one would exceed the quota or the budget.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from model import categories as cat
+from model import random_streams as rs
+from model import rules as R
+from model.kernels import CHUNK
+from model.levers.policy import Offer
+
+MAX_OFFERS = 3
+
+
+@njit(parallel=True, cache=True)
+def advance(key, month, rules, status, grade, grade_month, education, programme, programme_months, events,
+            completion_grade):
+    """One month on for everyone in a programme: apprentices who left their employer drop out; those in
+    their last month complete (apprentices may reach the completion grade, students move up one level)."""
+    for i in prange(status.shape[0]):
+        p = programme[i]
+        if p == cat.NO_PROGRAMME or status[i] == cat.GONE:
+            continue
+        if p == cat.APPRENTICESHIP and status[i] != cat.EMPLOYED:
+            programme[i], programme_months[i] = cat.NO_PROGRAMME, 0
+        elif programme_months[i] <= 1:
+            if p == cat.APPRENTICESHIP:
+                if rs.uniform(key, month, i, rs.PROGRAMME_COMPLETION) < rules.apprenticeship_completion_rate:
+                    if grade[i] < completion_grade:
+                        grade[i] = completion_grade
+                        grade_month[i] = month
+                        events[i] |= R.CERTIFIED
+            elif p == cat.EDUCATION_UPGRADE:
+                if rs.uniform(key, month, i, rs.PROGRAMME_COMPLETION) < rules.education_upgrade_completion_rate:
+                    education[i] = min(education[i] + 1, len(cat.EDUCATIONS) - 1)
+            programme[i], programme_months[i] = cat.NO_PROGRAMME, 0
+        else:
+            programme_months[i] -= 1
+
+
+@njit(cache=True, inline="always")
+def _offer_taken(key, month, i, e, g, age, generation, edu, codes, covered, take_up, generations, age_lo, age_hi,
+                 top_education):
+    """The first offer the worker applies to (-1 if none) and the draw that ranks the application."""
+    for k in range(codes.shape[0]):
+        if (covered[k, e] and generations[k, generation] and age_lo[k] <= age <= age_hi[k]
+                and edu <= top_education[k] and take_up[k, g] > 0.0):
+            u = rs.uniform(key, month, i, rs.PROGRAMME_APPLICATION + codes[k])
+            if u < take_up[k, g]:
+                return k, u
+    return -1, 1.0
+
+
+@njit(parallel=True, cache=True)
+def applications(key, month, status, employer, grade, birth_month, migrant, education, programme, codes, covered,
+                 take_up, generations, age_lo, age_hi, top_education, counts, first, slots, draws, fill):
+    """Employed workers not in a programme apply to at most one offer. Called twice: `fill` False counts
+    applicants per chunk and offer; True writes their slots and draws (in slot order) from `first`."""
+    n = status.shape[0]
+    for c in prange(counts.shape[0]):
+        if not fill:
+            counts[c, :] = 0
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            if status[i] != cat.EMPLOYED or programme[i] != cat.NO_PROGRAMME:
+                continue
+            age = month - birth_month[i]
+            generation = migrant[i] * (1 + (birth_month[i] >= cat.NEW_GENERATION_BIRTH_YEAR * 12))
+            k, u = _offer_taken(key, month, i, employer[i], grade[i], age, generation, education[i], codes, covered,
+                                take_up, generations, age_lo, age_hi, top_education)
+            if k < 0:
+                continue
+            if fill:
+                j = first[c, k]
+                slots[k, j], draws[k, j] = i, u
+                first[c, k] = j + 1
+            else:
+                counts[c, k] += 1
+
+
+@njit(parallel=True, cache=True)
+def enrol(key, month, rules, served, code, months, winner_share, status, grade, grade_month, human_capital,
+          programme, programme_months, events):
+    """Start the served applicants' programme; competition participants gain human capital at once and
+    winners are promoted one grade."""
+    for j in prange(served.shape[0]):
+        i = served[j]
+        programme[i] = code
+        programme_months[i] = months
+        events[i] |= R.ENROLLED
+        if code == cat.COMPETITION:
+            human_capital[i] += rules.competition_human_capital_gain
+            if rs.uniform(key, month, i, rs.COMPETITION_WIN) < winner_share and grade[i] < cat.MAX_GRADE:
+                grade[i] += 1
+                grade_month[i] = month
+                events[i] |= R.CERTIFIED
+
+
+@njit(parallel=True, cache=True)
+def start_apprenticeships(key, month, slots, employer, share_by_employer, months, programme, programme_months,
+                          events):
+    """Entrants in `slots` start an apprenticeship with their employer's share."""
+    for j in prange(slots.shape[0]):
+        i = slots[j]
+        if rs.uniform(key, month, i, rs.APPRENTICESHIP_START) < share_by_employer[employer[i]]:
+            programme[i] = cat.APPRENTICESHIP
+            programme_months[i] = months
+            events[i] |= R.ENROLLED
+
+
+def list_applicants(key, month: int, workers, offers: list[Offer]) -> list[tuple[np.ndarray, np.ndarray]]:  # noqa: ANN001
+    """(slots, draws) of each offer's applicants this month."""
+    w = workers
+    n_offers = len(offers)
+    codes = np.array([o.programme for o in offers], dtype=np.int64)
+    covered = np.stack([o.covered for o in offers]).astype(np.uint8)
+    take_up = np.stack([o.take_up for o in offers])
+    generations = np.stack([o.generations for o in offers])
+    age_lo = np.array([o.age_months[0] for o in offers], dtype=np.int64)
+    age_hi = np.array([o.age_months[1] for o in offers], dtype=np.int64)
+    top_education = np.array([o.top_education for o in offers], dtype=np.int64)
+    n_chunks = -(-w.capacity // CHUNK)
+    counts = np.zeros((n_chunks, n_offers), dtype=np.int64)
+    first = np.zeros((n_chunks, n_offers), dtype=np.int64)
+    columns = (w.status, w.employer, w.grade, w.birth_month, w.migrant, w.education, w.programme)
+    tables = (codes, covered, take_up, generations, age_lo, age_hi, top_education)
+    empty = np.zeros((n_offers, 0), dtype=np.int64)
+    applications(key, month, *columns, *tables, counts, first, empty, empty.astype(np.float64), False)
+    totals = counts.sum(axis=0)
+    first[1:] = np.cumsum(counts, axis=0)[:-1]
+    slots = np.zeros((n_offers, max(int(totals.max()), 1)), dtype=np.int64)
+    draws = np.ones((n_offers, slots.shape[1]))
+    applications(key, month, *columns, *tables, counts, first, slots, draws, True)
+    return [(slots[k, : totals[k]], draws[k, : totals[k]]) for k in range(n_offers)]
+
+
+def ration(slots: np.ndarray, draws: np.ndarray, cost_of: np.ndarray, persons_left: float,
+           yuan_left: float) -> tuple[np.ndarray, float]:
+    """The applicants served (by increasing draw, ties by slot) within persons_left and yuan_left, and their cost.
+
+    `cost_of[j]` is the cost of applicant j (in the order given)."""
+    order = np.lexsort((slots, draws))
+    n = min(len(order), max(0, int(np.floor(persons_left + 1e-9))))
+    cumulative = np.cumsum(cost_of[order[:n]])
+    n = int(np.searchsorted(cumulative, yuan_left, side="right")) if n else 0
+    return slots[order[:n]], float(cumulative[n - 1]) if n else 0.0
