@@ -119,7 +119,9 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to
     """Check scenario files without running them."""
     for path in files:
         spec = load_scenario(path)
-        err.print(f"{path}: ok ({spec.name}, {spec.period.start}..{spec.period.end})")
+        levers = ", ".join(module.NAME for module, _ in spec.levers.active()) or "no levers"
+        err.print(f"{path}: ok ({spec.name}, {spec.period.start}..{spec.period.end}; {levers})", soft_wrap=True,
+                  markup=False)
 
 
 def main() -> None:
