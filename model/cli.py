@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -47,7 +48,7 @@ def run(
     threads: Annotated[int | None, typer.Option(help="Threads for the kernels; results do not depend on it.")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace a run already in the output directory.")] = False,
 ) -> None:
-    """Run one scenario; write DIR/kpis.parquet and DIR/manifest.json."""
+    """Run one scenario; write DIR/kpis.parquet, DIR/ledger.parquet and DIR/manifest.json."""
     spec, _ = resolve_scenario(scenario, start, end)
     check_seed(seed)
     out = out or Path("runs") / scenario.stem
@@ -56,11 +57,12 @@ def run(
         raise InputError(f"threads: {threads} is outside the allowed range (1 or more)")
     with _progress() as progress:
         task = progress.add_task(f"{spec.name} ×{scale:g}", total=None)
-        table, manifest = simulate(scenario, scale, seed, start, end, threads,
-                                   on_month=lambda k, n: progress.update(task, completed=k, total=n))
-    write_run(out, table, manifest)
+        result = simulate(scenario, scale, seed, start, end, threads,
+                          on_month=lambda k, n: progress.update(task, completed=k, total=n))
+    write_run(out, result)
+    table = result.table
     err.print(_summary(table, spec.name))
-    seconds = manifest["timings_seconds"]["total"]
+    seconds = result.manifest["timings_seconds"]["total"]
     period = f"{spec.period.start}..{spec.period.end}"
     err.print(f"{spec.name}: {len(table):,} KPI rows for {period} in {seconds:.1f} s → {out}")
 
@@ -96,6 +98,7 @@ def compare(
     out: Annotated[Path | None, typer.Option(help="Output directory (default: runs/compare-<baseline>).")] = None,
     threads: Annotated[int | None, typer.Option(help="Threads for the kernels.")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace results already in the output directory.")] = False,
+    discount_rate: Annotated[float, typer.Option(help="Annual rate for the discounted costs (0 to 0.5).")] = 0.08,
 ) -> None:
     """Reform minus baseline on the same seeds: effects.parquet, headline.csv, manifest.json."""
     from model.compare import compare as run_comparison
@@ -107,11 +110,47 @@ def compare(
     with _progress() as progress:
         task = progress.add_task("paired runs", total=None)
         result = run_comparison(baseline, list(reforms), seeds, scale, seed, start, end, threads,
-                                on_run=lambda k, n: progress.update(task, completed=k, total=n))
+                                on_run=lambda k, n: progress.update(task, completed=k, total=n),
+                                discount_rate=discount_rate)
     write_results(out, {"effects.parquet": lambda p: result.effects.to_parquet(p, index=False),
                         "headline.csv": lambda p: result.headline.to_csv(p, index=False)}, result.manifest)
-    err.print(result.headline.set_index("scenario").T.to_string())
-    err.print(f"{len(reforms)} reform(s) x {seeds} seed(s) → {out}")
+    err.print(_headline(result.headline, result.manifest["baseline"]))
+    err.print(f"{len(reforms)} reform(s) x {seeds} seed(s) at scale {scale:g} → {out}", soft_wrap=True, markup=False)
+
+
+HEADLINE_COLUMNS = (("delta_high_skill_workers", "Δ high-skill workers", "{:,.0f}"),
+                    ("delta_high_skill_share", "Δ high-skill share", "{:+.4f}"),
+                    ("delta_turnover_pp", "Δ turnover (pp)", "{:+.2f}"),
+                    ("delta_mean_wage_yuan_month", "Δ mean wage (yuan/month)", "{:+,.0f}"),
+                    ("delta_retained_workers", "Δ retained workers (fewer quits)", "{:,.0f}"),
+                    ("fiscal_cost_yuan_total", "fiscal cost (bn yuan)", "bn"),
+                    ("employer_cost_yuan_total", "employer cost (bn yuan)", "bn"),
+                    ("fiscal_cost_per_high_skill_worker_yuan", "fiscal cost per high-skill worker", "{:,.0f}"),
+                    ("fiscal_cost_per_retained_worker_yuan", "fiscal cost per retained worker", "{:,.0f}"),
+                    ("wage_winners_share", "wage winners (>1%)", "{:.1%}"),
+                    ("wage_losers_share", "wage losers (>1%)", "{:.1%}"))
+
+
+def _headline(headline, baseline: str) -> Table:  # noqa: ANN001 - the headline DataFrame
+    """Each reform's headline effects as mean [90% interval]."""
+    table = Table(title=f"Reform minus {baseline}, Jiangsu (costs summed over the period)", title_justify="left")
+    table.add_column("")
+    for name in headline.scenario:
+        table.add_column(str(name), justify="right")
+
+    def cell(value: float, style: str) -> str:
+        if not np.isfinite(value):
+            return "–"
+        return f"{value / 1e9:,.2f}" if style == "bn" else style.format(value)
+
+    for column, label, style in HEADLINE_COLUMNS:
+        cells = []
+        for _, row in headline.iterrows():
+            lo, hi = row[f"{column}_lo"], row[f"{column}_hi"]
+            interval = f" [{cell(lo, style)}, {cell(hi, style)}]" if np.isfinite(lo) and np.isfinite(hi) else ""
+            cells.append(cell(row[column], style) + interval)
+        table.add_row(label, *cells)
+    return table
 
 
 @app.command()

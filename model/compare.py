@@ -3,7 +3,8 @@
 Every scenario runs on each of R seeds; because every draw is keyed by (seed, month, worker slot,
 decision), a reform and its baseline see the same draws, and the paired difference isolates the
 reform's effect. Effects are reported per month, KPI and group as the mean over the R pairs with a
-90% Student-t interval for that mean.
+90% Student-t interval for that mean; the headline table sums costs over the reported period and
+reads the other effects at its last month.
 """
 
 from __future__ import annotations
@@ -15,18 +16,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from model import distribution
+from model.calendar import month_index
 from model.errors import InputError
+from model.kpis import GROUPS
+from model.levers import LEVER_IDS
 from model.runner import check_seed, resolve_scenario, simulate
 from model.scenario import Scenario
 
 KEYS = ["date", "kpi", "dimension", "group"]
 INTERVAL = 0.90
-# headline: (column, kpi, scale factor) read at the last reported month
-HEADLINE = (("delta_high_skill_workers", "high_skill_workers", 1.0),
-            ("delta_high_skill_share", "high_skill_share", 1.0),
-            ("delta_turnover_pp", "turnover_rate_annual", 100.0),
-            ("delta_mean_wage_yuan_month", "mean_wage_yuan_month", 1.0),
-            ("delta_output_index", "output_index", 1.0))
+# Social discount rate of China's project appraisal rules (建设项目经济评价方法与参数, 3rd ed., NDRC and
+# Ministry of Construction, 2006): 8% a year.
+DISCOUNT_RATE = 0.08
+# headline effects read at the last reported month: (column, kpi, factor)
+AT_LAST_MONTH = (("delta_high_skill_workers", "high_skill_workers", 1.0),
+                 ("delta_high_skill_share", "high_skill_share", 1.0),
+                 ("delta_turnover_pp", "turnover_rate_annual", 100.0),
+                 ("delta_mean_wage_yuan_month", "mean_wage_yuan_month", 1.0),
+                 ("delta_output_index", "output_index", 1.0))
 
 
 @dataclass
@@ -40,13 +48,16 @@ class Comparison:
 
 def compare(baseline: Scenario | str | Path, reforms: list[Scenario | str | Path], seeds: int = 10,
             scale: float = 0.01, seed: int = 0, start: str | None = None, end: str | None = None,
-            threads: int | None = None, on_run: Callable[[int, int], None] | None = None) -> Comparison:
+            threads: int | None = None, on_run: Callable[[int, int], None] | None = None,
+            discount_rate: float = DISCOUNT_RATE) -> Comparison:
     """Run the baseline and each reform on seeds seed .. seed + seeds - 1; return paired effects.
 
     All scenarios are reported over the baseline's period (after `start` / `end` overrides).
     """
     if not 1 <= int(seeds) <= 10_000:
         raise InputError(f"seeds: {seeds} is outside the allowed range 1 to 10000")
+    if not 0.0 <= discount_rate <= 0.5:
+        raise InputError(f"discount_rate: {discount_rate} is outside the allowed range 0 to 0.5")
     check_seed(seed + seeds - 1)
     base_spec, _ = resolve_scenario(baseline, start, end)
     period = base_spec.period
@@ -54,64 +65,127 @@ def compare(baseline: Scenario | str | Path, reforms: list[Scenario | str | Path
     names = _unique_names([base_spec.name, *[s.name for s, _ in specs]])
     n_runs, done = seeds * (1 + len(reforms)), 0
     differences: dict[str, list[np.ndarray]] = {name: [] for name in names[1:]}
+    shares: dict[str, list[np.ndarray]] = {name: [] for name in names[1:]}
+    headlines: dict[str, list[dict[str, float]]] = {name: [] for name in names[1:]}
     manifests: dict[str, list[dict]] = {name: [] for name in names}
-    frame = None
+    frame = index = None
     for r in range(seeds):
-        base_table, base_manifest = simulate(baseline, scale, seed + r, period.start, period.end, threads)
-        manifests[names[0]].append(base_manifest)
+        base = simulate(baseline, scale, seed + r, period.start, period.end, threads, keep_workers=True)
+        manifests[names[0]].append(base.manifest)
         done += 1
         if on_run:
             on_run(done, n_runs)
         if frame is None:
-            frame = base_table[KEYS]
+            frame = base.table[KEYS]
+            index = HeadlineIndex(frame, period.start, period.end, discount_rate)
         for name, reform in zip(names[1:], reforms, strict=True):
-            table, manifest = simulate(reform, scale, seed + r, period.start, period.end, threads)
-            if r == 0 and not table[KEYS].equals(frame):
+            run = simulate(reform, scale, seed + r, period.start, period.end, threads, keep_workers=True)
+            if r == 0 and not run.table[KEYS].equals(frame):
                 raise RuntimeError(f"KPI tables of {names[0]!r} and {name!r} do not line up")
-            differences[name].append(table["value"].to_numpy() - base_table["value"].to_numpy())
-            manifests[name].append(manifest)
+            difference = run.table["value"].to_numpy() - base.table["value"].to_numpy()
+            winners_losers = distribution.winners_and_losers(base.workers, run.workers)
+            differences[name].append(difference)
+            shares[name].append(winners_losers.T.reshape(-1))
+            headlines[name].append(index.values(difference, winners_losers))
+            manifests[name].append(run.manifest)
             done += 1
             if on_run:
                 on_run(done, n_runs)
-    effects = pd.concat([_summarise(name, frame, np.stack(d)) for name, d in differences.items()],
-                        ignore_index=True)
+    share_keys = _winners_keys(period.end)
+    effects = pd.concat([part for name in differences for part in (
+        _summarise(name, frame, np.stack(differences[name])), _summarise(name, share_keys, np.stack(shares[name])))],
+        ignore_index=True)
+    for column in ("kpi", "dimension", "group"):
+        effects[column] = effects[column].astype(str).astype("category")
     manifest = {
         "baseline": names[0], "reforms": names[1:], "seeds": list(range(seed, seed + seeds)), "scale": scale,
         "period": period.model_dump(), "interval": f"{INTERVAL:.0%} Student-t interval of the mean paired effect",
+        "discount_rate": discount_rate,
         "runs": {name: runs for name, runs in manifests.items()},
     }
-    return Comparison(effects, headline_table(effects, period.end), manifest)
+    headline = pd.DataFrame([{"scenario": name, "first_month": period.start, "month": period.end, "seeds": seeds,
+                              **summarise_headline(draws)} for name, draws in headlines.items()])
+    return Comparison(effects, headline, manifest)
 
 
-def _summarise(name: str, keys: pd.DataFrame, diffs: np.ndarray) -> pd.DataFrame:
-    """Mean and 90% t-interval over replications (rows of `diffs`); NaN interval with one replication."""
-    from scipy import stats  # imported here: scipy.stats costs a second at every `workforce` start
+class HeadlineIndex:
+    """Where each headline number sits in the tidy KPI table, found once per comparison."""
 
-    n = diffs.shape[0]
-    mean = diffs.mean(axis=0)
-    if n > 1:
-        half = stats.t.ppf(0.5 + INTERVAL / 2, n - 1) * diffs.std(axis=0, ddof=1) / np.sqrt(n)
-    else:
-        half = np.full_like(mean, np.nan)
-    out = keys.copy()
-    out.insert(0, "scenario", name)
-    out["mean"], out["lo"], out["hi"] = mean, mean - half, mean + half
+    def __init__(self, keys: pd.DataFrame, first: str, last: str, discount_rate: float) -> None:
+        last_date = pd.Timestamp(f"{last}-01")
+        at_last = keys[(keys.dimension == "province") & (keys.date == last_date)]
+        self.last_month_rows = {kpi: int(at_last.index[at_last.kpi == kpi][0]) for _, kpi, _ in AT_LAST_MONTH}
+        province = keys[keys.dimension == "province"]
+        self.quit_rows = province.index[province.kpi == "quits"].to_numpy()
+        by_programme = keys[keys.dimension == "programme"]
+        months = (by_programme.date.dt.year * 12 + by_programme.date.dt.month - 1 - month_index(first)).to_numpy()
+        self.discount = pd.Series((1.0 + discount_rate) ** (-months / 12.0), index=by_programme.index)
+        self.cost_rows = {(kpi, group): rows.index.to_numpy()
+                          for (kpi, group), rows in by_programme.groupby(["kpi", "group"], observed=True)}
+
+    def values(self, difference: np.ndarray, winners_losers: np.ndarray) -> dict[str, float]:
+        """The headline numbers of one replication (reform minus baseline)."""
+        out = {column: float(difference[self.last_month_rows[kpi]]) * factor for column, kpi, factor in AT_LAST_MONTH}
+        out["delta_retained_workers"] = -float(difference[self.quit_rows].sum())
+        out["wage_winners_share"], out["wage_losers_share"] = (float(x) for x in winners_losers[0])
+        for lever in LEVER_IDS:
+            out[f"fiscal_cost_yuan_{lever}"] = float(difference[self.cost_rows["fiscal_cost_yuan", lever]].sum())
+        for kpi in ("fiscal_cost_yuan", "employer_cost_yuan"):
+            rows = self.cost_rows[kpi, "total"]
+            out[f"{kpi}_total"] = float(difference[rows].sum())
+            out[f"{kpi}_total_discounted"] = float((difference[rows] * self.discount[rows].to_numpy()).sum())
+        return out
+
+
+def summarise_headline(draws: list[dict[str, float]]) -> dict[str, float]:
+    """Mean and interval of each headline number, then the costs per additional high-skill and retained worker.
+
+    A cost per unit is the mean cost over the mean effect, with an interval from the mean cost over the effect's
+    interval bounds. When the effect's interval includes zero (or there is one replication) the ratio is not
+    bounded and all three are left empty (NaN).
+    """
+    table = pd.DataFrame(draws)
+    mean, lo, hi = _mean_interval(table.to_numpy())
+    out: dict[str, float] = {}
+    for k, column in enumerate(table.columns):
+        out[column], out[f"{column}_lo"], out[f"{column}_hi"] = mean[k], lo[k], hi[k]
+    for payer, cost in (("fiscal", out["fiscal_cost_yuan_total"]),
+                        ("total", out["fiscal_cost_yuan_total"] + out["employer_cost_yuan_total"])):
+        for unit, effect in (("high_skill_worker", "delta_high_skill_workers"),
+                             ("retained_worker", "delta_retained_workers")):
+            column = f"{payer}_cost_per_{unit}_yuan"
+            e, e_lo, e_hi = out[effect], out[f"{effect}_lo"], out[f"{effect}_hi"]
+            bounded = np.isfinite(e_lo) and np.isfinite(e_hi) and (e_lo > 0 or e_hi < 0)
+            out[column] = cost / e if bounded else np.nan
+            out[f"{column}_lo"], out[f"{column}_hi"] = sorted([cost / e_lo, cost / e_hi]) if bounded else [np.nan] * 2
     return out
 
 
-def headline_table(effects: pd.DataFrame, last_month: str) -> pd.DataFrame:
-    """One row per reform: province effects at the last reported month, each with its interval."""
-    last = pd.Timestamp(f"{last_month}-01")
-    rows = []
-    province = effects[(effects.dimension == "province") & (effects.date == last)]
-    for name, group in province.groupby("scenario", sort=False):
-        by_kpi = group.set_index("kpi")
-        row = {"scenario": name, "month": last_month}
-        for column, kpi, factor in HEADLINE:
-            for stat in ("mean", "lo", "hi"):
-                row[f"{column}_{stat}" if stat != "mean" else column] = by_kpi.loc[kpi, stat] * factor
-        rows.append(row)
-    return pd.DataFrame(rows)
+def _mean_interval(draws: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean over replications (rows) and its 90% t-interval; NaN interval with one replication."""
+    from scipy import stats  # imported here: scipy.stats costs a second at every `workforce` start
+
+    n = draws.shape[0]
+    mean = draws.mean(axis=0)
+    if n > 1:
+        half = stats.t.ppf(0.5 + INTERVAL / 2, n - 1) * draws.std(axis=0, ddof=1) / np.sqrt(n)
+    else:
+        half = np.full_like(mean, np.nan)
+    return mean, mean - half, mean + half
+
+
+def _summarise(name: str, keys: pd.DataFrame, diffs: np.ndarray) -> pd.DataFrame:
+    out = keys.copy()
+    out.insert(0, "scenario", name)
+    out["mean"], out["lo"], out["hi"] = _mean_interval(diffs)
+    return out
+
+
+def _winners_keys(last: str) -> pd.DataFrame:
+    """Keys of the winners and losers rows: each share by every group, at the last reported month."""
+    n = len(GROUPS)
+    return pd.DataFrame({"date": pd.Timestamp(f"{last}-01"), "kpi": np.repeat(distribution.KPIS, n),
+                         "dimension": [d for d, _ in GROUPS] * 2, "group": [g for _, g in GROUPS] * 2})
 
 
 def _unique_names(names: list[str]) -> list[str]:

@@ -108,11 +108,11 @@ _REGION_OF_CITY = np.array(cat.CITY_REGION)
 
 
 def margins(cells: np.ndarray) -> np.ndarray:
-    """Sum cell tallies into every reported group: int64[groups, stats].
+    """Sum cell tallies [N_CELLS, statistics] into every reported group: [groups, statistics].
 
     Plain integer sums over the cell axes (no BLAS: its spinning threads would compete with the kernels).
     """
-    c = cells.reshape(*CELL_SHAPE, len(STATS))
+    c = cells.reshape(*CELL_SHAPE, cells.shape[-1])
     place = c.sum(axis=(3, 4))  # city x sector x grade
     person = c.sum(axis=(0, 1))  # grade x cohort x age band
     by_city = place.sum(axis=(1, 2))

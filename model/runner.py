@@ -7,6 +7,7 @@ import os
 import resource
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numba
@@ -14,6 +15,7 @@ import pandas as pd
 
 from model.calendar import BASE_MONTH, month_label
 from model.calibration_inputs import CALIBRATION_DIR, load_calibration
+from model.distribution import WorkerSnapshot
 from model.errors import InputError
 from model.provenance import environment, file_sha256, git_commit, package_version
 from model.scenario import Scenario, load_scenario
@@ -40,10 +42,20 @@ def check_seed(seed: int) -> int:
     return int(seed)
 
 
+@dataclass
+class SimulatedRun:
+    """One run's results: the KPI table, the cost ledger, the manifest and, if asked for, the final workers."""
+
+    table: pd.DataFrame  # tidy KPIs: date, kpi, dimension, group, value
+    ledger: pd.DataFrame  # date, programme, payer, yuan
+    manifest: dict
+    workers: WorkerSnapshot | None = None
+
+
 def simulate(scenario: Scenario | str | Path | None = None, scale: float = 0.01, seed: int = 0,
              start: str | None = None, end: str | None = None, threads: int | None = None,
-             on_month: Callable[[int, int], None] | None = None) -> tuple[pd.DataFrame, dict]:
-    """Run a scenario; return the KPI table and its manifest (provenance, parameters, timings)."""
+             on_month: Callable[[int, int], None] | None = None, keep_workers: bool = False) -> SimulatedRun:
+    """Run a scenario; return its KPI table, cost ledger and manifest (provenance, parameters, timings)."""
     spec, source = resolve_scenario(scenario, start, end)
     seed = check_seed(seed)
     started = time.perf_counter()
@@ -72,7 +84,7 @@ def simulate(scenario: Scenario | str | Path | None = None, scale: float = 0.01,
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     }
     table.attrs["provenance"] = manifest
-    return table, manifest
+    return SimulatedRun(table, model.cost_ledger(), manifest, WorkerSnapshot.of(model) if keep_workers else None)
 
 
 def run(scenario: Scenario | str | Path | None = None, scale: float = 0.01, seed: int = 0,
@@ -81,8 +93,7 @@ def run(scenario: Scenario | str | Path | None = None, scale: float = 0.01, seed
 
     The manifest (scenario, parameters, seed, scale, code version, timings) is in `table.attrs["provenance"]`.
     """
-    table, _ = simulate(scenario, scale, seed, start, end, threads)
-    return table
+    return simulate(scenario, scale, seed, start, end, threads).table
 
 
 def check_output_dir(out: Path, overwrite: bool) -> None:
@@ -116,6 +127,7 @@ def write_results(out: Path, writers: dict[str, Callable[[Path], None]], manifes
             path.unlink(missing_ok=True)
 
 
-def write_run(out: Path, table: pd.DataFrame, manifest: dict) -> None:
-    """kpis.parquet and manifest.json of one run."""
-    write_results(out, {"kpis.parquet": lambda path: table.to_parquet(path, index=False)}, manifest)
+def write_run(out: Path, result: SimulatedRun) -> None:
+    """kpis.parquet, ledger.parquet and manifest.json of one run."""
+    write_results(out, {"kpis.parquet": lambda path: result.table.to_parquet(path, index=False),
+                        "ledger.parquet": lambda path: result.ledger.to_parquet(path, index=False)}, result.manifest)

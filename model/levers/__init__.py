@@ -41,10 +41,17 @@ Levers = create_model("Levers", __base__=_LeverSet, **{m.NAME: (m.Settings | Non
 
 
 def month_policy(levers: Levers, ctx: PolicyContext, month_offset: int, n_employers: int) -> MonthPolicy:
-    """The policy tables of one month: identity tables, then each active lever's contribution."""
+    """The policy tables of one month: identity tables, then each active lever's contribution, then the
+    workers' response to pay uplifts: where the next grade gains more than the current one, the exam
+    sitting rate rises with elasticity certification_wage_response."""
     policy = MonthPolicy(n_employers)
     for module, settings in levers.active():
         module.contribute(settings, ctx, month_offset, policy)
+    uplift = policy.total_uplift()
+    if uplift is not None:
+        gain_of_next_grade = uplift[:, 1:] / uplift[:, :-1]
+        policy.certification_multiplier[:, 1:] *= gain_of_next_grade ** ctx.calibration.scalar(
+            "certification_wage_response")
     return policy
 
 
