@@ -114,10 +114,34 @@ def _first_error(where: str, exc: ValidationError) -> str:
         elif len(path) == 1:
             msg = "unknown key (allowed: name, description, period, levers, extends)"
         else:
-            msg = "unknown key"
+            allowed = _keys_at(path[:-1])
+            msg = f"unknown key (allowed: {', '.join(allowed)})" if allowed else "unknown key"
+    elif err["type"] == "missing":
+        msg = "is required here"
     if not path and msg.startswith("levers."):  # a whole-scenario check that names the field itself
         loc, msg = msg.split(": ", 1)
     return f"{where}: {loc}: {msg}"
+
+
+def _keys_at(path: list[str]) -> list[str]:
+    """The keys a scenario allows at a path of mappings (for the message on an unknown key)."""
+    model: object = Scenario
+    for part in path:
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return []
+        model = next((a for a in _flat_args(fields[part].annotation) if hasattr(a, "model_fields")), None)
+    return list(getattr(model, "model_fields", {}))
+
+
+def _flat_args(annotation: object) -> list[object]:
+    """A field's annotation with Optional / Annotated unwrapped."""
+    args = getattr(annotation, "__args__", None)
+    if getattr(annotation, "__metadata__", None) is not None:
+        return _flat_args(getattr(annotation, "__origin__", annotation))
+    if args and getattr(annotation, "__origin__", None) is not dict:
+        return [x for a in args for x in _flat_args(a)]
+    return [annotation]
 
 
 def merge(base: dict, change: dict) -> dict:

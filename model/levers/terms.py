@@ -19,6 +19,7 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     field_validator,
+    model_validator,
 )
 
 from model import categories as cat
@@ -56,11 +57,20 @@ def check_month(label: object) -> str:
 Month = Annotated[str, BeforeValidator(check_month)]
 
 
+def bounded_int(lo: int, hi: int, unit: str) -> object:
+    """An integer field with its allowed range in the error message."""
+    def check(value: int) -> int:
+        if not lo <= value <= hi:
+            raise ValueError(f"{value} is outside the allowed range {lo} to {hi} {unit}")
+        return value
+    return Annotated[StrictInt, AfterValidator(check)]
+
+
 class Schedule(Strict):
     """Values by start month, each reached over `ramp_months` by a linear path from the value before it."""
 
     values: dict[Month, StrictFloat] = Field(min_length=1)
-    ramp_months: StrictInt = Field(default=0, ge=0, le=MAX_RAMP_MONTHS)
+    ramp_months: bounded_int(0, MAX_RAMP_MONTHS, "months") = 0  # type: ignore[valid-type]
 
     @field_validator("values")
     @classmethod
@@ -132,7 +142,7 @@ class Source(Strict):
 
     title: str = Field(min_length=1, max_length=500)
     publisher: str = Field(default="", max_length=500)
-    year: StrictInt = Field(ge=1949, le=2100)
+    year: bounded_int(1949, 2100, "")  # type: ignore[valid-type]
     address: str = Field(default="", max_length=2000)
     note: str = Field(default="", max_length=2000)
 
@@ -163,9 +173,15 @@ class Eligibility(Strict):
 
     groups: list[GenerationId] | None = Field(default=None, min_length=1)
     max_grade: GradeId | None = None
-    min_age_years: StrictInt = Field(default=16, ge=16, le=70)
-    max_age_years: StrictInt = Field(default=70, ge=16, le=70)
+    min_age_years: bounded_int(16, 70, "years") = 16  # type: ignore[valid-type]
+    max_age_years: bounded_int(16, 70, "years") = 70  # type: ignore[valid-type]
     max_education: EducationId | None = None
+
+    @model_validator(mode="after")
+    def _ages_in_order(self) -> Eligibility:
+        if self.min_age_years > self.max_age_years:
+            raise ValueError(f"min_age_years {self.min_age_years} is above max_age_years {self.max_age_years}")
+        return self
 
     def generation_mask(self) -> np.ndarray:
         ids = self.groups or list(cat.MIGRANT_GENERATIONS)
