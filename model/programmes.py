@@ -149,7 +149,7 @@ def ration(slots: np.ndarray, draws: np.ndarray, cost_of: np.ndarray, persons_le
 
     `cost_of[j]` is the cost of applicant j (in the order given)."""
     order = np.lexsort((slots, draws))
-    n = min(len(order), max(0, int(np.floor(persons_left + 1e-9))))
+    n = len(order) if persons_left >= len(order) else max(0, int(np.floor(persons_left + 1e-9)))
     cumulative = np.cumsum(cost_of[order[:n]])
     n = int(np.searchsorted(cumulative, yuan_left, side="right")) if n else 0
     return slots[order[:n]], float(cumulative[n - 1]) if n else 0.0

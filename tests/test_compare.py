@@ -11,7 +11,9 @@ import pytest
 
 from model import compare
 from model.errors import InputError
-from model.scenario import Scenario
+from model.kpis import GROUPS
+from model.levers import LEVER_IDS
+from model.scenario import Scenario, load_scenario
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.yaml"
@@ -27,6 +29,40 @@ def test_a_scenario_compared_with_itself_has_exactly_zero_effect():
     assert list(result.effects.columns) == ["scenario", "date", "kpi", "dimension", "group", "mean", "lo", "hi"]
     row = result.headline.iloc[0]
     assert row["delta_high_skill_workers"] == 0 and row["delta_turnover_pp"] == 0
+
+
+def test_a_reform_compared_with_itself_has_zero_effect_zero_cost_and_no_winners_or_losers():
+    reform = load_scenario(REPO / "scenarios" / "reform_2020.yaml").with_period(end="2020-09")
+    result = compare(reform, [reform], seeds=2, scale=0.0005)
+    values = result.effects[["mean", "lo", "hi"]].to_numpy()
+    assert np.all((values == 0) | np.isnan(values))
+    row = result.headline.iloc[0]
+    assert row["fiscal_cost_yuan_total"] == 0 and row["wage_winners_share"] == 0 and row["wage_losers_share"] == 0
+
+
+def test_the_headline_carries_costs_by_programme_discounted_costs_and_costs_per_worker():
+    reform = REPO / "scenarios" / "reform_2020.yaml"
+    result = compare(BASELINE, [reform], seeds=3, scale=0.0005, end="2021-12")
+    row = result.headline.iloc[0]
+    for column in ["delta_high_skill_workers", "delta_high_skill_share", "delta_turnover_pp",
+                   "delta_mean_wage_yuan_month", "delta_output_index", "delta_retained_workers",
+                   *[f"fiscal_cost_yuan_{lever}" for lever in LEVER_IDS], "fiscal_cost_yuan_total",
+                   "fiscal_cost_yuan_total_discounted", "employer_cost_yuan_total", "employer_cost_yuan_total_discounted",
+                   "fiscal_cost_per_high_skill_worker_yuan", "fiscal_cost_per_retained_worker_yuan",
+                   "total_cost_per_high_skill_worker_yuan", "total_cost_per_retained_worker_yuan",
+                   "wage_winners_share", "wage_losers_share"]:
+        assert column in row and f"{column}_lo" in row and f"{column}_hi" in row, column
+    # 120,000 trainees a year at most 2,000 yuan each (targets up to 高级工), for two years
+    assert 0 < row["fiscal_cost_yuan_training_subsidy"] <= 2 * 120_000 * 2_000
+    assert row["fiscal_cost_yuan_total_discounted"] < row["fiscal_cost_yuan_total"]
+    assert row["fiscal_cost_yuan_total"] == pytest.approx(sum(row[f"fiscal_cost_yuan_{x}"] for x in LEVER_IDS))
+    assert row["employer_cost_yuan_total"] > 0  # grade-wage bargaining in the pilots
+    assert row["delta_high_skill_workers"] > 0
+    per_worker = row["fiscal_cost_per_high_skill_worker_yuan"]
+    assert np.isnan(per_worker) or row["fiscal_cost_per_high_skill_worker_yuan_lo"] <= per_worker
+    shares = result.effects[result.effects.kpi == "wage_winners_share"]
+    assert len(shares) == len(GROUPS) and set(shares.dimension) >= {"region", "sector", "age_band"}
+    assert 0 <= row["wage_winners_share"] <= 1
 
 
 def test_intervals_bracket_the_mean_and_need_two_replications():
