@@ -47,7 +47,8 @@ def test_the_headline_carries_costs_by_programme_discounted_costs_and_costs_per_
     for column in ["delta_high_skill_workers", "delta_high_skill_share", "delta_turnover_pp",
                    "delta_mean_wage_yuan_month", "delta_output_index", "delta_retained_workers",
                    *[f"fiscal_cost_yuan_{lever}" for lever in LEVER_IDS], "fiscal_cost_yuan_total",
-                   "fiscal_cost_yuan_total_discounted", "employer_cost_yuan_total", "employer_cost_yuan_total_discounted",
+                   "fiscal_cost_yuan_total_discounted", "employer_cost_yuan_total",
+                   "employer_cost_yuan_total_discounted",
                    "fiscal_cost_per_high_skill_worker_yuan", "fiscal_cost_per_retained_worker_yuan",
                    "total_cost_per_high_skill_worker_yuan", "total_cost_per_retained_worker_yuan",
                    "wage_winners_share", "wage_losers_share"]:
