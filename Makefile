@@ -1,7 +1,10 @@
-# Two commands set up a fresh machine: `make demo` (main job) and `make test` (test suite).
+# Two commands set up a fresh machine: `make demo` (main job: baseline vs reforms) and `make test` (test suite).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SCALE ?= 0.01
+SEEDS ?= 4
+REFORMS ?= scenarios/reform_2020.yaml scenarios/lever_training_subsidy.yaml scenarios/lever_pay_parity.yaml \
+	scenarios/lever_apprenticeship.yaml
 
 .PHONY: setup demo test bench bench-full lint clean
 
@@ -9,13 +12,15 @@ setup:
 	@bash scripts/setup.sh
 
 demo: setup
-	$(VENV)/bin/workforce run scenarios/baseline.yaml --scale $(SCALE) --out runs/baseline --overwrite
+	$(VENV)/bin/workforce compare scenarios/baseline.yaml $(REFORMS) --seeds $(SEEDS) --scale $(SCALE) \
+		--out runs/demo --overwrite
 
 test: setup
 	$(PY) -m pytest -q
 
 bench: setup
 	$(PY) -m benchmarks.bench_engine
+	$(PY) -m benchmarks.bench_compare
 
 bench-full: setup
 	$(PY) -m benchmarks.bench_engine --full-scale

@@ -99,6 +99,8 @@ def compare(
     threads: Annotated[int | None, typer.Option(help="Threads for the kernels.")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace results already in the output directory.")] = False,
     discount_rate: Annotated[float, typer.Option(help="Annual rate for the discounted costs (0 to 0.5).")] = 0.08,
+    workers: Annotated[int | None, typer.Option(help="Replications run at once in separate processes "
+                                                     "(default: as cores and memory allow).")] = None,
 ) -> None:
     """Reform minus baseline on the same seeds: effects.parquet, headline.csv, manifest.json."""
     from model.compare import compare as run_comparison
@@ -111,7 +113,7 @@ def compare(
         task = progress.add_task("paired runs", total=None)
         result = run_comparison(baseline, list(reforms), seeds, scale, seed, start, end, threads,
                                 on_run=lambda k, n: progress.update(task, completed=k, total=n),
-                                discount_rate=discount_rate)
+                                discount_rate=discount_rate, workers=workers)
     write_results(out, {"effects.parquet": lambda p: result.effects.to_parquet(p, index=False),
                         "headline.csv": lambda p: result.headline.to_csv(p, index=False)}, result.manifest)
     err.print(_headline(result.headline, result.manifest["baseline"]))

@@ -4,23 +4,29 @@ Every scenario runs on each of R seeds; because every draw is keyed by (seed, mo
 decision), a reform and its baseline see the same draws, and the paired difference isolates the
 reform's effect. Effects are reported per month, KPI and group as the mean over the R pairs with a
 90% Student-t interval for that mean; the headline table sums costs over the reported period and
-reads the other effects at its last month.
+reads the other effects at its last month. Replications run in parallel worker processes (each
+replication is independent, so the numbers do not depend on how many).
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psutil
 
 from model import distribution
 from model.calendar import month_index
 from model.errors import InputError
 from model.kpis import GROUPS
 from model.levers import LEVER_IDS
+from model.memory import bytes_needed
 from model.runner import check_seed, resolve_scenario, simulate
 from model.scenario import Scenario
 
@@ -49,63 +55,96 @@ class Comparison:
 def compare(baseline: Scenario | str | Path, reforms: list[Scenario | str | Path], seeds: int = 10,
             scale: float = 0.01, seed: int = 0, start: str | None = None, end: str | None = None,
             threads: int | None = None, on_run: Callable[[int, int], None] | None = None,
-            discount_rate: float = DISCOUNT_RATE) -> Comparison:
+            discount_rate: float = DISCOUNT_RATE, workers: int | None = None) -> Comparison:
     """Run the baseline and each reform on seeds seed .. seed + seeds - 1; return paired effects.
 
     All scenarios are reported over the baseline's period (after `start` / `end` overrides).
+    `workers` replications run at once in separate processes (default: as many as cores and memory
+    allow, at most `seeds`), each with `threads` kernel threads (default: the cores shared out).
     """
     if not 1 <= int(seeds) <= 10_000:
         raise InputError(f"seeds: {seeds} is outside the allowed range 1 to 10000")
     if not 0.0 <= discount_rate <= 0.5:
         raise InputError(f"discount_rate: {discount_rate} is outside the allowed range 0 to 0.5")
+    if workers is not None and not 1 <= workers <= 256:
+        raise InputError(f"workers: {workers} is outside the allowed range 1 to 256")
     check_seed(seed + seeds - 1)
     base_spec, _ = resolve_scenario(baseline, start, end)
     period = base_spec.period
     specs = [resolve_scenario(r, period.start, period.end) for r in reforms]  # validate all before running
     names = _unique_names([base_spec.name, *[s.name for s, _ in specs]])
-    n_runs, done = seeds * (1 + len(reforms)), 0
-    differences: dict[str, list[np.ndarray]] = {name: [] for name in names[1:]}
-    shares: dict[str, list[np.ndarray]] = {name: [] for name in names[1:]}
-    headlines: dict[str, list[dict[str, float]]] = {name: [] for name in names[1:]}
-    manifests: dict[str, list[dict]] = {name: [] for name in names}
-    frame = index = None
-    for r in range(seeds):
-        base = simulate(baseline, scale, seed + r, period.start, period.end, threads, keep_workers=True)
-        manifests[names[0]].append(base.manifest)
-        done += 1
-        if on_run:
-            on_run(done, n_runs)
-        if frame is None:
-            frame = base.table[KEYS]
-            index = HeadlineIndex(frame, period.start, period.end, discount_rate)
-        for name, reform in zip(names[1:], reforms, strict=True):
-            run = simulate(reform, scale, seed + r, period.start, period.end, threads, keep_workers=True)
-            if r == 0 and not run.table[KEYS].equals(frame):
-                raise RuntimeError(f"KPI tables of {names[0]!r} and {name!r} do not line up")
-            difference = run.table["value"].to_numpy() - base.table["value"].to_numpy()
-            winners_losers = distribution.winners_and_losers(base.workers, run.workers)
-            differences[name].append(difference)
-            shares[name].append(winners_losers.T.reshape(-1))
-            headlines[name].append(index.values(difference, winners_losers))
-            manifests[name].append(run.manifest)
-            done += 1
-            if on_run:
-                on_run(done, n_runs)
-    share_keys = _winners_keys(period.end)
-    effects = pd.concat([part for name in differences for part in (
-        _summarise(name, frame, np.stack(differences[name])), _summarise(name, share_keys, np.stack(shares[name])))],
+    n_workers = pool_size(workers, seeds, scale)
+    cores = os.cpu_count() or 1
+    threads = threads or max(1, cores // n_workers)
+    tasks = [(baseline, list(reforms), scale, seed + r, period.start, period.end, threads, discount_rate)
+             for r in range(seeds)]
+    n_runs = seeds * (1 + len(reforms))
+    replications = _run_replications(tasks, n_workers, lambda k: on_run and on_run(k * (1 + len(reforms)), n_runs))
+    frame = replications[0]["keys"]
+    effects = pd.concat([part for k, name in enumerate(names[1:]) for part in (
+        _summarise(name, frame, np.stack([rep["differences"][k] for rep in replications])),
+        _summarise(name, _winners_keys(period.end), np.stack([rep["shares"][k] for rep in replications])))],
         ignore_index=True)
     for column in ("kpi", "dimension", "group"):
         effects[column] = effects[column].astype(str).astype("category")
     manifest = {
         "baseline": names[0], "reforms": names[1:], "seeds": list(range(seed, seed + seeds)), "scale": scale,
         "period": period.model_dump(), "interval": f"{INTERVAL:.0%} Student-t interval of the mean paired effect",
-        "discount_rate": discount_rate,
-        "runs": {name: runs for name, runs in manifests.items()},
+        "discount_rate": discount_rate, "worker_processes": n_workers,
+        "runs": {name: [rep["manifests"][k] for rep in replications] for k, name in enumerate(names)},
     }
     headline = pd.DataFrame([{"scenario": name, "first_month": period.start, "month": period.end, "seeds": seeds,
-                              **summarise_headline(draws)} for name, draws in headlines.items()])
+                              **summarise_headline([rep["headline"][k] for rep in replications])}
+                             for k, name in enumerate(names[1:])])
     return Comparison(effects, headline, manifest)
+
+
+def pool_size(workers: int | None, seeds: int, scale: float) -> int:
+    """Worker processes for a comparison: as asked, or as many as cores, seeds and memory allow."""
+    if workers is not None:
+        return min(workers, seeds)
+    per_process = 2 * bytes_needed(int(23.5e6 * scale * 1.2))  # a baseline and a reform alive at once
+    fit = max(1, int(psutil.virtual_memory().available * 0.8 // per_process))
+    return max(1, min(os.cpu_count() or 1, seeds, fit))
+
+
+def _run_replications(tasks: list[tuple], n_workers: int, progress: Callable[[int], object]) -> list[dict]:
+    """Each replication's results, in seed order, in this process or in a pool of spawned processes."""
+    if n_workers == 1:
+        results = []
+        for task in tasks:
+            results.append(replication(*task))
+            progress(len(results))
+        return results
+    with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(replication, *task) for task in tasks]
+        done = 0
+        for future in futures:
+            future.result()
+            done += 1
+            progress(done)
+        return [f.result() for f in futures]
+
+
+def replication(baseline: Scenario | str | Path, reforms: list[Scenario | str | Path], scale: float, seed: int,
+                start: str, end: str, threads: int, discount_rate: float) -> dict:
+    """One seed: the baseline and every reform; each reform's paired differences, winners and losers and
+    headline numbers, and every run's manifest."""
+    base = simulate(baseline, scale, seed, start, end, threads, keep_workers=True)
+    keys = base.table[KEYS]
+    index = HeadlineIndex(keys, start, end, discount_rate)
+    out: dict = {"keys": keys, "differences": [], "shares": [], "headline": [], "manifests": [base.manifest]}
+    for reform in reforms:
+        run = simulate(reform, scale, seed, start, end, threads, keep_workers=True)
+        if not run.table[KEYS].equals(keys):
+            raise RuntimeError(f"KPI tables of the baseline and {run.manifest['scenario']['name']!r} do not line up")
+        difference = run.table["value"].to_numpy() - base.table["value"].to_numpy()
+        winners_losers = distribution.winners_and_losers(base.workers, run.workers)
+        out["differences"].append(difference)
+        out["shares"].append(winners_losers.T.reshape(-1))
+        out["headline"].append(index.values(difference, winners_losers))
+        out["manifests"].append(run.manifest)
+    return out
 
 
 class HeadlineIndex:

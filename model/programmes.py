@@ -2,10 +2,12 @@
 entry, and completion. Kernels over the worker columns; rationing of offers in numpy.
 
 Rationing rule: each month, eligible workers at covered employers apply with the offer's take-up
-probability (a draw keyed by seed, month, slot and programme). If applicants exceed what is left of
-the calendar year's quota or budget (spread evenly over the months, unused allowance carried
-forward within the year), applicants are served in increasing order of their draw (ties by slot),
-as if in order of application, until the next one would exceed the quota or the budget.
+probability, to one programme at most: one draw per worker (keyed by seed, month and slot) is laid
+against the take-up probabilities of the offers in order (training, education upgrade, competitions).
+If applicants exceed what is left of the calendar year's quota or budget (spread evenly over the
+months, unused allowance carried forward within the year), applicants are served in increasing
+order of their draw (ties by slot), as if in order of application, until the next one would exceed
+the quota or the budget.
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ from model import random_streams as rs
 from model import rules as R
 from model.kernels import CHUNK
 from model.levers.policy import Offer
-
-MAX_OFFERS = 3
 
 
 @njit(parallel=True, cache=True)
@@ -49,42 +49,51 @@ def advance(key, month, rules, status, grade, grade_month, education, programme,
 
 
 @njit(cache=True, inline="always")
-def _offer_taken(key, month, i, e, g, age, generation, edu, codes, covered, take_up, generations, age_lo, age_hi,
-                 top_education):
-    """The first offer the worker applies to (-1 if none) and the draw that ranks the application."""
-    for k in range(codes.shape[0]):
+def _offer_taken(u, e, g, age, generation, edu, covered, take_up, generations, age_lo, age_hi, top_education):
+    """The offer a worker applies to at draw u (-1 if none): the offers' take-up probabilities, for those
+    the worker is eligible for, are laid end to end on [0, 1) in offer order and u picks one."""
+    upper = 0.0
+    for k in range(covered.shape[0]):
         if (covered[k, e] and generations[k, generation] and age_lo[k] <= age <= age_hi[k]
-                and edu <= top_education[k] and take_up[k, g] > 0.0):
-            u = rs.uniform(key, month, i, rs.PROGRAMME_APPLICATION + codes[k])
-            if u < take_up[k, g]:
-                return k, u
-    return -1, 1.0
+                and edu <= top_education[k]):
+            upper += take_up[k, g]
+            if u < upper:
+                return k
+    return -1
 
 
 @njit(parallel=True, cache=True)
-def applications(key, month, status, employer, grade, birth_month, migrant, education, programme, codes, covered,
-                 take_up, generations, age_lo, age_hi, top_education, counts, first, slots, draws, fill):
-    """Employed workers not in a programme apply to at most one offer. Called twice: `fill` False counts
-    applicants per chunk and offer; True writes their slots and draws (in slot order) from `first`."""
+def choose_offers(key, month, status, employer, grade, birth_month, migrant, education, programme, covered, take_up,
+                  generations, age_lo, age_hi, top_education, choice, counts):
+    """Employed workers not in a programme apply to at most one offer: choice[i] = offer + 1 (0: none),
+    counted per chunk and offer. One draw per worker, which also ranks the application."""
     n = status.shape[0]
     for c in prange(counts.shape[0]):
-        if not fill:
-            counts[c, :] = 0
+        counts[c, :] = 0
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            choice[i] = 0
             if status[i] != cat.EMPLOYED or programme[i] != cat.NO_PROGRAMME:
                 continue
-            age = month - birth_month[i]
             generation = migrant[i] * (1 + (birth_month[i] >= cat.NEW_GENERATION_BIRTH_YEAR * 12))
-            k, u = _offer_taken(key, month, i, employer[i], grade[i], age, generation, education[i], codes, covered,
-                                take_up, generations, age_lo, age_hi, top_education)
-            if k < 0:
-                continue
-            if fill:
-                j = first[c, k]
-                slots[k, j], draws[k, j] = i, u
-                first[c, k] = j + 1
-            else:
+            k = _offer_taken(rs.uniform(key, month, i, rs.PROGRAMME_APPLICATION), employer[i], grade[i],
+                             month - birth_month[i], generation, education[i], covered, take_up, generations, age_lo,
+                             age_hi, top_education)
+            if k >= 0:
+                choice[i] = k + 1
                 counts[c, k] += 1
+
+
+@njit(parallel=True, cache=True)
+def list_choices(key, month, choice, first, slots, draws):
+    """Each offer's applicants (slots and their draws) in slot order, from the per-chunk starts `first`."""
+    n = choice.shape[0]
+    for c in prange(first.shape[0]):
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            if choice[i]:
+                k = choice[i] - 1
+                j = first[c, k]
+                slots[k, j], draws[k, j] = i, rs.uniform(key, month, i, rs.PROGRAMME_APPLICATION)
+                first[c, k] = j + 1
 
 
 @njit(parallel=True, cache=True)
@@ -121,25 +130,21 @@ def list_applicants(key, month: int, workers, offers: list[Offer]) -> list[tuple
     """(slots, draws) of each offer's applicants this month."""
     w = workers
     n_offers = len(offers)
-    codes = np.array([o.programme for o in offers], dtype=np.int64)
-    covered = np.stack([o.covered for o in offers]).astype(np.uint8)
-    take_up = np.stack([o.take_up for o in offers])
-    generations = np.stack([o.generations for o in offers])
-    age_lo = np.array([o.age_months[0] for o in offers], dtype=np.int64)
-    age_hi = np.array([o.age_months[1] for o in offers], dtype=np.int64)
-    top_education = np.array([o.top_education for o in offers], dtype=np.int64)
     n_chunks = -(-w.capacity // CHUNK)
     counts = np.zeros((n_chunks, n_offers), dtype=np.int64)
-    first = np.zeros((n_chunks, n_offers), dtype=np.int64)
-    columns = (w.status, w.employer, w.grade, w.birth_month, w.migrant, w.education, w.programme)
-    tables = (codes, covered, take_up, generations, age_lo, age_hi, top_education)
-    empty = np.zeros((n_offers, 0), dtype=np.int64)
-    applications(key, month, *columns, *tables, counts, first, empty, empty.astype(np.float64), False)
+    choice = np.empty(w.capacity, dtype=np.uint8)
+    choose_offers(key, month, w.status, w.employer, w.grade, w.birth_month, w.migrant, w.education, w.programme,
+                  np.stack([o.covered for o in offers]).astype(np.uint8), np.stack([o.take_up for o in offers]),
+                  np.stack([o.generations for o in offers]),
+                  np.array([o.age_months[0] for o in offers], dtype=np.int64),
+                  np.array([o.age_months[1] for o in offers], dtype=np.int64),
+                  np.array([o.top_education for o in offers], dtype=np.int64), choice, counts)
     totals = counts.sum(axis=0)
+    first = np.zeros_like(counts)
     first[1:] = np.cumsum(counts, axis=0)[:-1]
     slots = np.zeros((n_offers, max(int(totals.max()), 1)), dtype=np.int64)
     draws = np.ones((n_offers, slots.shape[1]))
-    applications(key, month, *columns, *tables, counts, first, slots, draws, True)
+    list_choices(key, month, choice, first, slots, draws)
     return [(slots[k, : totals[k]], draws[k, : totals[k]]) for k in range(n_offers)]
 
 

@@ -98,3 +98,12 @@ def test_a_malformed_reform_stops_before_any_run_and_writes_nothing(tmp_path):
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "bad.yaml" in result.stderr
     assert not out.exists()
+
+
+def test_results_do_not_depend_on_the_number_of_worker_processes():
+    reform = REPO / "scenarios" / "reform_2020.yaml"
+    one = compare(BASELINE, [reform], seeds=2, scale=0.0005, end="2020-08", workers=1)
+    two = compare(BASELINE, [reform], seeds=2, scale=0.0005, end="2020-08", workers=2)
+    assert one.manifest["worker_processes"] == 1 and two.manifest["worker_processes"] == 2
+    pd.testing.assert_frame_equal(one.effects, two.effects)
+    pd.testing.assert_frame_equal(one.headline, two.headline)
