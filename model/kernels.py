@@ -17,9 +17,11 @@ CHUNK = 1 << 16  # slots per chunk for per-chunk partial counts
 
 @njit(parallel=True, cache=True)
 def demography_and_learning(key, month, rules, status, employer, birth_month, sex, migrant, education,
-                            human_capital, events, programme, learning_multiplier):
+                            human_capital, events, programme, learning_multiplier, use_policy):
     """Retirement and other exits out of industrial work, then learning by doing for those at work
     (depreciation while searching) plus what a programme adds. Ageing is the calendar: age = month - birth month.
+    Programmes are read only when `use_policy` (the scenario sets levers): the baseline reads no more
+    than it needs (this and the flags of the kernels below cost ~10% at full scale when set).
 
     One pass with one hash for both draws: each alone was a full sweep of the columns.
     """
@@ -37,19 +39,20 @@ def demography_and_learning(key, month, rules, status, employer, birth_month, se
             status[i] = cat.GONE
             events[i] = R.EXITED
         elif st == cat.EMPLOYED:
-            p = programme[i]
-            human_capital[i] = R.learned_human_capital(
-                rules, human_capital[i], education[i], age,
-                learning_multiplier[employer[i]] * rules.programme_learning_multiplier[p], u_learn,
-            ) + rules.programme_learning_gain[p]
+            multiplier, gain = learning_multiplier[employer[i]], 0.0
+            if use_policy:
+                p = programme[i]
+                multiplier, gain = multiplier * rules.programme_learning_multiplier[p], rules.programme_learning_gain[p]
+            human_capital[i] = R.learned_human_capital(rules, human_capital[i], education[i], age, multiplier,
+                                                       u_learn) + gain
         else:
-            human_capital[i] = R.searching_human_capital(rules, human_capital[i]) + rules.programme_learning_gain[
-                programme[i]]
+            gain = rules.programme_learning_gain[programme[i]] if use_policy else 0.0
+            human_capital[i] = R.searching_human_capital(rules, human_capital[i]) + gain
 
 
 @njit(parallel=True, cache=True)
 def certification(key, month, rules, status, employer, grade, human_capital, grade_month, events, programme,
-                  sit_multiplier):
+                  sit_multiplier, use_policy):
     """Exams: eligible employed workers sit for the next grade; a pass raises the grade. The sitting
     rate is multiplied by the employer's policy (by target grade) and the worker's programme.
 
@@ -59,8 +62,10 @@ def certification(key, month, rules, status, employer, grade, human_capital, gra
     for i in prange(status.shape[0]):
         if status[i] == cat.EMPLOYED:
             g = grade[i]
-            multiplier = (sit_multiplier[employer[i], min(g + 1, cat.MAX_GRADE)]
-                          * rules.programme_certification_multiplier[programme[i]])
+            multiplier = 1.0
+            if use_policy:
+                multiplier = (sit_multiplier[employer[i], min(g + 1, cat.MAX_GRADE)]
+                              * rules.programme_certification_multiplier[programme[i]])
             if R.passes_exam(rules, g, human_capital[i], month - grade_month[i], rs.uniform(key, month, i, rs.EXAM),
                              multiplier):
                 grade[i] += 1
@@ -79,7 +84,7 @@ def wages(rules, status, employer, grade, human_capital, migrant, wage_yuan_mont
 
 @njit(parallel=True, cache=True)
 def separations(key, month, rules, status, employer, birth_month, hire_month, migrant, grade, human_capital,
-                quit_trait, events, programme, log_wage_gap, quit_shift, employed_by_chunk, slot_counts):
+                quit_trait, events, programme, log_wage_gap, quit_shift, use_policy, employed_by_chunk, slot_counts):
     """Quits and layoffs; quitters leave industry or search. Policy shifts the quit log-odds by employer
     and grade, and by the worker's programme.
 
@@ -98,7 +103,7 @@ def separations(key, month, rules, status, employer, birth_month, hire_month, mi
             m, g, e, h = migrant[i], grade[i], employer[i], human_capital[i]
             gap = log_wage_gap[e, g] + R.relative_log_wage(rules, g, h, m)
             u_quit, u_layoff = rs.uniform_pair(key, month, i, rs.QUIT_OR_LAYOFF)
-            shift = quit_shift[e, g] + rules.programme_quit_shift[programme[i]]
+            shift = quit_shift[e, g] + rules.programme_quit_shift[programme[i]] if use_policy else 0.0
             if R.quits(rules, u_quit, quit_trait[i], month - birth_month[i], month - hire_month[i], m, g, gap, shift):
                 events[i] |= R.QUIT
                 if rs.uniform(key, month, i, rs.QUIT_DESTINATION) < rules.quit_exit_share[m]:

@@ -14,13 +14,16 @@ from model import categories as cat
 from model import rules as R
 from model.calendar import month_start
 
-# Statistics tallied per cell: twelve stocks, then twelve flows. Money is in yuan a month.
+# Statistics tallied per cell: eight stocks every live worker touches (one 64-byte row), four stocks
+# of policy and high grades, then twelve flows. Money is in yuan a month.
 STATS = ("workers", "employed", "certified", "high_skill", "wage_sum", "age_months_sum", "over_50", "output_milli",
          "employer_cost", "high_skill_wage_sum", "engineer_wage_sum", "apprentices",
          "entries", "exits", "retirements", "quits", "layoffs", "hires", "certifications", "job_to_job",
          "training_enrolments", "apprenticeship_starts", "education_enrolments", "competition_participations")
+_N_HOT = STATS.index("employer_cost")
 S = {name: k for k, name in enumerate(STATS)}
 _N_STOCKS = STATS.index("entries")
+_N_POLICY = _N_STOCKS - _N_HOT
 _N_FLOWS = len(STATS) - _N_STOCKS
 CELL_SHAPE = (len(cat.CITY_IDS), len(cat.SECTORS), len(cat.GRADES), len(cat.MIGRANT_GENERATIONS), len(cat.AGE_BANDS))
 N_CELLS = int(np.prod(CELL_SHAPE))
@@ -34,7 +37,8 @@ _ENROLMENT_FLOW = STATS.index("training_enrolments") - _N_STOCKS - 1  # + progra
 
 @njit(parallel=True, cache=True)
 def tally(n_parts, month, rules, status, events, employer, employer_cell_offset, grade, migrant, birth_month,
-          wage_yuan_month, human_capital, programme, productivity_milli, employer_cost_share, engineer_wage_factor):
+          wage_yuan_month, human_capital, programme, productivity_milli, employer_cost_share, engineer_wage_factor,
+          use_policy):
     """Stocks (live workers) and this month's flows (event bits) by cell: int64[N_CELLS, len(STATS)].
 
     `employer_cost_share[e, g]` is the share of a wage that policy uplifts add (what the employer pays
@@ -46,10 +50,11 @@ def tally(n_parts, month, rules, status, events, employer, employer_cell_offset,
     """
     n = status.shape[0]
     part_size = (n + n_parts - 1) // n_parts
-    stocks = np.zeros((n_parts, N_CELLS, _N_STOCKS), dtype=np.int64)
+    stocks = np.zeros((n_parts, N_CELLS, _N_HOT), dtype=np.int64)
+    policy_stocks = np.zeros((n_parts, N_CELLS, _N_POLICY), dtype=np.int64)
     flows = np.zeros((n_parts, N_CELLS, _N_FLOWS), dtype=np.int64)
     for p in prange(n_parts):
-        stock, flow = stocks[p], flows[p]
+        stock, policy_stock, flow = stocks[p], policy_stocks[p], flows[p]
         for i in range(p * part_size, min(n, (p + 1) * part_size)):
             st, ev = status[i], events[i]
             if st | ev == 0:  # gone before this month (GONE is 0)
@@ -65,16 +70,18 @@ def tally(n_parts, month, rules, status, events, employer, employer_cell_offset,
                 stock[cell, 3] += g >= cat.HIGH_SKILL_GRADE
                 stock[cell, 5] += age
                 stock[cell, 6] += age >= _OVER_50_MONTHS
-                stock[cell, 11] += programme[i] == cat.APPRENTICESHIP
+                if use_policy:
+                    policy_stock[cell, 3] += programme[i] == cat.APPRENTICESHIP
                 if st == cat.EMPLOYED:
                     wage = wage_yuan_month[i]
                     stock[cell, 1] += 1
                     stock[cell, 4] += np.int64(wage + 0.5)  # wages are positive: round half up
                     stock[cell, 7] += np.int64(R.output_units(rules, productivity_milli[e], human_capital[i]) + 0.5)
-                    stock[cell, 8] += np.int64(wage * employer_cost_share[e, g] + 0.5)
+                    if use_policy:
+                        policy_stock[cell, 0] += np.int64(wage * employer_cost_share[e, g] + 0.5)
                     if g >= cat.HIGH_SKILL_GRADE:
-                        stock[cell, 9] += np.int64(wage + 0.5)
-                        stock[cell, 10] += np.int64(wage * engineer_wage_factor[e, g] + 0.5)
+                        policy_stock[cell, 1] += np.int64(wage + 0.5)
+                        policy_stock[cell, 2] += np.int64(wage * engineer_wage_factor[e, g] + 0.5)
             if ev != 0:
                 flow[cell, 0] += (ev & R.ENTERED) != 0
                 flow[cell, 1] += (ev & R.EXITED) != 0
@@ -86,7 +93,7 @@ def tally(n_parts, month, rules, status, events, employer, employer_cell_offset,
                 flow[cell, 7] += ((ev & R.HIRED) != 0) and ((ev & (R.QUIT | R.LAID_OFF)) != 0)
                 if ev & R.ENROLLED:
                     flow[cell, _ENROLMENT_FLOW + programme[i]] += 1
-    return np.concatenate((stocks.sum(axis=0), flows.sum(axis=0)), axis=1)
+    return np.concatenate((stocks.sum(axis=0), policy_stocks.sum(axis=0), flows.sum(axis=0)), axis=1)
 
 
 def employer_cell_offsets(employer_city: np.ndarray, employer_sector: np.ndarray) -> np.ndarray:

@@ -97,6 +97,7 @@ class WorkforceModel(mesa.Model):
         self.employer_table, pilots = build_employer_table(c)
         n_employers = len(self.employer_table.city)
         self.levers = self.policy.levers
+        self.use_policy = bool(self.levers.active())  # kernels read the policy tables and programme columns
         self.pilot_by_month = pilot_table(self.levers, self.employer_table, self.policy.period.last_month)
         self.month_policy = MonthPolicy(n_employers)  # identity until the first month's levers
         self.ledger = CostLedger(len(months))
@@ -162,7 +163,7 @@ class WorkforceModel(mesa.Model):
         w = self.workers
         kernels.demography_and_learning(self.key, self.month, self.rules, w.status, w.employer, w.birth_month, w.sex,
                                         w.migrant, w.education, w.human_capital, w.events, w.programme,
-                                        self.month_policy.learning_multiplier)
+                                        self.month_policy.learning_multiplier, self.use_policy)
 
     def run_programmes(self) -> None:
         """Programmes move on a month; offers take applicants, rationed by quota and budget (model/programmes.py)."""
@@ -199,7 +200,8 @@ class WorkforceModel(mesa.Model):
     def certify(self) -> None:
         w = self.workers
         kernels.certification(self.key, self.month, self.rules, w.status, w.employer, w.grade, w.human_capital,
-                              w.grade_month, w.events, w.programme, self.month_policy.certification_multiplier)
+                              w.grade_month, w.events, w.programme, self.month_policy.certification_multiplier,
+                              self.use_policy)
 
     def set_wages(self) -> None:
         self.grade_wage = self.grade_wage_table(self.month)
@@ -219,7 +221,7 @@ class WorkforceModel(mesa.Model):
         self.slot_counts = np.empty((n_chunks, 2), dtype=np.int64)  # searchers, free slots
         kernels.separations(self.key, self.month, self.rules, w.status, w.employer, w.birth_month, w.hire_month,
                             w.migrant, w.grade, w.human_capital, w.quit_trait, w.events, w.programme, gap,
-                            self.month_policy.quit_shift, employed_by_chunk, self.slot_counts)
+                            self.month_policy.quit_shift, self.use_policy, employed_by_chunk, self.slot_counts)
         self.employed_by_employer = employed_by_chunk.sum(axis=0, dtype=np.int64)
 
     def match_searchers(self) -> None:
@@ -353,7 +355,7 @@ class WorkforceModel(mesa.Model):
         return kpis.tally(numba.get_num_threads(), self.month, self.rules, w.status, w.events, w.employer,
                           self.tally_cell_offset, w.grade, w.migrant, w.birth_month, w.wage_yuan_month,
                           w.human_capital, w.programme, self.productivity_milli, cost_share,
-                          self.engineer_ratio[None, :] / parity)
+                          self.engineer_ratio[None, :] / parity, self.use_policy)
 
     def _phase(self, name: str, phase) -> None:  # noqa: ANN001
         started = time.perf_counter()
