@@ -1,6 +1,7 @@
 """Scenario files: every shipped file validates; `extends` merges as documented; malformed files give
 one-line errors naming file, field and allowed range."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -160,3 +161,32 @@ def test_validate_exits_2_with_one_line_for_a_malformed_file_and_0_for_good_ones
     assert sum(line.startswith("error: ") for line in lines) == 1 and lines[-1].startswith("error: ")
     assert "bad.yaml: levers.pay_parity.gap_closed_share" in lines[-1]
     assert sum(": ok (" in line for line in lines) == len(SHIPPED)
+
+
+def test_every_malformed_file_exits_2_with_one_line_from_the_command_line(tmp_path):
+    """Each malformed file through `workforce validate` (in one interpreter, to keep the test quick)."""
+    paths = [write(tmp_path, f"{case}.yaml", text) for case, (text, _, _) in sorted(MALFORMED.items())]
+    script = """
+import contextlib, io, json, sys
+from model.cli import main
+results = []
+for path in sys.argv[1:]:
+    sys.argv = ["workforce", "validate", path]
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code
+    results.append([path, code, stderr.getvalue()])
+print(json.dumps(results))
+"""
+    result = subprocess.run([sys.executable, "-c", script, *map(str, paths)], capture_output=True, text=True,
+                            cwd=REPO, timeout=300)
+    assert result.returncode == 0, result.stderr
+    for (path, code, stderr), case in zip(json.loads(result.stdout), sorted(MALFORMED), strict=True):
+        _, field, fragment = MALFORMED[case]
+        lines = stderr.strip().splitlines()
+        assert code == 2 and len(lines) == 1, (case, code, stderr)
+        assert lines[0].startswith(f"error: {path}") and field in lines[0] and fragment in lines[0], (case, lines)
