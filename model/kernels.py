@@ -204,21 +204,6 @@ def enter(key, month, rules, slots, employer_cdf, status, employer, birth_month,
 
 
 @njit(parallel=True, cache=True)
-def employer_grade_totals(status, employer, grade, wage_yuan_month, n_employers):
-    """Employed headcount and wage bill by employer and grade (per-chunk partial sums, added in chunk order)."""
-    n = status.shape[0]
-    n_chunks = (n + CHUNK - 1) // CHUNK
-    headcount = np.zeros((n_chunks, n_employers, cat.MAX_GRADE + 1), dtype=np.int64)
-    bill = np.zeros((n_chunks, n_employers, cat.MAX_GRADE + 1))
-    for c in prange(n_chunks):
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            if status[i] == cat.EMPLOYED:
-                headcount[c, employer[i], grade[i]] += 1
-                bill[c, employer[i], grade[i]] += wage_yuan_month[i]
-    return headcount.sum(axis=0), bill.sum(axis=0)
-
-
-@njit(parallel=True, cache=True)
 def wage_bill_by_employer(status, employer, wage_yuan_month, n_employers):
     """Employed headcount and wage bill per employer (per-chunk partial sums, added in chunk order)."""
     n = status.shape[0]

@@ -38,7 +38,7 @@ _ENROLMENT_FLOW = STATS.index("training_enrolments") - _N_STOCKS - 1  # + progra
 @njit(parallel=True, cache=True)
 def tally(n_parts, month, rules, status, events, employer, employer_cell_offset, grade, migrant, birth_month,
           wage_yuan_month, human_capital, programme, productivity_milli, employer_cost_share, engineer_wage_factor,
-          use_policy):
+          use_policy, n_employers):
     """Stocks (live workers) and this month's flows (event bits) by cell: int64[N_CELLS, len(STATS)].
 
     `employer_cost_share[e, g]` is the share of a wage that policy uplifts add (what the employer pays
@@ -53,8 +53,9 @@ def tally(n_parts, month, rules, status, events, employer, employer_cell_offset,
     stocks = np.zeros((n_parts, N_CELLS, _N_HOT), dtype=np.int64)
     policy_stocks = np.zeros((n_parts, N_CELLS, _N_POLICY), dtype=np.int64)
     flows = np.zeros((n_parts, N_CELLS, _N_FLOWS), dtype=np.int64)
+    by_employer = np.zeros((n_parts, n_employers if use_policy else 0, _N_GRADES, 2), dtype=np.int64)
     for p in prange(n_parts):
-        stock, policy_stock, flow = stocks[p], policy_stocks[p], flows[p]
+        stock, policy_stock, flow, employer_grade = stocks[p], policy_stocks[p], flows[p], by_employer[p]
         for i in range(p * part_size, min(n, (p + 1) * part_size)):
             st, ev = status[i], events[i]
             if st | ev == 0:  # gone before this month (GONE is 0)
@@ -79,6 +80,8 @@ def tally(n_parts, month, rules, status, events, employer, employer_cell_offset,
                     stock[cell, 7] += np.int64(R.output_units(rules, productivity_milli[e], human_capital[i]) + 0.5)
                     if use_policy:
                         policy_stock[cell, 0] += np.int64(wage * employer_cost_share[e, g] + 0.5)
+                        employer_grade[e, g, 0] += 1
+                        employer_grade[e, g, 1] += np.int64(wage + 0.5)
                     if g >= cat.HIGH_SKILL_GRADE:
                         policy_stock[cell, 1] += np.int64(wage + 0.5)
                         policy_stock[cell, 2] += np.int64(wage * engineer_wage_factor[e, g] + 0.5)
@@ -93,7 +96,8 @@ def tally(n_parts, month, rules, status, events, employer, employer_cell_offset,
                 flow[cell, 7] += ((ev & R.HIRED) != 0) and ((ev & (R.QUIT | R.LAID_OFF)) != 0)
                 if ev & R.ENROLLED:
                     flow[cell, _ENROLMENT_FLOW + programme[i]] += 1
-    return np.concatenate((stocks.sum(axis=0), policy_stocks.sum(axis=0), flows.sum(axis=0)), axis=1)
+    cells = np.concatenate((stocks.sum(axis=0), policy_stocks.sum(axis=0), flows.sum(axis=0)), axis=1)
+    return cells, by_employer.sum(axis=0)
 
 
 def employer_cell_offsets(employer_city: np.ndarray, employer_sector: np.ndarray) -> np.ndarray:

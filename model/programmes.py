@@ -153,8 +153,11 @@ def ration(slots: np.ndarray, draws: np.ndarray, cost_of: np.ndarray, persons_le
     """The applicants served (by increasing draw, ties by slot) within persons_left and yuan_left, and their cost.
 
     `cost_of[j]` is the cost of applicant j (in the order given)."""
-    order = np.lexsort((slots, draws))
-    n = len(order) if persons_left >= len(order) else max(0, int(np.floor(persons_left + 1e-9)))
+    n = len(slots) if persons_left >= len(slots) else max(0, int(np.floor(persons_left + 1e-9)))
+    candidates = np.arange(len(slots))
+    if 0 < n < len(slots):  # only the n lowest draws can be served: sort those (and any tied with the n-th)
+        candidates = np.flatnonzero(draws <= np.partition(draws, n - 1)[n - 1])
+    order = candidates[np.lexsort((slots[candidates], draws[candidates]))]
     cumulative = np.cumsum(cost_of[order[:n]])
     n = int(np.searchsorted(cumulative, yuan_left, side="right")) if n else 0
     return slots[order[:n]], float(cumulative[n - 1]) if n else 0.0

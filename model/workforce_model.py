@@ -122,7 +122,7 @@ class WorkforceModel(mesa.Model):
         self.productivity_milli = 1000.0 * t.productivity
         self.aggregates: WorkforceAggregates | None = None
         self._employers_decide(for_month=self.month)
-        self.outside_wage = kpis.city_grade_mean_wage(self._tally())
+        self.outside_wage = kpis.city_grade_mean_wage(self._tally())  # also the employer-grade totals
         self.phase_seconds["synthesis"] = time.perf_counter() - started
 
     # --- the month ----------------------------------------------------------------------------
@@ -149,13 +149,11 @@ class WorkforceModel(mesa.Model):
     # --- phases ---------------------------------------------------------------------------------
     def set_policy(self) -> None:
         """The month's policy tables from the scenario's levers (identity tables for the baseline)."""
-        t, w = self.employer_table, self.workers
+        t = self.employer_table
         high_employed = high_bill = np.zeros(len(t.city))
-        if self.levers.innovation_rewards is not None:  # rewards are shared among last month's high grades
-            headcount, bill = kernels.employer_grade_totals(w.status, w.employer, w.grade, w.wage_yuan_month,
-                                                            len(t.city))
-            high_employed = headcount[:, cat.HIGH_SKILL_GRADE:].sum(axis=1).astype(np.float64)
-            high_bill = bill[:, cat.HIGH_SKILL_GRADE:].sum(axis=1)
+        if self.use_policy:  # rewards are shared among last month's high grades
+            high = self.employer_grade_totals[:, cat.HIGH_SKILL_GRADE:]
+            high_employed, high_bill = high[..., 0].sum(axis=1).astype(np.float64), high[..., 1].sum(axis=1) * 1.0
         context = PolicyContext(t, self.calibration, self.scale, self.pilot_by_month, high_employed, high_bill)
         self.month_policy = month_policy(self.levers, context, self.month - BASE_MONTH, len(t.city))
 
@@ -300,10 +298,9 @@ class WorkforceModel(mesa.Model):
     def _book_costs(self, province: np.ndarray) -> None:
         """The month's spending not booked at enrolment: wage uplifts (employers, split between the levers by
         their share of the log uplift), apprenticeship subsidies and fixed pools (the state)."""
-        policy, offset, w = self.month_policy, self.month - BASE_MONTH, self.workers
+        policy, offset = self.month_policy, self.month - BASE_MONTH
         if policy.wage_uplift:
-            _, bill = kernels.employer_grade_totals(w.status, w.employer, w.grade, w.wage_yuan_month,
-                                                    len(self.employer_table.city))
+            bill = self.employer_grade_totals[..., 1].astype(np.float64)
             logs = {lever: np.log(factor) for lever, factor in policy.wage_uplift.items()}
             total_log = sum(logs.values())
             cost = bill * -np.expm1(-total_log)
@@ -347,15 +344,18 @@ class WorkforceModel(mesa.Model):
         self.set_wages()
 
     def _tally(self) -> np.ndarray:
+        """The month's KPI cells; with levers, also `employer_grade_totals` (employed, wage bill yuan) by
+        employer and grade, which next month's policy and this month's cost ledger read."""
         w, policy = self.workers, self.month_policy
         uplift = policy.total_uplift()
         shape = (len(self.employer_table.city), len(cat.GRADES))
         cost_share = np.zeros(shape) if uplift is None else -np.expm1(-np.log(uplift))
         parity = np.ones(shape) if policy.parity_uplift is None else policy.parity_uplift
-        return kpis.tally(numba.get_num_threads(), self.month, self.rules, w.status, w.events, w.employer,
-                          self.tally_cell_offset, w.grade, w.migrant, w.birth_month, w.wage_yuan_month,
-                          w.human_capital, w.programme, self.productivity_milli, cost_share,
-                          self.engineer_ratio[None, :] / parity, self.use_policy)
+        cells, self.employer_grade_totals = kpis.tally(
+            numba.get_num_threads(), self.month, self.rules, w.status, w.events, w.employer, self.tally_cell_offset,
+            w.grade, w.migrant, w.birth_month, w.wage_yuan_month, w.human_capital, w.programme,
+            self.productivity_milli, cost_share, self.engineer_ratio[None, :] / parity, self.use_policy, shape[0])
+        return cells
 
     def _phase(self, name: str, phase) -> None:  # noqa: ANN001
         started = time.perf_counter()

@@ -50,3 +50,20 @@ def test_results_do_not_depend_on_spare_capacity(monkeypatch):
         np.testing.assert_array_equal(getattr(tight.workers, name)[:common], getattr(roomy.workers, name)[:common])
     assert int(tight.workers.live().sum()) == live
     pd.testing.assert_frame_equal(tight.kpi_table(), roomy.kpi_table())
+
+
+def test_a_reform_with_every_lever_is_identical_on_one_and_two_threads():
+    from model.population import WORKER_DTYPES
+    from model.scenario import load_scenario
+    from tests.conftest import REPO
+
+    spec = load_scenario(REPO / "scenarios" / "full_reform.yaml").with_period(end="2021-06")
+    one = WorkforceModel(spec, scale=0.0005, seed=3, threads=1)
+    one.run_until()  # the thread count is global: each model runs right after it is built
+    two = WorkforceModel(spec, scale=0.0005, seed=3, threads=2)
+    two.run_until()
+    for name in WORKER_DTYPES:
+        np.testing.assert_array_equal(getattr(one.workers, name), getattr(two.workers, name), err_msg=name)
+    pd.testing.assert_frame_equal(one.kpi_table(), two.kpi_table())
+    pd.testing.assert_frame_equal(one.cost_ledger(), two.cost_ledger())
+    assert one.cost_ledger().yuan.sum() > 0
