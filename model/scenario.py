@@ -166,9 +166,23 @@ def _read_mapping(text: str, where: str) -> dict:
         line = f" at line {mark.line + 1}" if mark else ""
         problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
         raise InputError(f"{where}: not valid YAML{line}: {problem}") from None
+    except RecursionError:
+        raise InputError(f"{where}: not valid YAML: nested too deeply") from None
     if not isinstance(raw, dict):
         raise InputError(f"{where}: a scenario must be a mapping with at least a name")
-    return {str(k): v for k, v in raw.items()}
+    try:
+        return _string_keys(raw)
+    except RecursionError:
+        raise InputError(f"{where}: not valid YAML: nested too deeply") from None
+
+
+def _string_keys(node: object) -> object:
+    """Keys as text: YAML reads `2021-01-01:` as a date and `1:` as a number."""
+    if isinstance(node, dict):
+        return {str(k): _string_keys(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_string_keys(v) for v in node]
+    return node
 
 
 def _resolved(text: str, where: str, directory: Path, chain: tuple[Path, ...]) -> dict:
