@@ -195,27 +195,31 @@ def kpi_table(months: list[int], monthly_margins: np.ndarray, scale: float, firs
     dates = np.array([month_start(mo) for mo, k in zip(months, keep, strict=True) if k], dtype="datetime64[ns]")
     n_dates, n_groups = len(dates), len(GROUPS)
     values_kept = np.stack([values[kpi][keep] for kpi in KPI_IDS])  # [kpi, date, group]
-    table = pd.DataFrame({
-        "date": np.tile(np.repeat(dates, n_groups), len(KPI_IDS)),
-        "kpi": pd.Categorical.from_codes(np.repeat(np.arange(len(KPI_IDS)), n_dates * n_groups), KPI_IDS),
-        "dimension": pd.Categorical([d for d, _ in GROUPS] * (n_dates * len(KPI_IDS)), categories=DIMENSIONS),
-        "group": pd.Categorical([g for _, g in GROUPS] * (n_dates * len(KPI_IDS))),
-        "value": values_kept.reshape(-1),
+    cost_groups = (*programmes, "total")
+    costs = np.stack([np.column_stack([ledger[kpi][keep], ledger[kpi][keep].sum(axis=1)])
+                      for kpi in LEDGER_KPI_IDS])  # [kpi, date, programme]
+    n_costs = len(LEDGER_KPI_IDS) * n_dates * len(cost_groups)
+    kpi_ids = (*KPI_IDS, *(k for k in LEDGER_KPI_IDS if k not in KPI_IDS))
+    group_ids = list(dict.fromkeys([g for _, g in GROUPS] + list(cost_groups)))
+    group_code = {g: k for k, g in enumerate(group_ids)}
+    main_groups = np.array([group_code[g] for _, g in GROUPS])
+    main_dimensions = np.array([DIMENSIONS.index(d) for d, _ in GROUPS])
+    codes = {
+        "kpi": np.concatenate([np.repeat(np.arange(len(KPI_IDS)), n_dates * n_groups),
+                               np.repeat([kpi_ids.index(k) for k in LEDGER_KPI_IDS], n_dates * len(cost_groups))]),
+        "dimension": np.concatenate([np.tile(main_dimensions, n_dates * len(KPI_IDS)),
+                                     np.full(n_costs, DIMENSIONS.index("programme"))]),
+        "group": np.concatenate([np.tile(main_groups, n_dates * len(KPI_IDS)),
+                                 np.tile([group_code[g] for g in cost_groups], n_dates * len(LEDGER_KPI_IDS))]),
+    }
+    return pd.DataFrame({
+        "date": np.concatenate([np.tile(np.repeat(dates, n_groups), len(KPI_IDS)),
+                                np.tile(np.repeat(dates, len(cost_groups)), len(LEDGER_KPI_IDS))]),
+        "kpi": pd.Categorical.from_codes(codes["kpi"], kpi_ids),
+        "dimension": pd.Categorical.from_codes(codes["dimension"], DIMENSIONS),
+        "group": pd.Categorical.from_codes(codes["group"], group_ids),
+        "value": np.concatenate([values_kept.reshape(-1), costs.reshape(-1)]),
     })
-    groups = (*programmes, "total")
-    costs = np.stack([np.column_stack([ledger[kpi][keep], ledger[kpi][keep].sum(axis=1)]) for kpi in LEDGER_KPI_IDS])
-    by_programme = pd.DataFrame({  # costs: [kpi, date, programme]
-        "date": np.tile(np.repeat(dates, len(groups)), len(LEDGER_KPI_IDS)),
-        "kpi": np.repeat(LEDGER_KPI_IDS, n_dates * len(groups)),
-        "dimension": "programme",
-        "group": list(groups) * (n_dates * len(LEDGER_KPI_IDS)),
-        "value": costs.reshape(-1),
-    })
-    table = pd.concat([table, by_programme], ignore_index=True)
-    for column, categories in (("kpi", KPI_IDS + ("fiscal_cost_yuan",)), ("dimension", DIMENSIONS),
-                               ("group", None)):
-        table[column] = pd.Categorical(table[column].astype(str), categories=categories)
-    return table
 
 
 def _trailing_sum(x: np.ndarray, k: int) -> np.ndarray:
