@@ -2,6 +2,7 @@
 
     python -m benchmarks.bench_engine              # scale 0.01 run + reference comparison at 100k workers
     python -m benchmarks.bench_engine --full-scale # the 23-million-worker baseline, 2020-01..2030-12
+    python -m benchmarks.bench_engine --full-scale --scenario full_reform  # ... with every lever
 
 Each measurement runs in a fresh process (peak RSS is that process's), after one warm-up run that
 fills the numba compile cache. Results go to benchmarks/results/*.json and are printed as Markdown.
@@ -21,17 +22,18 @@ RESULTS = Path(__file__).resolve().parent / "results"
 REPO = Path(__file__).resolve().parent.parent
 
 
-def cli_run(scale: float, end: str = "2030-12") -> dict:
+def cli_run(scale: float, end: str = "2030-12", scenario: str = "baseline") -> dict:
     """`workforce run` in a fresh process; returns its manifest (timings, peak RSS) and wall time."""
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "model.cli", "run", str(REPO / "scenarios" / "baseline.yaml"),
+        subprocess.run([sys.executable, "-m", "model.cli", "run", str(REPO / "scenarios" / f"{scenario}.yaml"),
                         "--scale", str(scale), "--end", end, "--out", out], check=True, cwd=REPO)
         wall = time.perf_counter() - started
         manifest = json.loads((Path(out) / "manifest.json").read_text())
     months = 132 if end == "2030-12" else None
     timings = manifest["timings_seconds"]
-    return {"scale": scale, "end": end, "process_wall_seconds": round(wall, 1), "model_seconds": timings["total"],
+    return {"scenario": scenario, "scale": scale, "end": end, "process_wall_seconds": round(wall, 1),
+            "model_seconds": timings["total"],
             "seconds_per_month": round((timings["total"] - timings["synthesis"]) / months, 4) if months else None,
             "phase_seconds": timings, "peak_rss_gib": round(manifest["peak_rss_bytes"] / 2**30, 2),
             "slots": manifest["workers"]["slots"], "threads": manifest["environment"]["threads"]}
@@ -63,15 +65,17 @@ def reference_speedup(workers: int = 100_000, months: int = 3) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--full-scale", action="store_true", help="run the 23-million-worker baseline")
+    parser.add_argument("--full-scale", action="store_true", help="run the 23-million-worker province")
+    parser.add_argument("--scenario", default="baseline", help="scenario of scenarios/ for --full-scale")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
-    cli_run(0.001, end="2020-03")  # warm the compile cache
+    cli_run(0.001, end="2020-03", scenario=args.scenario)  # warm the compile cache
     if args.full_scale:
-        result = {"full_scale": cli_run(1.0)}
+        result = {"full_scale": cli_run(1.0, scenario=args.scenario)}
     else:
         result = {"scale_0.01": cli_run(0.01), "reference_100k": reference_speedup()}
-    name = "full_scale.json" if args.full_scale else "engine.json"
+    suffix = "" if args.scenario == "baseline" else f"_{args.scenario}"
+    name = f"full_scale{suffix}.json" if args.full_scale else "engine.json"
     (RESULTS / name).write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
 

@@ -83,7 +83,7 @@ def programme_costs(table: pd.DataFrame, kpi: str) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def shipped_lever_runs():
     end = "2022-12"
-    base = simulate("scenarios/baseline.yaml", SCALE, 2, end=end).table
+    base = simulate(REPO / "scenarios" / "baseline.yaml", SCALE, 2, end=end).table
     runs = {lever: simulate(REPO / "scenarios" / f"lever_{lever}.yaml", SCALE, 2, end=end).table
             for lever in LEVER_IDS}
     return base, runs
