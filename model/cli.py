@@ -116,7 +116,8 @@ def compare(
                                 discount_rate=discount_rate, workers=workers)
     write_results(out, {"effects.parquet": lambda p: result.effects.to_parquet(p, index=False),
                         "headline.csv": lambda p: result.headline.to_csv(p, index=False)}, result.manifest)
-    err.print(_headline(result.headline, result.manifest["baseline"]))
+    headline = _headline(result.headline, result.manifest["baseline"])
+    err.print(headline, width=max(err.width, 40 + 40 * len(reforms)))  # never squeeze the numbers
     err.print(f"{len(reforms)} reform(s) x {seeds} seed(s) at scale {scale:g} → {out}", soft_wrap=True, markup=False)
 
 

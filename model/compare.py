@@ -83,7 +83,8 @@ def compare(baseline: Scenario | str | Path, reforms: list[Scenario | str | Path
     frame = replications[0]["keys"]
     effects = pd.concat([part for k, name in enumerate(names[1:]) for part in (
         _summarise(name, frame, np.stack([rep["differences"][k] for rep in replications])),
-        _summarise(name, _winners_keys(period.end), np.stack([rep["shares"][k] for rep in replications])))],
+        _summarise(name, _winners_keys(period.end), np.stack([rep["shares"][k] for rep in replications]),
+                   bounds=(0.0, 1.0)))],
         ignore_index=True)
     for column in ("kpi", "dimension", "group"):
         effects[column] = effects[column].astype(str).astype("category")
@@ -185,6 +186,8 @@ def summarise_headline(draws: list[dict[str, float]]) -> dict[str, float]:
     """
     table = pd.DataFrame(draws)
     mean, lo, hi = _mean_interval(table.to_numpy())
+    shares = table.columns.isin(["wage_winners_share", "wage_losers_share"])
+    lo, hi = np.where(shares, np.clip(lo, 0, 1), lo), np.where(shares, np.clip(hi, 0, 1), hi)
     out: dict[str, float] = {}
     for k, column in enumerate(table.columns):
         out[column], out[f"{column}_lo"], out[f"{column}_hi"] = mean[k], lo[k], hi[k]
@@ -213,10 +216,13 @@ def _mean_interval(draws: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return mean, mean - half, mean + half
 
 
-def _summarise(name: str, keys: pd.DataFrame, diffs: np.ndarray) -> pd.DataFrame:
+def _summarise(name: str, keys: pd.DataFrame, diffs: np.ndarray,
+               bounds: tuple[float, float] = (-np.inf, np.inf)) -> pd.DataFrame:
+    """Mean and interval of each row over replications; shares keep their interval within [0, 1]."""
     out = keys.copy()
     out.insert(0, "scenario", name)
-    out["mean"], out["lo"], out["hi"] = _mean_interval(diffs)
+    mean, lo, hi = _mean_interval(diffs)
+    out["mean"], out["lo"], out["hi"] = mean, np.clip(lo, *bounds), np.clip(hi, *bounds)
     return out
 
 
