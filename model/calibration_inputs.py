@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from model.errors import InputError
 
 CALIBRATION_DIR = Path(__file__).resolve().parent.parent / "calibration"
+FITTED_FILE = CALIBRATION_DIR / "fitted.yaml"  # written by `workforce calibrate`
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's is ten times faster
 
 Number = float
@@ -186,12 +187,23 @@ class Calibration:
         return {name: self.value(name) for name in self.parameters}
 
 
-def load_calibration(directory: Path = CALIBRATION_DIR) -> Calibration:
-    """Read and validate population.yaml, parameters.yaml and retirement.yaml."""
+def load_calibration(directory: Path = CALIBRATION_DIR, use_fitted: bool = True) -> Calibration:
+    """Read and validate population.yaml, parameters.yaml and retirement.yaml, with the fitted values of
+    fitted.yaml (when present and `use_fitted`) in place of the defaults of the fitted parameters."""
     structure = _validated(directory / "population.yaml", StructureEntry)
     _check_structure(directory / "population.yaml", structure)
     retirement = _validated(directory / "retirement.yaml", StructureEntry)
     _check_structure(directory / "retirement.yaml", retirement)
     parameters = _validated(directory / "parameters.yaml", Parameter)
     _check_bounds(directory / "parameters.yaml", parameters)
-    return Calibration(structure, parameters, retirement)
+    calibration = Calibration(structure, parameters, retirement)
+    fitted = directory / FITTED_FILE.name
+    if use_fitted and fitted.exists():
+        values = load_yaml(fitted)
+        if not isinstance(values, dict) or not isinstance(values.get("parameters"), dict):
+            raise InputError(f"{fitted}: expected a mapping `parameters` of fitted values")
+        try:
+            calibration = calibration.with_overrides(values["parameters"])
+        except InputError as exc:
+            raise InputError(f"{fitted}: {exc}") from None
+    return calibration

@@ -29,7 +29,7 @@ from model.scenario import load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Agent-based model of Jiangsu's industrial workers and the industrial-worker reform.")
-err = Console(stderr=True)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)  # logs and pipes get whole tables
 
 
 def _progress() -> Progress:
@@ -116,8 +116,7 @@ def compare(
                                 discount_rate=discount_rate, workers=workers)
     write_results(out, {"effects.parquet": lambda p: result.effects.to_parquet(p, index=False),
                         "headline.csv": lambda p: result.headline.to_csv(p, index=False)}, result.manifest)
-    headline = _headline(result.headline, result.manifest["baseline"])
-    err.print(headline, width=max(err.width, 40 + 40 * len(reforms)))  # never squeeze the numbers
+    err.print(_headline(result.headline, result.manifest["baseline"]))
     err.print(f"{len(reforms)} reform(s) x {seeds} seed(s) at scale {scale:g} → {out}", soft_wrap=True, markup=False)
 
 
@@ -154,6 +153,68 @@ def _headline(headline, baseline: str) -> Table:  # noqa: ANN001 - the headline 
             cells.append(cell(row[column], style) + interval)
         table.add_row(label, *cells)
     return table
+
+
+@app.command()
+def calibrate(
+    quick: Annotated[bool, typer.Option(help="A short fit (a few minutes) for CI and trials.")] = False,
+    scale: Annotated[float | None, typer.Option(help="Scale of each evaluation (default 0.002; quick 0.001).")] = None,
+    seed: Annotated[int, typer.Option(help="First seed of the common random numbers and of the search.")] = 0,
+    seeds: Annotated[int | None, typer.Option(help="Seeds averaged per evaluation (default 2; --check 3).")] = None,
+    budget_minutes: Annotated[float | None, typer.Option(help="Stop the fit after so long, keeping the best.")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Re-simulate with the fitted values; compare with the "
+                                                       "targets; exit 1 if any fails.")] = False,
+    predict: Annotated[bool, typer.Option("--predict", help="Predictions 2021-2025 under reform_2020 → "
+                                                           "calibration/predictions.csv.")] = False,
+) -> None:
+    """Fit the free behavioural parameters to calibration/targets.yaml → calibration/fitted.yaml."""
+    from model import fit as fitting
+
+    if scale is not None and not 0 < scale <= 1:
+        raise InputError(f"scale: {scale} is outside the allowed range 0 to 1")
+    if seeds is not None and not 1 <= seeds <= 100:
+        raise InputError(f"seeds: {seeds} is outside the allowed range 1 to 100")
+    if check:
+        rows = fitting.check(scale or 0.004, seeds or 3, seed)
+        table = Table(title="Calibration check (simulated with calibration/fitted.yaml)", title_justify="left")
+        for column in ("target", "use", "published", "simulated", "tolerance", "+ sampling noise", "pass"):
+            table.add_column(column, justify="left" if column in ("target", "use") else "right")
+        for r in rows:
+            table.add_row(r["target"], r["use"], f"{r['published']:,.4g}", f"{r['simulated']:,.4g}",
+                          f"{r['tolerance']:,.3g}", f"{r['sampling_noise']:,.3g}", "yes" if r["passes"] else "NO")
+        err.print(table)
+        failed = [r["target"] for r in rows if not r["passes"]]
+        if failed:
+            print(f"error: {len(failed)} target(s) outside tolerance: {', '.join(failed)}", file=sys.stderr)
+            raise typer.Exit(1)
+        return
+    if predict:
+        from model.predictions import PREDICTIONS_FILE
+        from model.predictions import predict as run_predictions
+
+        table = run_predictions(scale or 0.01, seeds or 3, seed)
+        partial = PREDICTIONS_FILE.with_suffix(".partial")
+        table.to_csv(partial, index=False)
+        partial.replace(PREDICTIONS_FILE)
+        wide = table.pivot(index="prediction", columns="year", values="mean")
+        err.print(wide.to_string(float_format=lambda v: f"{v:,.4g}"), markup=False, soft_wrap=True)
+        err.print(f"→ {PREDICTIONS_FILE}", markup=False)
+        return
+    settings = fitting.FitSettings.quick(seed=seed) if quick else fitting.FitSettings(seed=seed)
+    changes = {k: v for k, v in (("scale", scale), ("seeds", seeds),
+                                 ("budget_seconds", budget_minutes and budget_minutes * 60)) if v}
+    settings = fitting.FitSettings(**{**settings.__dict__, **changes})
+    checkpoint = Path("runs") / "calibration-checkpoint.json"
+    with _progress() as progress:
+        task = progress.add_task("fit: evaluations (best distance)", total=None)
+        result = fitting.fit(settings, checkpoint, on_evaluation=lambda n, best: progress.update(
+            task, completed=n, description=f"fit: evaluations (best distance {best:.3g})"))
+        progress.update(task, description="identification")
+        sensitivity = fitting.identification(result.parameters, settings)
+    fitting.write_fitted(result, settings, sensitivity)
+    err.print(f"distance {result.distance:.3f} after {result.evaluations} evaluations"
+              f"{' (stopped by the time budget)' if result.stopped_by_budget else ''}; "
+              f"parameters: {result.parameters} → calibration/fitted.yaml", markup=False, soft_wrap=True)
 
 
 @app.command()

@@ -1,0 +1,138 @@
+"""Calibration targets: the published figures of calibration/targets.yaml and the simulated statistics
+they are matched to.
+
+A target names a statistic; `simulated_statistics` runs the model from 2020-01 and computes every
+statistic from the run, so the fit, `--check` and the tests all read the same numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from model import categories as cat
+from model import kernels
+from model.calibration_inputs import CALIBRATION_DIR, Calibration, Source, load_yaml
+from model.errors import InputError
+from model.scenario import Scenario
+
+TARGETS_FILE = CALIBRATION_DIR / "targets.yaml"
+
+
+def _december(dimension: str, group: str, kpi: str):  # noqa: ANN202
+    """A KPI of the group at the last simulated month."""
+    def value(model, kpis) -> float:  # noqa: ANN001
+        return kpis[dimension, group, kpi][-1]
+    return value
+
+
+def _wage_ratio(grade: str):  # noqa: ANN202
+    def ratio(model, kpis) -> float:  # noqa: ANN001
+        return kpis["grade", grade, "mean_wage_yuan_month"][-1] / kpis["grade", "intermediate",
+                                                                       "mean_wage_yuan_month"][-1]
+    return ratio
+
+
+def _search_duration(model, kpis) -> float:  # noqa: ANN001
+    searching = np.asarray(kpis["province", "Jiangsu", "searching"][-6:])
+    hires = np.asarray(kpis["province", "Jiangsu", "hires"][-6:])
+    return float(searching.mean() / max(hires.mean(), 1e-9))
+
+
+def _annual_wage(ownerships: tuple[str, ...]):  # noqa: ANN202
+    def annual(model, kpis) -> float:  # noqa: ANN001
+        return 12.0 * float(np.mean([m[list(ownerships)].sum() / c[list(ownerships)].sum()
+                                     for m, c in model.ownership_wage_history]))
+    return annual
+
+
+# statistic id -> function of (model run to the last month, its province KPIs by month)
+STATISTICS = {
+    "workers_dec": _december("province", "Jiangsu", "workers"),
+    "high_skill_workers_dec": _december("province", "Jiangsu", "high_skill_workers"),
+    "migrant_mean_age_dec": _december("migrant", "migrant", "mean_age"),
+    "migrant_share_over_50_dec": _december("migrant", "migrant", "share_over_50"),
+    "annual_wage_state_and_foreign": _annual_wage(("state", "foreign")),
+    "annual_wage_private": _annual_wage(("private",)),
+    "wage_ratio_senior_to_intermediate": _wage_ratio("senior"),
+    "wage_ratio_technician_to_intermediate": _wage_ratio("technician"),
+    "turnover_dec": _december("province", "Jiangsu", "turnover_rate_annual"),
+    "migrant_turnover_dec": _december("migrant", "migrant", "turnover_rate_annual"),
+    "search_duration_months": _search_duration,
+}
+CONFIDENCES = ("high", "medium-high", "medium", "medium-low", "low")
+
+
+class Target(BaseModel):
+    """A published figure, the statistic it matches, its source and its tolerance."""
+
+    model_config = ConfigDict(extra="forbid")
+    description: str
+    value: float = Field(allow_inf_nan=False)
+    unit: str
+    year: int = Field(ge=1990, le=2100)
+    statistic: str | None
+    confidence: Literal[CONFIDENCES]  # type: ignore[valid-type]
+    tolerance: float = Field(gt=0, allow_inf_nan=False)
+    use: Literal["fit", "check", "none"]
+    mapping: str
+    source: Source
+
+    @field_validator("statistic")
+    @classmethod
+    def _known_statistic(cls, value: str | None) -> str | None:
+        if value is not None and value not in STATISTICS:
+            raise ValueError(f"unknown statistic {value!r} (allowed: {', '.join(STATISTICS)})")
+        return value
+
+
+def load_targets(path: Path = TARGETS_FILE) -> dict[str, Target]:
+    """Read and validate the targets file; a problem is a one-line InputError naming file, target and field."""
+    raw = load_yaml(path)
+    if not isinstance(raw, dict) or not raw:
+        raise InputError(f"{path}: expected a mapping of named targets")
+    targets = {}
+    for name, body in raw.items():
+        try:
+            target = Target.model_validate(body)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"]) or "(entry)"
+            raise InputError(f"{path}: {name}.{loc}: {err['msg'].removeprefix('Value error, ')}") from None
+        if target.use != "none" and target.statistic is None:
+            raise InputError(f"{path}: {name}.statistic: a target with use '{target.use}' needs a statistic")
+        if target.use == "fit" and target.year > 2020:
+            raise InputError(f"{path}: {name}.year: {target.year} is after 2020; the fit uses 2020 and earlier only")
+        targets[str(name)] = target
+    return targets
+
+
+def simulated_statistics(calibration: Calibration, scale: float, seed: int, last_month: str = "2020-12",
+                         threads: int | None = None) -> dict[str, float]:
+    """Run the baseline from 2020-01 to `last_month` and compute every statistic."""
+    from model.workforce_model import WorkforceModel  # the model imports the calibration inputs, not this
+
+    spec = Scenario(name="calibration", period={"start": "2020-01", "end": last_month})
+    model = WorkforceModel(spec, scale=scale, seed=seed, calibration=calibration, threads=threads)
+    model.ownership_wage_history = []
+    t = model.employer_table
+    while model.month <= spec.period.last_month:
+        model.step()
+        w = model.workers
+        headcount, bill = kernels.wage_bill_by_employer(w.status, w.employer, w.wage_yuan_month, len(t.city))
+        model.ownership_wage_history.append(
+            (_by_ownership(bill, t.ownership), _by_ownership(headcount.astype(np.float64), t.ownership)))
+    table = model.kpi_table()
+    table = table[table.dimension.isin(["province", "migrant", "grade"])]
+    kpis = {key: group.sort_values("date")["value"].to_numpy()
+            for key, group in table.groupby(["dimension", "group", "kpi"], observed=True)}
+    return {name: float(statistic(model, kpis)) for name, statistic in STATISTICS.items()}
+
+
+def _by_ownership(values: np.ndarray, ownership: np.ndarray):  # noqa: ANN202 - a pandas Series
+    import pandas as pd
+
+    return pd.Series(np.bincount(ownership, weights=values, minlength=len(cat.OWNERSHIPS)), index=cat.OWNERSHIPS)
