@@ -218,6 +218,21 @@ def calibrate(
 
 
 @app.command()
+def report(
+    directory: Annotated[Path, typer.Argument(help="A `workforce compare` output directory.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")] = Path("report.html"),
+    lang: Annotated[str, typer.Option(help="Language of the labels: zh (default) or en.")] = "zh",
+    xlsx: Annotated[Path | None, typer.Option(help="Also write the headline and effects by group (.xlsx or .csv).")]
+    = None,
+) -> None:
+    """One self-contained HTML report of a comparison (opens offline), in Chinese or English."""
+    from model.report import write_report
+
+    write_report(directory, output, lang, xlsx)
+    err.print(f"report → {output}" + (f", spreadsheet → {xlsx}" if xlsx else ""), markup=False, soft_wrap=True)
+
+
+@app.command()
 def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")]) -> None:
     """Check scenario files without running them."""
     for path in files:

@@ -1,0 +1,182 @@
+"""Labels in Chinese and English for every KPI, lever, dimension, group and report phrase: the one table
+the report (and notebooks) read, and number formatting for each language (万 and 亿 in Chinese)."""
+
+from __future__ import annotations
+
+import math
+
+from model import categories as cat
+
+LANGUAGES = ("zh", "en")
+
+_CITIES = {
+    "nanjing": "南京",
+    "wuxi": "无锡",
+    "changzhou": "常州",
+    "suzhou": "苏州",
+    "zhenjiang": "镇江",
+    "nantong": "南通",
+    "yangzhou": "扬州",
+    "taizhou": "泰州",
+    "xuzhou": "徐州",
+    "lianyungang": "连云港",
+    "huaian": "淮安",
+    "yancheng": "盐城",
+    "suqian": "宿迁",
+}
+_SECTORS = {
+    "textiles_apparel": ("纺织服装", "Textiles & apparel"),
+    "electronics_ict": ("电子信息", "Electronics & ICT"),
+    "electrical_machinery": ("电气机械", "Electrical machinery"),
+    "general_special_equipment": ("通用专用设备", "General & special equipment"),
+    "autos_transport": ("汽车及交通设备", "Autos & transport equipment"),
+    "chemicals": ("化工", "Chemicals"),
+    "metals": ("冶金", "Metals"),
+    "pharma_bio": ("医药生物", "Pharma & bio"),
+    "food": ("食品", "Food"),
+    "other_manufacturing": ("其他制造业", "Other manufacturing"),
+}
+
+LABELS: dict[str, tuple[str, str]] = {
+    # dimensions and groups
+    "province": ("全省", "Province"),
+    "Jiangsu": ("江苏", "Jiangsu"),
+    "region": ("区域", "Region"),
+    "south": ("苏南", "South (Sunan)"),
+    "central": ("苏中", "Central (Suzhong)"),
+    "north": ("苏北", "North (Subei)"),
+    "city": ("设区市", "City"),
+    "sector": ("行业", "Sector"),
+    "grade": ("技能等级", "Grade"),
+    "none": ("无证书", "No certificate"),
+    "junior": ("初级工", "Junior (初级工)"),
+    "intermediate": ("中级工", "Intermediate (中级工)"),
+    "senior": ("高级工", "Senior (高级工)"),
+    "technician": ("技师", "Technician (技师)"),
+    "senior_technician": ("高级技师", "Senior technician (高级技师)"),
+    "migrant": ("农民工", "Migrant"),
+    "local": ("本地职工", "Local"),
+    "migrant_generation": ("代际", "Cohort"),
+    "older_migrant": ("老一代农民工", "Older migrants"),
+    "new_generation_migrant": ("新生代农民工", "New-generation migrants"),
+    "age_band": ("年龄段", "Age band"),
+    "programme": ("项目", "Programme"),
+    "total": ("合计", "Total"),
+    # levers
+    "pilot_rollout": ("试点推广", "Pilot roll-out"),
+    "training_subsidy": ("培训补贴", "Training subsidy"),
+    "pay_parity": ("技能与工程待遇贯通", "Pay parity"),
+    "apprenticeship": ("企业新型学徒制", "Apprenticeship"),
+    "grade_wage_bargaining": ("能级工资集体协商", "Grade-wage bargaining"),
+    "career_ladder": ("职业发展双通道", "Dual career ladder"),
+    "education_upgrade": ("求学圆梦", "Education upgrade"),
+    "skill_competitions": ("职业技能竞赛", "Skill competitions"),
+    "innovation_rewards": ("技术创新奖励", "Innovation rewards"),
+    # KPIs
+    "workers": ("产业工人数", "Industrial workers"),
+    "employed": ("在岗人数", "Employed"),
+    "searching": ("求职人数", "Searching"),
+    "high_skill_workers": ("高技能人才数", "High-skill workers"),
+    "high_skill_share": ("高技能人才占持证比例", "High-skill share of certified"),
+    "certified_workers": ("持证人数", "Certified workers"),
+    "certified_share": ("持证比例", "Certified share"),
+    "mean_wage_yuan_month": ("月均工资（元）", "Mean wage (yuan/month)"),
+    "turnover_rate_annual": ("年流动率", "Annual turnover"),
+    "output_index": ("产出指数", "Output index"),
+    "mean_age": ("平均年龄", "Mean age"),
+    "share_over_50": ("50岁以上占比", "Share over 50"),
+    "fiscal_cost_yuan": ("财政支出（元）", "Fiscal cost (yuan)"),
+    "employer_cost_yuan": ("企业成本（元）", "Employer cost (yuan)"),
+    "pay_parity_ratio": ("技能/工程待遇比", "Pay parity ratio"),
+    "trainees": ("补贴培训人数", "Trainees"),
+    "apprentices": ("在训学徒", "Apprentices"),
+    "education_upgrades": ("学历提升人数", "Education upgrades"),
+    "competition_participants": ("参赛人次", "Competition participants"),
+    "quits": ("辞职人数", "Quits"),
+    "entries": ("新进入人数", "Entries"),
+    "exits": ("退出人数", "Exits"),
+    "retirements": ("退休人数", "Retirements"),
+    "layoffs": ("裁员人数", "Layoffs"),
+    "hires": ("招聘人数", "Hires"),
+    "job_to_job_moves": ("跳槽人数", "Job-to-job moves"),
+    "apprenticeship_starts": ("新招学徒", "Apprenticeship starts"),
+    "certifications": ("取证人数", "Certifications"),
+    "wage_winners_share": ("工资上升者比例", "Wage winners"),
+    "wage_losers_share": ("工资下降者比例", "Wage losers"),
+    # report phrases
+    "title": ("产业工人队伍建设改革政策方案比较", "Industrial-worker reform: comparison of policy options"),
+    "summary": ("方案概览", "Options at a glance"),
+    "baseline": ("基准情景", "Baseline"),
+    "what_it_changes": ("政策内容", "What it changes"),
+    "no_levers": ("无改革措施", "No reform measures"),
+    "delta_high_skill": ("新增高技能人才", "Additional high-skill workers"),
+    "delta_turnover": ("年流动率变化（百分点）", "Change in annual turnover (pp)"),
+    "delta_wage": ("月均工资变化（元）", "Change in mean wage (yuan/month)"),
+    "fiscal_cost": ("累计财政支出", "Cumulative fiscal cost"),
+    "employer_cost": ("累计企业成本", "Cumulative employer cost"),
+    "cost_per_high_skill": ("每新增一名高技能人才的财政成本", "Fiscal cost per additional high-skill worker"),
+    "retained": ("减少离职人数", "Quits avoided"),
+    "interval": ("90%区间", "90% interval"),
+    "certain": ("结论可靠：区间不含零", "Confident: the interval excludes zero"),
+    "uncertain": ("不确定：区间含零", "Uncertain: the interval includes zero"),
+    "trajectories": (
+        "主要指标走势（改革减基准，阴影为90%区间）",
+        "Trajectories (reform minus baseline, band: 90% interval)",
+    ),
+    "cost_effectiveness": ("成本效益", "Cost-effectiveness"),
+    "by_region": ("分区域效果", "Effects by region"),
+    "by_sector": ("分行业效果", "Effects by sector"),
+    "who_pays": ("谁来付费", "Who pays"),
+    "fiscal": ("财政", "State"),
+    "employer": ("企业", "Employers"),
+    "methods": ("方法说明", "Methods"),
+    "provenance": ("数据来源与版本", "Provenance"),
+    "scale": ("模拟规模", "Scale"),
+    "seeds": ("随机种子", "Seeds"),
+    "period": ("时期", "Period"),
+    "code_version": ("代码版本", "Code version"),
+    "calibration_fit": ("校准", "Calibration"),
+    "date": ("日期", "Date"),
+    "effect": ("效果", "Effect"),
+    "option": ("方案", "Option"),
+    "methods_text": (
+        "本报告由江苏产业工人主体模型生成：每名产业工人为一个主体（按比例抽样），企业为城市×行业×所有制×规模单元及试点企业。"
+        "每个方案与基准情景在相同随机种子下成对运行（共同随机数），效果为改革减基准的均值及90%区间。"
+        "行为参数按2020年及以前的公开数据以模拟矩法校准；其余为假设，见参数文件。",
+        "This report comes from the Jiangsu industrial-workforce agent-based model: one agent per industrial worker "
+        "(sampled at the scale shown), employers as city × sector × ownership × size cells and the pilot firms. Each "
+        "option runs paired with the baseline on the same seeds (common random numbers); an effect is the mean of "
+        "reform minus baseline with its 90% interval. Behavioural parameters are fitted by simulated moments to "
+        "published figures of 2020 and earlier; the rest are stated assumptions (calibration/parameters.yaml).",
+    ),
+}
+for city, zh in _CITIES.items():
+    LABELS[city] = (zh, city.capitalize())
+for sector, pair in _SECTORS.items():
+    LABELS[sector] = pair
+for band in cat.AGE_BANDS:
+    LABELS[band] = (f"{band}岁", band)
+
+
+def label(key: str, lang: str) -> str:
+    """The label of an id in a language (the id itself when it has none)."""
+    pair = LABELS.get(str(key))
+    return pair[LANGUAGES.index(lang)] if pair else str(key)
+
+
+def number(value: float, lang: str, digits: int = 3) -> str:
+    """A number for people: 万 / 亿 in Chinese, thousands / million / billion in English; '–' if missing."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    size = abs(value)
+    if lang == "zh":
+        if size >= 1e8:
+            return f"{value / 1e8:.{digits}g}亿"
+        if size >= 1e4:
+            return f"{value / 1e4:.{digits}g}万"
+        return f"{value:.{digits}g}"
+    if size >= 1e9:
+        return f"{value / 1e9:.{digits}g} bn"
+    if size >= 1e6:
+        return f"{value / 1e6:.{digits}g} M"
+    return f"{value:,.0f}" if size >= 1000 else f"{value:.{digits}g}"

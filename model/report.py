@@ -1,0 +1,329 @@
+"""The policy-options report: one self-contained HTML file (plotly.js embedded, no network requests) from
+a comparison directory, in Chinese or English, and the same numbers as a spreadsheet.
+
+Every piece of user-supplied text (scenario names, descriptions) is escaped; labels come from
+model/labels.py.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import yaml
+from plotly.offline import get_plotlyjs
+from plotly.subplots import make_subplots
+
+from model.calibration_inputs import FITTED_FILE
+from model.errors import InputError
+from model.labels import LANGUAGES, label, number
+
+TRAJECTORY_KPIS = ("high_skill_workers", "turnover_rate_annual", "mean_wage_yuan_month")
+GROUP_DIMENSIONS = ("region", "city", "sector", "grade", "migrant", "migrant_generation", "age_band")
+STYLE = """
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",Arial,sans-serif;
+margin:2em auto;max-width:1200px;color:#222;line-height:1.5}
+h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}
+.cards{display:flex;flex-wrap:wrap;gap:1em}.card{border:1px solid #ddd;border-radius:6px;padding:1em;flex:1 1 330px}
+.card h3{margin:.2em 0 .5em}.card dl{display:grid;grid-template-columns:1fr auto;gap:.2em .8em;margin:0}
+.card dd{margin:0;text-align:right;font-variant-numeric:tabular-nums}.note{color:#666;font-size:.85em}
+.sure{color:#1a7f37}.unsure{color:#9a6700}table{border-collapse:collapse;font-size:.85em}
+td,th{border:1px solid #ddd;padding:.25em .5em;text-align:left}
+"""
+
+
+def load_comparison(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """effects.parquet, headline.csv and manifest.json of a `workforce compare` directory."""
+    directory = Path(directory)
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+        effects = pd.read_parquet(directory / "effects.parquet")
+        headline = pd.read_csv(directory / "headline.csv")
+    except FileNotFoundError as exc:
+        raise InputError(
+            f"{directory}: not a comparison directory (missing {Path(exc.filename).name}); "
+            "make one with `workforce compare`"
+        ) from None
+    except (ValueError, OSError) as exc:
+        raise InputError(f"{directory}: unreadable comparison results ({exc})") from None
+    return effects, headline, manifest
+
+
+def build_report(directory: Path, lang: str = "zh") -> str:
+    """The report as one HTML document."""
+    if lang not in LANGUAGES:
+        raise InputError(f"lang: {lang!r} is not one of {', '.join(LANGUAGES)}")
+    effects, headline, manifest = load_comparison(directory)
+    effects = effects.astype({"kpi": str, "dimension": str, "group": str, "scenario": str})
+    t = lambda key: html.escape(label(key, lang))  # noqa: E731 - a local shorthand for escaped labels
+    figures = [
+        _trajectories(effects, lang),
+        _cost_effectiveness(headline, lang),
+        _by_group(effects, "region", lang),
+        _by_group(effects, "sector", lang),
+        _who_pays(headline, lang),
+    ]
+    charts = [
+        fig.to_html(
+            full_html=False,
+            include_plotlyjs=False,
+            div_id=f"chart-{k}",
+            config={"displaylogo": False, "responsive": True},
+        )
+        for k, fig in enumerate(figures)
+    ]
+    cards = "".join(_card(row, manifest, lang) for _, row in headline.iterrows())
+    sections = [
+        f"<h1>{t('title')}</h1>",
+        f"<p class='note'>{t('baseline')}: {html.escape(str(manifest.get('baseline', '')))} · "
+        f"{t('period')}: {html.escape(_period(manifest))} · {t('scale')}: {manifest.get('scale')} · "
+        f"{t('seeds')}: {len(manifest.get('seeds', []))}</p>",
+        f"<h2>{t('summary')}</h2><div class='cards'>{cards}</div>",
+        f"<h2>{t('trajectories')}</h2>{charts[0]}",
+        f"<h2>{t('cost_effectiveness')}</h2>{charts[1]}",
+        f"<h2>{t('by_region')}</h2>{charts[2]}",
+        f"<h2>{t('by_sector')}</h2>{charts[3]}",
+        f"<h2>{t('who_pays')}</h2>{charts[4]}",
+        f"<h2>{t('methods')}</h2><p>{t('methods_text')}</p>{_calibration(lang)}",
+        f"<h2>{t('provenance')}</h2>{_provenance(manifest, lang)}",
+    ]
+    return (
+        f"<!DOCTYPE html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{t('title')}</title>"
+        f"<style>{STYLE}</style><script type='text/javascript'>{get_plotlyjs()}</script></head>"
+        f"<body>{''.join(sections)}</body></html>"
+    )
+
+
+def write_report(directory: Path, out: Path, lang: str = "zh", xlsx: Path | None = None) -> None:
+    """Write the HTML report (and the spreadsheet) to temporary names, then rename them."""
+    document = build_report(directory, lang)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.partial")
+    partial.write_text(document, encoding="utf-8")
+    if xlsx is not None:
+        write_spreadsheet(directory, Path(xlsx), lang)
+    partial.replace(out)
+
+
+def write_spreadsheet(directory: Path, path: Path, lang: str = "zh") -> None:
+    """The headline table and the effects by group at the last month, as .xlsx (or .csv files for .csv)."""
+    effects, headline, _ = load_comparison(directory)
+    effects = effects.astype({"kpi": str, "dimension": str, "group": str, "scenario": str})
+    last = effects[(effects.date == effects.date.max()) & effects.dimension.isin(GROUP_DIMENSIONS)].copy()
+    for column in ("kpi", "dimension", "group"):
+        last[f"{column}_label"] = last[column].map(lambda key: label(key, lang))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".csv":
+        headline.to_csv(path, index=False)
+        last.to_csv(path.with_name(f"{path.stem}_by_group.csv"), index=False)
+        return
+    partial = path.with_name(f".{path.stem}.partial.xlsx")
+    with pd.ExcelWriter(partial) as writer:
+        headline.to_excel(writer, sheet_name="headline", index=False)
+        last.to_excel(writer, sheet_name="effects_by_group", index=False)
+    partial.replace(path)
+
+
+def _card(row: pd.Series, manifest: dict, lang: str) -> str:
+    name = str(row["scenario"])
+    runs = manifest.get("runs", {}).get(name) or [{}]
+    scenario = runs[0].get("scenario", {})
+    levers = [k for k, v in (scenario.get("levers") or {}).items() if v]
+    changes = "、".join(label(k, lang) for k in levers) if lang == "zh" else ", ".join(label(k, lang) for k in levers)
+    items = [
+        ("fiscal_cost", "fiscal_cost_yuan_total"),
+        ("delta_high_skill", "delta_high_skill_workers"),
+        ("delta_turnover", "delta_turnover_pp"),
+        ("delta_wage", "delta_mean_wage_yuan_month"),
+        ("retained", "delta_retained_workers"),
+        ("cost_per_high_skill", "fiscal_cost_per_high_skill_worker_yuan"),
+    ]
+    rows = "".join(
+        f"<dt>{html.escape(label(key, lang))}</dt><dd>{_with_interval(row, column, lang)}</dd>" for key, column in items
+    )
+    return (
+        f"<div class='card'><h3>{html.escape(name)}</h3>"
+        f"<p><b>{html.escape(label('what_it_changes', lang))}</b>: "
+        f"{html.escape(changes or label('no_levers', lang))}</p>"
+        f"<p class='note'>{html.escape(str(scenario.get('description', '')))}</p><dl>{rows}</dl></div>"
+    )
+
+
+def _with_interval(row: pd.Series, column: str, lang: str) -> str:
+    mean, lo, hi = (row.get(f"{column}{s}", np.nan) for s in ("", "_lo", "_hi"))
+    digits = 3
+    text = html.escape(number(mean, lang, digits))
+    if np.isfinite(lo) and np.isfinite(hi):
+        sure = lo > 0 or hi < 0
+        text += (
+            f" <span class='note'>[{html.escape(number(lo, lang, digits))}, {html.escape(number(hi, lang, digits))}]"
+            f"</span> <span class='{'sure' if sure else 'unsure'}' title='{html.escape(label('interval', lang))}'>"
+            f"{html.escape(label('certain' if sure else 'uncertain', lang))}</span>"
+        )
+    return text
+
+
+def _trajectories(effects: pd.DataFrame, lang: str) -> go.Figure:
+    fig = make_subplots(rows=1, cols=len(TRAJECTORY_KPIS), subplot_titles=[label(k, lang) for k in TRAJECTORY_KPIS])
+    province = effects[effects.dimension == "province"]
+    for k, scenario in enumerate(province.scenario.unique()):
+        colour = _COLOURS[k % len(_COLOURS)]
+        for col, kpi in enumerate(TRAJECTORY_KPIS, start=1):
+            rows = province[(province.scenario == scenario) & (province.kpi == kpi)].sort_values("date")
+            band_x = list(rows.date) + list(rows.date[::-1])
+            band_y = list(rows.hi) + list(rows.lo[::-1])
+            fig.add_trace(
+                go.Scatter(
+                    x=band_x,
+                    y=band_y,
+                    fill="toself",
+                    fillcolor=colour,
+                    opacity=0.2,
+                    line={"width": 0},
+                    hoverinfo="skip",
+                    showlegend=False,
+                ),
+                row=1,
+                col=col,
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=rows.date,
+                    y=rows["mean"],
+                    name=scenario,
+                    line={"color": colour},
+                    legendgroup=scenario,
+                    showlegend=col == 1,
+                ),
+                row=1,
+                col=col,
+            )
+    fig.update_layout(height=380, margin={"t": 40})
+    return fig
+
+
+def _cost_effectiveness(headline: pd.DataFrame, lang: str) -> go.Figure:
+    fig = make_subplots(rows=1, cols=2, subplot_titles=[label("delta_high_skill", lang), label("retained", lang)])
+    for col, column in enumerate(("delta_high_skill_workers", "delta_retained_workers"), start=1):
+        fig.add_trace(
+            go.Scatter(
+                x=headline["fiscal_cost_yuan_total"] / 1e8,
+                y=headline[column],
+                mode="markers+text",
+                text=headline["scenario"],
+                textposition="top center",
+                showlegend=False,
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": headline[f"{column}_hi"] - headline[column],
+                    "arrayminus": headline[column] - headline[f"{column}_lo"],
+                },
+            ),
+            row=1,
+            col=col,
+        )
+        fig.update_xaxes(
+            title_text=f"{label('fiscal_cost', lang)} ({'亿元' if lang == 'zh' else '100 million yuan'})",
+            row=1,
+            col=col,
+        )
+    fig.update_layout(height=420, margin={"t": 40})
+    return fig
+
+
+def _by_group(effects: pd.DataFrame, dimension: str, lang: str) -> go.Figure:
+    last = effects[
+        (effects.date == effects.date.max()) & (effects.dimension == dimension) & (effects.kpi == "high_skill_workers")
+    ]
+    fig = go.Figure()
+    for scenario, rows in last.groupby("scenario", sort=False):
+        fig.add_trace(
+            go.Bar(
+                x=[label(g, lang) for g in rows.group],
+                y=rows["mean"],
+                name=scenario,
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": rows.hi - rows["mean"],
+                    "arrayminus": rows["mean"] - rows.lo,
+                },
+            )
+        )
+    fig.update_layout(barmode="group", height=400, yaxis_title=label("delta_high_skill", lang), margin={"t": 20})
+    return fig
+
+
+def _who_pays(headline: pd.DataFrame, lang: str) -> go.Figure:
+    fig = go.Figure()
+    for column in [
+        c
+        for c in headline.columns
+        if c.startswith("fiscal_cost_yuan_") and not c.endswith(("_lo", "_hi", "_total", "_discounted"))
+    ]:
+        lever = column.removeprefix("fiscal_cost_yuan_")
+        if headline[column].abs().sum() > 0:
+            fig.add_trace(
+                go.Bar(
+                    x=headline.scenario, y=headline[column] / 1e8, name=f"{label('fiscal', lang)}: {label(lever, lang)}"
+                )
+            )
+    fig.add_trace(
+        go.Bar(x=headline.scenario, y=headline["employer_cost_yuan_total"] / 1e8, name=label("employer", lang))
+    )
+    fig.update_layout(
+        barmode="stack", height=400, margin={"t": 20}, yaxis_title="亿元" if lang == "zh" else "100 million yuan"
+    )
+    return fig
+
+
+def _calibration(lang: str) -> str:
+    if not FITTED_FILE.exists():
+        return ""
+    fitted = yaml.safe_load(FITTED_FILE.read_text(encoding="utf-8"))
+    rows = "".join(
+        f"<tr><td>{html.escape(name)}</td><td>{html.escape(str(t['published']))}</td>"
+        f"<td>{html.escape(str(t['simulated']))}</td><td>{html.escape(str(t['tolerance']))}</td></tr>"
+        for name, t in fitted.get("targets", {}).items()
+    )
+    head = "<tr><th></th><th>published</th><th>simulated</th><th>tolerance</th></tr>"
+    provenance = fitted.get("provenance", {})
+    return (
+        f"<h3>{html.escape(label('calibration_fit', lang))}</h3><p class='note'>"
+        f"{html.escape(str(provenance.get('method', '')))}; objective {html.escape(str(fitted.get('objective')))}; "
+        f"{html.escape(str(provenance.get('date', '')))}</p><table>{head}{rows}</table>"
+    )
+
+
+def _provenance(manifest: dict, lang: str) -> str:
+    rows = []
+    for name, runs in manifest.get("runs", {}).items():
+        first = runs[0] if runs else {}
+        scenario = first.get("scenario", {})
+        git = first.get("git") or {}
+        rows.append(
+            f"<tr><td>{html.escape(name)}</td><td>{html.escape(str(scenario.get('file')))}</td>"
+            f"<td>{html.escape(str(scenario.get('sha256'))[:16])}</td>"
+            f"<td>{html.escape(str(first.get('package_version')))} {html.escape(str(git.get('commit'))[:10])}"
+            f"{' (dirty)' if git.get('dirty') else ''}</td><td>{len(runs)}</td></tr>"
+        )
+    head = (
+        f"<tr><th>{html.escape(label('option', lang))}</th><th>file</th><th>sha256</th>"
+        f"<th>{html.escape(label('code_version', lang))}</th><th>{html.escape(label('seeds', lang))}</th></tr>"
+    )
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _period(manifest: dict) -> str:
+    period = manifest.get("period", {})
+    return f"{period.get('start', '')}–{period.get('end', '')}"
+
+
+_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
