@@ -174,7 +174,7 @@ def number(value: float, lang: str, digits: int = 3) -> str:
             return f"{value / 1e8:.{digits}g}亿"
         if size >= 1e4:
             return f"{value / 1e4:.{digits}g}万"
-        return f"{value:.{digits}g}"
+        return f"{value:,.0f}" if size >= 1000 else f"{value:.{digits}g}"
     if size >= 1e9:
         return f"{value / 1e9:.{digits}g} bn"
     if size >= 1e6:

@@ -29,8 +29,8 @@ body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsof
 margin:2em auto;max-width:1200px;color:#222;line-height:1.5}
 h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}
 .cards{display:flex;flex-wrap:wrap;gap:1em}.card{border:1px solid #ddd;border-radius:6px;padding:1em;flex:1 1 330px}
-.card h3{margin:.2em 0 .5em}.card dl{display:grid;grid-template-columns:1fr auto;gap:.2em .8em;margin:0}
-.card dd{margin:0;text-align:right;font-variant-numeric:tabular-nums}.note{color:#666;font-size:.85em}
+.card h3{margin:.2em 0 .5em}.card dl{margin:0}.card dt{font-weight:600;margin-top:.45em}
+.card dd{margin:0;font-variant-numeric:tabular-nums}.note{color:#666;font-size:.85em}
 .sure{color:#1a7f37}.unsure{color:#9a6700}table{border-collapse:collapse;font-size:.85em}
 td,th{border:1px solid #ddd;padding:.25em .5em;text-align:left}
 """
@@ -159,7 +159,7 @@ def _with_interval(row: pd.Series, column: str, lang: str) -> str:
     mean, lo, hi = (row.get(f"{column}{s}", np.nan) for s in ("", "_lo", "_hi"))
     digits = 3
     text = html.escape(number(mean, lang, digits))
-    if np.isfinite(lo) and np.isfinite(hi):
+    if np.isfinite(lo) and np.isfinite(hi) and lo != hi:
         sure = lo > 0 or hi < 0
         text += (
             f" <span class='note'>[{html.escape(number(lo, lang, digits))}, {html.escape(number(hi, lang, digits))}]"
