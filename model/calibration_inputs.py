@@ -83,12 +83,12 @@ def load_yaml(path: Path) -> object:
         raise InputError(f"{path}: not valid YAML{where}: {problem}") from None
 
 
-def _string_keys(node: object) -> object:
-    """YAML reads band bounds such as `16:` as integers; category keys are strings here."""
+def string_keys(node: object) -> object:
+    """Mapping keys as text: YAML reads `16:` as a number and `2021-01-01:` as a date."""
     if isinstance(node, dict):
-        return {str(k): _string_keys(v) for k, v in node.items()}
+        return {str(k): string_keys(v) for k, v in node.items()}
     if isinstance(node, list):
-        return [_string_keys(v) for v in node]
+        return [string_keys(v) for v in node]
     return node
 
 
@@ -99,7 +99,7 @@ def _validated(path: Path, schema: type[BaseModel]) -> dict[str, BaseModel]:
     entries = {}
     for name, body in raw.items():
         try:
-            entry = schema.model_validate(_string_keys(body))
+            entry = schema.model_validate(string_keys(body))
         except ValidationError as exc:
             err = exc.errors()[0]
             loc = ".".join(str(p) for p in err["loc"])

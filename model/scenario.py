@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from model.calendar import BASE_MONTH, BASE_MONTH_LABEL, month_index
+from model.calibration_inputs import string_keys
 from model.errors import InputError
 from model.levers import LEVER_IDS, Levers
 
@@ -171,18 +172,9 @@ def _read_mapping(text: str, where: str) -> dict:
     if not isinstance(raw, dict):
         raise InputError(f"{where}: a scenario must be a mapping with at least a name")
     try:
-        return _string_keys(raw)
+        return string_keys(raw)
     except RecursionError:
         raise InputError(f"{where}: not valid YAML: nested too deeply") from None
-
-
-def _string_keys(node: object) -> object:
-    """Keys as text: YAML reads `2021-01-01:` as a date and `1:` as a number."""
-    if isinstance(node, dict):
-        return {str(k): _string_keys(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_string_keys(v) for v in node]
-    return node
 
 
 def _resolved(text: str, where: str, directory: Path, chain: tuple[Path, ...]) -> dict:
