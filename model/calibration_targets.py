@@ -14,7 +14,6 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from model import categories as cat
-from model import kernels
 from model.calibration_inputs import CALIBRATION_DIR, Calibration, Source, load_yaml
 from model.errors import InputError
 from model.scenario import Scenario
@@ -24,32 +23,34 @@ TARGETS_FILE = CALIBRATION_DIR / "targets.yaml"
 
 def _december(dimension: str, group: str, kpi: str):  # noqa: ANN202
     """A KPI of the group at the last simulated month."""
-    def value(model, kpis) -> float:  # noqa: ANN001
+    def value(kpis, wages) -> float:  # noqa: ANN001
         return kpis[dimension, group, kpi][-1]
     return value
 
 
 def _wage_ratio(grade: str):  # noqa: ANN202
-    def ratio(model, kpis) -> float:  # noqa: ANN001
+    def ratio(kpis, wages) -> float:  # noqa: ANN001
         return kpis["grade", grade, "mean_wage_yuan_month"][-1] / kpis["grade", "intermediate",
                                                                        "mean_wage_yuan_month"][-1]
     return ratio
 
 
-def _search_duration(model, kpis) -> float:  # noqa: ANN001
+def _search_duration(kpis, wages) -> float:  # noqa: ANN001
     searching = np.asarray(kpis["province", "Jiangsu", "searching"][-6:])
     hires = np.asarray(kpis["province", "Jiangsu", "hires"][-6:])
     return float(searching.mean() / max(hires.mean(), 1e-9))
 
 
 def _annual_wage(ownerships: tuple[str, ...]):  # noqa: ANN202
-    def annual(model, kpis) -> float:  # noqa: ANN001
-        return 12.0 * float(np.mean([m[list(ownerships)].sum() / c[list(ownerships)].sum()
-                                     for m, c in model.ownership_wage_history]))
+    columns = [cat.OWNERSHIPS.index(o) for o in ownerships]
+
+    def annual(kpis, wages) -> float:  # noqa: ANN001
+        return 12.0 * float(np.mean(wages[:, 0, columns].sum(axis=1) / wages[:, 1, columns].sum(axis=1)))
     return annual
 
 
-# statistic id -> function of (model run to the last month, its province KPIs by month)
+# statistic id -> function of (KPIs by (dimension, group, kpi) over the months, and the monthly wage bill
+# and headcount by ownership: float64[months, 2, ownerships])
 STATISTICS = {
     "workers_dec": _december("province", "Jiangsu", "workers"),
     "high_skill_workers_dec": _december("province", "Jiangsu", "high_skill_workers"),
@@ -117,22 +118,13 @@ def simulated_statistics(calibration: Calibration, scale: float, seed: int, last
 
     spec = Scenario(name="calibration", period={"start": "2020-01", "end": last_month})
     model = WorkforceModel(spec, scale=scale, seed=seed, calibration=calibration, threads=threads)
-    model.ownership_wage_history = []
-    t = model.employer_table
+    wages = []
     while model.month <= spec.period.last_month:
         model.step()
-        w = model.workers
-        headcount, bill = kernels.wage_bill_by_employer(w.status, w.employer, w.wage_yuan_month, len(t.city))
-        model.ownership_wage_history.append(
-            (_by_ownership(bill, t.ownership), _by_ownership(headcount.astype(np.float64), t.ownership)))
+        wages.append(model.wage_bill_by_ownership())
     table = model.kpi_table()
     table = table[table.dimension.isin(["province", "migrant", "grade"])]
     kpis = {key: group.sort_values("date")["value"].to_numpy()
             for key, group in table.groupby(["dimension", "group", "kpi"], observed=True)}
-    return {name: float(statistic(model, kpis)) for name, statistic in STATISTICS.items()}
-
-
-def _by_ownership(values: np.ndarray, ownership: np.ndarray):  # noqa: ANN202 - a pandas Series
-    import pandas as pd
-
-    return pd.Series(np.bincount(ownership, weights=values, minlength=len(cat.OWNERSHIPS)), index=cat.OWNERSHIPS)
+    wages = np.array(wages, dtype=np.float64)
+    return {name: float(statistic(kpis, wages)) for name, statistic in STATISTICS.items()}

@@ -23,6 +23,7 @@ import psutil
 
 from model import distribution
 from model.calendar import month_index
+from model.calibration_inputs import load_calibration
 from model.errors import InputError
 from model.kpis import GROUPS
 from model.levers import LEVER_IDS
@@ -104,7 +105,8 @@ def pool_size(workers: int | None, seeds: int, scale: float) -> int:
     """Worker processes for a comparison: as asked, or as many as cores, seeds and memory allow."""
     if workers is not None:
         return min(workers, seeds)
-    per_process = 2 * bytes_needed(int(23.5e6 * scale * 1.2))  # a baseline and a reform alive at once
+    workers_at_full_scale = load_calibration().scalar("industrial_workers")
+    per_process = 2 * bytes_needed(int(workers_at_full_scale * scale * 1.2))  # a baseline and a reform at once
     fit = max(1, int(psutil.virtual_memory().available * 0.8 // per_process))
     return max(1, min(os.cpu_count() or 1, seeds, fit))
 

@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 
 from model import categories as cat
-from model import kernels
 from model.calibration_inputs import CALIBRATION_DIR, load_calibration
 from model.scenario import load_scenario
 from model.workforce_model import WorkforceModel
@@ -29,15 +28,11 @@ def predict(scale: float = 0.01, seeds: int = 3, seed: int = 0, scenario: str = 
 def _one_run(spec, scale: float, seed: int) -> pd.DataFrame:  # noqa: ANN001
     model = WorkforceModel(spec, scale=scale, seed=seed)
     industry_share = load_calibration().scalar("high_skilled_industry_share")  # all-sector equivalent
-    t = model.employer_table
     wages: dict[int, list[np.ndarray]] = {}
     while model.month <= spec.period.last_month:
         model.step()
-        w = model.workers
-        headcount, bill = kernels.wage_bill_by_employer(w.status, w.employer, w.wage_yuan_month, len(t.city))
-        by_ownership = (np.bincount(t.ownership, weights=bill, minlength=len(cat.OWNERSHIPS))
-                        / np.bincount(t.ownership, weights=headcount, minlength=len(cat.OWNERSHIPS)))
-        wages.setdefault((model.month - 1) // 12, []).append(by_ownership)
+        bill, headcount = model.wage_bill_by_ownership()
+        wages.setdefault((model.month - 1) // 12, []).append(bill / headcount)
     table = model.kpi_table()
     december = table[table.date.dt.month == 12]
     rows = []

@@ -336,12 +336,18 @@ class WorkforceModel(mesa.Model):
         grade_mix = np.bincount(w.grade[w.live()], minlength=len(cat.GRADES))
         self.grade_ladder = ladder / (ladder @ grade_mix / grade_mix.sum())
         self.set_wages()
-        headcount, bill = kernels.wage_bill_by_employer(w.status, w.employer, w.wage_yuan_month, len(t.city))
-        mean = (np.bincount(t.ownership, weights=bill, minlength=len(cat.OWNERSHIPS))
-                / np.bincount(t.ownership, weights=headcount, minlength=len(cat.OWNERSHIPS)))
+        bill, headcount = self.wage_bill_by_ownership()
+        mean = bill / headcount
         target = c.vector("ownership_annual_wages", cat.OWNERSHIPS) / 12.0
         t.wage_level *= (target / mean)[t.ownership]
         self.set_wages()
+
+    def wage_bill_by_ownership(self) -> tuple[np.ndarray, np.ndarray]:
+        """Monthly wage bill (yuan) and employed headcount by ownership (state, private, foreign), now."""
+        w, t = self.workers, self.employer_table
+        headcount, bill = kernels.wage_bill_by_employer(w.status, w.employer, w.wage_yuan_month, len(t.city))
+        return (np.bincount(t.ownership, weights=bill, minlength=len(cat.OWNERSHIPS)),
+                np.bincount(t.ownership, weights=headcount, minlength=len(cat.OWNERSHIPS)))
 
     def _tally(self) -> np.ndarray:
         """The month's KPI cells; with levers, also `employer_grade_totals` (employed, wage bill yuan) by
