@@ -56,6 +56,7 @@ class Parameter(BaseModel):
     value: Leaf
     bounds: tuple[float, float]
     status: Literal["assumed", "fitted"]
+    scope: Literal["model", "levers"] = "model"  # levers: read only when a lever is switched on
     evidence: str
 
 

@@ -233,6 +233,88 @@ def report(
 
 
 @app.command()
+def sweep(
+    experiment: Annotated[Path, typer.Argument(help="Experiment file (YAML, e.g. scenarios/experiments/*.yaml).")],
+    out: Annotated[Path | None, typer.Option(help="Results store (default: runs/sweep-<experiment file name>). "
+                                                  "Rerun on the same store to resume.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Runs at once: local worker processes (default: as cores "
+                                                     "and memory allow), or local Dask workers with --dask.")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Address of an existing Dask scheduler, "
+                                                       "e.g. tcp://host:8786.")] = None,
+    dask: Annotated[bool, typer.Option("--dask", help="Run on a local Dask cluster of --workers processes.")] = False,
+    scale: Annotated[float | None, typer.Option(help="Override the experiment's scale.")] = None,
+    seeds: Annotated[int | None, typer.Option(help="Override the seeds per design point.")] = None,
+    end: Annotated[str | None, typer.Option(help="Override the last month, YYYY-MM.")] = None,
+    max_runs: Annotated[int | None, typer.Option(help="Only the first N design points (each with its seeds, "
+                                                      "scenarios and baseline).")] = None,
+    fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first failed run.")] = False,
+    threads: Annotated[int | None, typer.Option(help="Kernel threads per run (results do not depend on it).")]
+    = None,
+) -> None:
+    """Run every point x seed of an experiment into a resumable Parquet store (parts/, runs.parquet)."""
+    from model.sweep import SweepFailed
+    from model.sweep import sweep as run_sweep
+
+    out = out or Path("runs") / f"sweep-{experiment.stem}"
+    progress = _progress()
+    task = progress.add_task("runs", total=None)
+
+    def show(done: int, failed: int, total: int) -> None:
+        progress.update(task, completed=done + failed, total=total,
+                        description=f"runs ({failed} failed)" if failed else "runs")
+
+    try:
+        with progress:
+            summary = run_sweep(experiment, out, workers, scheduler, dask, scale, seeds, end, max_runs, fail_fast,
+                                threads, on_progress=show)
+    except SweepFailed as exc:
+        print(f"error: {exc}; finished runs are kept in {out} (--fail-fast)", file=sys.stderr)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        print(f"interrupted: finished runs are kept in {out}; rerun the same command to resume", file=sys.stderr)
+        raise typer.Exit(130) from None
+    err.print(f"{summary.planned} runs planned: {summary.already_done} already in the store, {summary.done} made now, "
+              f"{summary.failed} failed, in {summary.seconds:.1f} s on {summary.executor} → {out}",
+              markup=False, soft_wrap=True)
+    if summary.failed:
+        print(f"error: {summary.failed} run(s) failed (errors in {out / 'runs.parquet'}); rerun to retry them",
+              file=sys.stderr)
+        raise typer.Exit(1)
+
+
+@app.command()
+def sensitivity(
+    directory: Annotated[Path, typer.Argument(help="A `workforce sweep` results store.")],
+    month: Annotated[str | None, typer.Option(help="Kept month to analyse, YYYY-MM (default: the last).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap confidence intervals.")] = 0,
+) -> None:
+    """Sobol or Morris indices, seed noise and the policy surface of a sweep → DIR/analysis/*.csv."""
+    from model.sensitivity import analyse
+
+    analysis = analyse(directory, month, seed)
+    written = analysis.write(directory)
+    if not analysis.indices.empty:
+        columns = [c for c in ("S1", "S1_conf", "ST", "ST_conf", "mu_star", "mu_star_conf", "sigma")
+                   if c in analysis.indices]
+        table = Table(title=f"{analysis.indices.method.iloc[0]} indices of each KPI's "
+                            f"{analysis.indices.outcome.iloc[0]}", title_justify="left")
+        for column in ("scenario", "kpi", "factor", *columns, "seed share"):
+            table.add_column(column, justify="left" if column in ("scenario", "kpi", "factor") else "right")
+        for _, r in analysis.indices.iterrows():
+            table.add_row(str(r.scenario), r.kpi, r.factor, *[f"{r[c]:.3g}" for c in columns],
+                          f"{r.seed_variance_share_of_point_means:.2g}")
+        err.print(table)
+    elif not analysis.surface.empty:
+        surface = analysis.surface
+        kpi = "high_skill_workers" if (surface.kpi == "high_skill_workers").any() else surface.kpi.iloc[0]
+        shown = surface[surface.kpi == kpi].drop(columns=["kpi", "total_cost_per_unit_yuan"])
+        err.print(f"Policy surface: effect on {kpi} against the paired baseline (90% interval), cost over the "
+                  f"period", markup=False)
+        err.print(shown.to_string(index=False, float_format=lambda v: f"{v:,.4g}"), markup=False, soft_wrap=True)
+    err.print("→ " + ", ".join(str(p) for p in written), markup=False, soft_wrap=True)
+
+
+@app.command()
 def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")]) -> None:
     """Check scenario files without running them."""
     for path in files:

@@ -19,15 +19,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import psutil
 
 from model import distribution
 from model.calendar import month_index
-from model.calibration_inputs import load_calibration
 from model.errors import InputError
 from model.kpis import GROUPS
 from model.levers import LEVER_IDS
-from model.memory import bytes_needed
+from model.memory import processes_that_fit
 from model.runner import check_seed, resolve_scenario, simulate
 from model.scenario import Scenario
 
@@ -105,10 +103,7 @@ def pool_size(workers: int | None, seeds: int, scale: float) -> int:
     """Worker processes for a comparison: as asked, or as many as cores, seeds and memory allow."""
     if workers is not None:
         return min(workers, seeds)
-    workers_at_full_scale = load_calibration().scalar("industrial_workers")
-    per_process = 2 * bytes_needed(int(workers_at_full_scale * scale * 1.2))  # a baseline and a reform at once
-    fit = max(1, int(psutil.virtual_memory().available * 0.8 // per_process))
-    return max(1, min(os.cpu_count() or 1, seeds, fit))
+    return processes_that_fit(scale, seeds, runs_per_process=2)  # a baseline and a reform at once
 
 
 def _run_replications(tasks: list[tuple], n_workers: int, progress: Callable[[int], object]) -> list[dict]:

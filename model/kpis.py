@@ -148,6 +148,10 @@ KPI_IDS = ("workers", "employed", "searching", "entries", "exits", "retirements"
            "education_upgrades", "competition_participants")
 # KPIs of the cost ledger, by programme (dimension `programme`: each lever, then `total`).
 LEDGER_KPI_IDS = ("fiscal_cost_yuan", "employer_cost_yuan")
+# KPIs counting events in a month (the rest are stocks, ratios or rates at the month's end).
+FLOW_KPI_IDS = ("entries", "exits", "retirements", "quits", "layoffs", "hires", "job_to_job_moves", "certifications",
+                "employer_cost_yuan", "trainees", "apprenticeship_starts", "education_upgrades",
+                "competition_participants", "fiscal_cost_yuan")
 
 
 def kpi_table(months: list[int], monthly_margins: np.ndarray, scale: float, first_reported: int,

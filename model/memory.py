@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import psutil
 
 from model.errors import InputError
@@ -27,3 +29,13 @@ def check_fits(capacity: int, scale: float) -> int:
             f"scale: {scale:g} needs about {need / 2**30:.1f} GiB but only {available / 2**30:.1f} GiB is available; "
             f"allowed range on this machine is up to about {max(most, 0):.2f}")
     return need
+
+
+def processes_that_fit(scale: float, tasks: int, runs_per_process: int = 1) -> int:
+    """Worker processes to start: as many as cores, tasks and available memory allow (at least one)."""
+    from model.calibration_inputs import load_calibration
+
+    workers_at_full_scale = load_calibration().scalar("industrial_workers")
+    per_process = runs_per_process * bytes_needed(int(workers_at_full_scale * scale * 1.2))
+    fit = int(psutil.virtual_memory().available * 0.8 // per_process)
+    return max(1, min(os.cpu_count() or 1, tasks, fit))

@@ -6,7 +6,7 @@ import json
 import os
 import resource
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +14,7 @@ import numba
 import pandas as pd
 
 from model.calendar import BASE_MONTH, month_label
-from model.calibration_inputs import CALIBRATION_DIR, load_calibration
+from model.calibration_inputs import CALIBRATION_DIR, Leaf, load_calibration
 from model.distribution import WorkerSnapshot
 from model.errors import InputError
 from model.provenance import environment, file_sha256, git_commit, package_version
@@ -54,12 +54,17 @@ class SimulatedRun:
 
 def simulate(scenario: Scenario | str | Path | None = None, scale: float = 0.01, seed: int = 0,
              start: str | None = None, end: str | None = None, threads: int | None = None,
-             on_month: Callable[[int, int], None] | None = None, keep_workers: bool = False) -> SimulatedRun:
-    """Run a scenario; return its KPI table, cost ledger and manifest (provenance, parameters, timings)."""
+             on_month: Callable[[int, int], None] | None = None, keep_workers: bool = False,
+             parameters: Mapping[str, Leaf] | None = None) -> SimulatedRun:
+    """Run a scenario; return its KPI table, cost ledger and manifest (provenance, parameters, timings).
+
+    `parameters` replaces behavioural parameters' values (names and bounds of calibration/parameters.yaml).
+    """
     spec, source = resolve_scenario(scenario, start, end)
     seed = check_seed(seed)
     started = time.perf_counter()
-    model = WorkforceModel(spec, scale=scale, seed=seed, calibration=load_calibration(), threads=threads)
+    calibration = load_calibration().with_overrides(parameters or {})
+    model = WorkforceModel(spec, scale=scale, seed=seed, calibration=calibration, threads=threads)
     n_months = spec.period.last_month - BASE_MONTH + 1
     for k in range(n_months):
         model.step()

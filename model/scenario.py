@@ -91,7 +91,7 @@ class Scenario(BaseModel):
         try:
             return self.model_copy(update={"period": Period(**period)})
         except ValidationError as exc:
-            raise InputError(_first_error("period", exc)) from None
+            raise InputError(first_error("period", exc)) from None
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -100,22 +100,24 @@ class _NoAliasLoader(yaml.SafeLoader):
     def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
         if self.check_event(yaml.AliasEvent):
             mark = self.peek_event().start_mark
-            raise yaml.YAMLError(f"aliases (*name) are not allowed in scenario files (line {mark.line + 1})")
+            raise yaml.YAMLError(f"aliases (*name) are not allowed in these files (line {mark.line + 1})")
         return super().compose_node(parent, index)
 
 
-def _first_error(where: str, exc: ValidationError) -> str:
+def first_error(where: str, exc: ValidationError, root: type[BaseModel] | None = None) -> str:
+    """The first validation problem as one line: where, the field path, what is allowed."""
+    root = root or Scenario
     err = exc.errors()[0]
     path = [str(p) for p in err["loc"] if p != "[key]"]
     loc = ".".join(path) or "(top level)"
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
-        if path[:1] == ["levers"] and len(path) == 2:
+        if root is Scenario and path[:1] == ["levers"] and len(path) == 2:
             msg = f"unknown lever (allowed: {', '.join(LEVER_IDS)})"
-        elif len(path) == 1:
+        elif root is Scenario and len(path) == 1:
             msg = "unknown key (allowed: name, description, period, levers, extends)"
         else:
-            allowed = _keys_at(path[:-1])
+            allowed = _keys_at(path[:-1], root)
             msg = f"unknown key (allowed: {', '.join(allowed)})" if allowed else "unknown key"
     elif err["type"] == "missing":
         msg = "is required here"
@@ -124,10 +126,12 @@ def _first_error(where: str, exc: ValidationError) -> str:
     return f"{where}: {loc}: {msg}"
 
 
-def _keys_at(path: list[str]) -> list[str]:
-    """The keys a scenario allows at a path of mappings (for the message on an unknown key)."""
-    model: object = Scenario
+def _keys_at(path: list[str], root: type[BaseModel]) -> list[str]:
+    """The keys a schema allows at a path of mappings (for the message on an unknown key)."""
+    model: object = root
     for part in path:
+        if part.isdigit():  # an item of a list of mappings: the list's item schema applies
+            continue
         fields = getattr(model, "model_fields", None)
         if not fields or part not in fields:
             return []
@@ -159,7 +163,8 @@ def merge(base: dict, change: dict) -> dict:
     return out
 
 
-def _read_mapping(text: str, where: str) -> dict:
+def read_mapping(text: str, where: str, kind: str = "scenario") -> dict:
+    """A YAML mapping with string keys, read safely (no aliases, bounded nesting); one-line errors."""
     try:
         raw = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -170,7 +175,7 @@ def _read_mapping(text: str, where: str) -> dict:
     except RecursionError:
         raise InputError(f"{where}: not valid YAML: nested too deeply") from None
     if not isinstance(raw, dict):
-        raise InputError(f"{where}: a scenario must be a mapping with at least a name")
+        raise InputError(f"{where}: a {kind} must be a mapping with at least a name")
     try:
         return string_keys(raw)
     except RecursionError:
@@ -179,7 +184,7 @@ def _read_mapping(text: str, where: str) -> dict:
 
 def _resolved(text: str, where: str, directory: Path, chain: tuple[Path, ...]) -> dict:
     """The scenario's mapping with its `extends` chain merged in (bases first)."""
-    raw = _read_mapping(text, where)
+    raw = read_mapping(text, where)
     base_name = raw.pop("extends", None)
     if base_name is None:
         return raw
@@ -190,7 +195,7 @@ def _resolved(text: str, where: str, directory: Path, chain: tuple[Path, ...]) -
         raise InputError(f"{where}: extends: {base_name} extends this file again (a cycle)")
     if len(chain) >= MAX_EXTENDS_DEPTH:
         raise InputError(f"{where}: extends: more than {MAX_EXTENDS_DEPTH} levels of extends")
-    base = _resolved(_read_text(base_path, f"{where}: extends: {base_name}"), str(base_path), base_path.parent,
+    base = _resolved(read_text(base_path, f"{where}: extends: {base_name}"), str(base_path), base_path.parent,
                      (*chain, base_path))
     return merge(base, raw)
 
@@ -202,20 +207,21 @@ def parse_scenario(text: str, where: str = "scenario", directory: Path | None = 
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise InputError(_first_error(where, exc)) from None
+        raise InputError(first_error(where, exc)) from None
 
 
-def _read_text(path: Path, where: str) -> str:
+def read_text(path: Path, where: str, kind: str = "scenario") -> str:
+    """A UTF-8 input file of at most MAX_FILE_BYTES; one-line errors."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(f"{where}: scenario file is larger than {MAX_FILE_BYTES} bytes")
+            raise InputError(f"{where}: {kind} file is larger than {MAX_FILE_BYTES} bytes")
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"{where}: no such scenario file") from None
+        raise InputError(f"{where}: no such {kind} file") from None
     except UnicodeDecodeError:
         raise InputError(f"{where}: not UTF-8 text") from None
     except IsADirectoryError:
-        raise InputError(f"{where}: is a directory, not a scenario file") from None
+        raise InputError(f"{where}: is a directory, not a {kind} file") from None
     except OSError as exc:
         raise InputError(f"{where}: cannot read ({exc.strerror})") from None
 
@@ -223,4 +229,4 @@ def _read_text(path: Path, where: str) -> str:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; every problem is a one-line InputError naming file and field."""
     path = Path(path)
-    return parse_scenario(_read_text(path, str(path)), str(path), path.resolve().parent, (path.resolve(),))
+    return parse_scenario(read_text(path, str(path)), str(path), path.resolve().parent, (path.resolve(),))

@@ -1,0 +1,224 @@
+"""The results store of a sweep: one Parquet part per finished run, failure records, the plan and the run table.
+
+Layout under DIR:
+  experiment.json     what defines the runs (experiment, scenario and calibration fingerprints); a store
+                      refuses runs of a different experiment
+  experiment.yaml     the experiment file as given
+  design.parquet      every design point and its factor values
+  plan.parquet        every run asked for so far (run id, role, scenario, point, seed, paired baseline and
+                      the factor values it uses; a baseline's scenario factors are empty)
+  parts/<run>.parquet a finished run's KPIs (run_id, date, kpi, dimension, group, value); its manifest and a
+                      checksum of its rows are in the file's metadata. Written to a hidden temporary name and
+                      renamed, so a part is either whole or absent.
+  failures/<run>.json a failed run's error and timing (removed when the run later succeeds)
+  runs.parquet        the run table: the plan with status (done | failed | pending), error, timings, provenance
+A part that does not read back whole with its checksum is moved to corrupt/ and its run is made again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from model.errors import InputError
+from model.experiment import Plan, RunSpec
+
+MANIFEST_KEY = b"workforce.manifest"
+CHECKSUM_KEY = b"workforce.rows_sha256"
+PART_COLUMNS = ["run_id", "date", "kpi", "dimension", "group", "value"]
+
+
+def write_atomically(path: Path, write) -> None:  # noqa: ANN001 - a function of the temporary path
+    """Write through a hidden temporary file in the same directory, flushed, then renamed over `path`."""
+    staged = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        write(staged)
+        with open(staged, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(staged, path)
+    finally:
+        staged.unlink(missing_ok=True)
+
+
+def rows_checksum(frame: pd.DataFrame) -> str:
+    """sha256 of a part's rows (keys as text, values as float64 bytes), independent of the file encoding."""
+    digest = hashlib.sha256()
+    for column in PART_COLUMNS[:-1]:
+        digest.update("\x1f".join(frame[column].astype(str)).encode())
+    digest.update(frame["value"].to_numpy("float64").tobytes())
+    return digest.hexdigest()
+
+
+class ResultsStore:
+    """A sweep's directory: created for a plan, or reopened for the same experiment to resume."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self.parts = self.directory / "parts"
+        self.failures = self.directory / "failures"
+
+    @classmethod
+    def open(cls, directory: str | Path, plan: Plan) -> ResultsStore:
+        """The store for `plan` in `directory`: new, or the same experiment's (anything else is refused)."""
+        store = cls(Path(directory))
+        d = store.directory
+        if d.exists() and not d.is_dir():
+            raise InputError(f"out: {d} exists and is not a directory")
+        recorded = d / "experiment.json"
+        if recorded.exists():
+            store._check_same_experiment(json.loads(recorded.read_text(encoding="utf-8")), plan)
+        elif d.exists() and any(d.iterdir()):
+            raise InputError(f"out: {d} is not empty and holds no sweep; choose a new or empty directory")
+        for sub in (d, store.parts, store.failures):
+            sub.mkdir(parents=True, exist_ok=True)
+        if not recorded.exists():
+            write_atomically(d / "experiment.yaml", lambda p: shutil.copyfile(plan.source, p))
+            write_atomically(d / "design.parquet", lambda p: plan.design.to_parquet(p, index=False))
+            text = json.dumps({"fingerprint": plan.fingerprint, "source": str(plan.source),
+                               "scenario_names": plan.scenario_names, "baseline_name": plan.baseline_name,
+                               "definition": plan.definition}, indent=2, ensure_ascii=False)
+            write_atomically(recorded, lambda p: p.write_text(text, encoding="utf-8"))
+        store._extend_plan(plan.runs)
+        return store
+
+    def _check_same_experiment(self, recorded: dict, plan: Plan) -> None:
+        if recorded.get("fingerprint") == plan.fingerprint:
+            return
+        old, new = recorded.get("definition", {}), plan.definition
+        changed = sorted(_changed_fields(old, new)) or ["(unknown)"]
+        raise InputError(f"out: {self.directory} holds a sweep of a different experiment (changed: "
+                         f"{', '.join(changed[:5])}{', ...' if len(changed) > 5 else ''}); use a new --out, "
+                         "or the experiment file and flags it was started with")
+
+    def _extend_plan(self, runs: list[RunSpec]) -> None:
+        path = self.directory / "plan.parquet"
+        rows = pd.DataFrame([{"run_id": r.run_id, "role": r.role, "scenario_index": r.scenario_index,
+                              "scenario": r.scenario.name, "point": r.point, "seed": r.seed,
+                              "paired_baseline": r.paired_baseline, **r.factors} for r in runs])
+        if path.exists():
+            known = pd.read_parquet(path)
+            rows = rows[~rows.run_id.isin(known.run_id)]
+            if rows.empty:
+                return
+            rows = pd.concat([known, rows], ignore_index=True)
+        write_atomically(path, lambda p: rows.to_parquet(p, index=False))
+
+    def part_path(self, run_id: str) -> Path:
+        return self.parts / f"{run_id}.parquet"
+
+    def finished_runs(self) -> set[str]:
+        """Run ids whose part reads back whole; parts that do not are moved to corrupt/ (their runs redone)."""
+        done = set()
+        for path in sorted(self.parts.glob("*.parquet")):
+            problem = self._check_part(path)
+            if problem is None:
+                done.add(path.stem)
+            else:
+                quarantine = self.directory / "corrupt"
+                quarantine.mkdir(exist_ok=True)
+                os.replace(path, quarantine / f"{path.name}.{int(time.time())}")
+        return done
+
+    def _check_part(self, path: Path) -> str | None:
+        """None if the part is whole (readable, page checksums and row checksum match, right run id)."""
+        try:
+            table = pq.read_table(path, page_checksum_verification=True)
+            meta = table.schema.metadata or {}
+            frame = table.to_pandas()
+        except Exception as exc:  # noqa: BLE001 - any failure to read means the part is not whole
+            return f"unreadable: {exc}"
+        if meta.get(CHECKSUM_KEY, b"").decode() != rows_checksum(frame):
+            return "rows do not match their checksum"
+        if set(frame.run_id.astype(str).unique()) != {path.stem}:
+            return "holds another run's rows"
+        return None
+
+    def write_part(self, run_id: str, frame: pd.DataFrame, manifest: dict) -> None:
+        """Commit a finished run: its part, then its failure record (if any) removed."""
+        frame = frame.assign(run_id=run_id)[PART_COLUMNS]
+        frame = frame.astype({c: str for c in ("run_id", "kpi", "dimension", "group")})  # one schema for all parts
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), CHECKSUM_KEY: rows_checksum(frame),
+                                               MANIFEST_KEY: json.dumps(manifest, ensure_ascii=False, default=str)})
+        write_atomically(self.part_path(run_id), lambda p: pq.write_table(table, p, write_page_checksum=True))
+        (self.failures / f"{run_id}.json").unlink(missing_ok=True)
+
+    def write_failure(self, run_id: str, error: str, seconds: float | None) -> None:
+        record = {"run_id": run_id, "error": error, "seconds": seconds,
+                  "failed_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        text = json.dumps(record, ensure_ascii=False)
+        write_atomically(self.failures / f"{run_id}.json", lambda p: p.write_text(text, encoding="utf-8"))
+
+    def run_table(self) -> pd.DataFrame:
+        """Every planned run with its factor values, status, error, timings and provenance."""
+        table = pd.read_parquet(self.directory / "plan.parquet")
+        status = []
+        for run_id in table.run_id:
+            part = self.part_path(run_id)
+            failure = self.failures / f"{run_id}.json"
+            if part.exists():
+                manifest = json.loads(pq.read_schema(part).metadata[MANIFEST_KEY])
+                status.append({"status": "done", "error": "", "seconds": manifest["timings_seconds"]["total"],
+                               "finished": manifest["environment"]["created"], "host": manifest.get("host", ""),
+                               "git_commit": (manifest.get("git") or {}).get("commit", ""),
+                               "package_version": manifest["package_version"]})
+            elif failure.exists():
+                record = json.loads(failure.read_text(encoding="utf-8"))
+                status.append({"status": "failed", "error": record["error"], "seconds": record["seconds"],
+                               "finished": record["failed_at"]})
+            else:
+                status.append({"status": "pending"})
+        columns = ["status", "error", "seconds", "finished", "host", "git_commit", "package_version"]
+        return pd.concat([table, pd.DataFrame(status, columns=columns)], axis=1)
+
+    def write_run_table(self) -> pd.DataFrame:
+        table = self.run_table()
+        write_atomically(self.directory / "runs.parquet", lambda p: table.to_parquet(p, index=False))
+        return table
+
+
+def _changed_fields(old: object, new: object, prefix: str = "") -> list[str]:
+    """Dotted paths where two definitions differ (for the message refusing a changed experiment)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in sorted(set(old) | set(new), key=str):
+            out += _changed_fields(old.get(key), new.get(key), f"{prefix}.{key}" if prefix else str(key))
+        return out
+    return [] if old == new else [prefix or "(top level)"]
+
+
+def load_runs(directory: str | Path) -> pd.DataFrame:
+    """The run table of a sweep directory (rebuilt from the store, so it is current even after a kill)."""
+    store = ResultsStore(Path(directory))
+    if not (store.directory / "experiment.json").exists():
+        raise InputError(f"{directory}: not a sweep directory (no experiment.json)")
+    return store.run_table()
+
+
+def load_results(directory: str | Path, kpis: list[str] | None = None) -> pd.DataFrame:
+    """Every finished run's KPIs as one tidy DataFrame, with the run's scenario, point, seed and factor values.
+
+    Columns: run_id, role, scenario_index, scenario, point, seed, paired_baseline, <factors>, date, kpi,
+    dimension, group, value. Runs that failed or have not run are absent (see `load_runs`).
+    """
+    runs = load_runs(directory)
+    done = runs[runs.status == "done"]
+    store = ResultsStore(Path(directory))
+    filters = [("kpi", "in", list(kpis))] if kpis else None
+    parts = [pq.read_table(store.part_path(r), filters=filters) for r in done.run_id]
+    if not parts:
+        return pd.DataFrame(columns=[*done.columns[:-7], *PART_COLUMNS[1:]])
+    frame = pa.concat_tables([p.replace_schema_metadata(None) for p in parts]).to_pandas()
+    info = done.drop(columns=["status", "error", "seconds", "finished", "host", "git_commit", "package_version"])
+    out = info.merge(frame, on="run_id", how="right", validate="one_to_many")
+    for column in ("kpi", "dimension", "group", "run_id", "role", "scenario"):
+        out[column] = out[column].astype("category")
+    return out
