@@ -1,9 +1,13 @@
-"""Jiangsu industrial-workforce model: `run` a scenario, or build a `WorkforceModel` and step it."""
+"""Jiangsu industrial-workforce model: `run` a scenario, `compare` reforms with a baseline, `sweep` an experiment
+(`load_results` reads its store), or build a `WorkforceModel` and step it."""
 
 from model.compare import compare
 from model.errors import InputError
+from model.results_store import load_results, load_runs
 from model.runner import run
 from model.scenario import Scenario, load_scenario
+from model.sweep import sweep
 from model.workforce_model import WorkforceModel
 
-__all__ = ["InputError", "Scenario", "WorkforceModel", "compare", "load_scenario", "run"]
+__all__ = ["InputError", "Scenario", "WorkforceModel", "compare", "load_results", "load_runs", "load_scenario", "run",
+           "sweep"]

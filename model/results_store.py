@@ -7,12 +7,12 @@ Layout under DIR:
   design.parquet      every design point and its factor values
   plan.parquet        every run asked for so far (run id, role, scenario, point, seed, paired baseline and
                       the factor values it uses; a baseline's scenario factors are empty)
-  parts/<run>.parquet a finished run's KPIs (run_id, date, kpi, dimension, group, value); its manifest and a
-                      checksum of its rows are in the file's metadata. Written to a hidden temporary name and
-                      renamed, so a part is either whole or absent.
+  parts/<run>.parquet a finished run's KPIs (run_id, date, kpi, dimension, group, value), its manifest in the
+                      file's metadata; written to a hidden temporary name and renamed, then committed by
+                      parts/<run>.sha256 (the file's checksum), so a run counts only when its part is whole.
   failures/<run>.json a failed run's error and timing (removed when the run later succeeds)
   runs.parquet        the run table: the plan with status (done | failed | pending), error, timings, provenance
-A part that does not read back whole with its checksum is moved to corrupt/ and its run is made again.
+A part that does not match its checksum or does not read back is moved to corrupt/ and its run made again.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from model.errors import InputError
 from model.experiment import Plan, RunSpec
 
 MANIFEST_KEY = b"workforce.manifest"
-CHECKSUM_KEY = b"workforce.rows_sha256"
 PART_COLUMNS = ["run_id", "date", "kpi", "dimension", "group", "value"]
 
 
@@ -48,13 +47,8 @@ def write_atomically(path: Path, write) -> None:  # noqa: ANN001 - a function of
         staged.unlink(missing_ok=True)
 
 
-def rows_checksum(frame: pd.DataFrame) -> str:
-    """sha256 of a part's rows (keys as text, values as float64 bytes), independent of the file encoding."""
-    digest = hashlib.sha256()
-    for column in PART_COLUMNS[:-1]:
-        digest.update("\x1f".join(frame[column].astype(str)).encode())
-    digest.update(frame["value"].to_numpy("float64").tobytes())
-    return digest.hexdigest()
+def file_sha256_text(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class ResultsStore:
@@ -114,41 +108,46 @@ class ResultsStore:
     def part_path(self, run_id: str) -> Path:
         return self.parts / f"{run_id}.parquet"
 
+    def is_committed(self, run_id: str) -> bool:
+        """A part counts once its checksum file is written (the last step of committing a run)."""
+        return self.part_path(run_id).exists() and self.part_path(run_id).with_suffix(".sha256").exists()
+
     def finished_runs(self) -> set[str]:
-        """Run ids whose part reads back whole; parts that do not are moved to corrupt/ (their runs redone)."""
+        """Run ids whose part is committed and reads back whole; a part that does not is moved to corrupt/
+        (its run is made again)."""
         done = set()
         for path in sorted(self.parts.glob("*.parquet")):
-            problem = self._check_part(path)
-            if problem is None:
+            if self._part_is_whole(path):
                 done.add(path.stem)
             else:
                 quarantine = self.directory / "corrupt"
                 quarantine.mkdir(exist_ok=True)
-                os.replace(path, quarantine / f"{path.name}.{int(time.time())}")
+                os.replace(path, quarantine / f"{path.name}.{time.time_ns()}")
+                path.with_suffix(".sha256").unlink(missing_ok=True)
         return done
 
-    def _check_part(self, path: Path) -> str | None:
-        """None if the part is whole (readable, page checksums and row checksum match, right run id)."""
+    def _part_is_whole(self, path: Path) -> bool:
+        """Committed, with the file's sha256 as recorded, readable, and holding this run's rows only."""
+        checksum = path.with_suffix(".sha256")
         try:
-            table = pq.read_table(path, page_checksum_verification=True)
-            meta = table.schema.metadata or {}
-            frame = table.to_pandas()
-        except Exception as exc:  # noqa: BLE001 - any failure to read means the part is not whole
-            return f"unreadable: {exc}"
-        if meta.get(CHECKSUM_KEY, b"").decode() != rows_checksum(frame):
-            return "rows do not match their checksum"
-        if set(frame.run_id.astype(str).unique()) != {path.stem}:
-            return "holds another run's rows"
-        return None
+            if not checksum.exists() or checksum.read_text().strip() != file_sha256_text(path):
+                return False
+            run_ids = pq.read_table(path, columns=["run_id"]).column("run_id").unique().to_pylist()
+        except Exception:  # noqa: BLE001 - any failure to read means the part is not whole
+            return False
+        return run_ids == [path.stem]
 
     def write_part(self, run_id: str, frame: pd.DataFrame, manifest: dict) -> None:
-        """Commit a finished run: its part, then its failure record (if any) removed."""
+        """Commit a finished run: its part, then the part's checksum file, then its failure record removed."""
         frame = frame.assign(run_id=run_id)[PART_COLUMNS]
         frame = frame.astype({c: str for c in ("run_id", "kpi", "dimension", "group")})  # one schema for all parts
         table = pa.Table.from_pandas(frame, preserve_index=False)
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}), CHECKSUM_KEY: rows_checksum(frame),
-                                               MANIFEST_KEY: json.dumps(manifest, ensure_ascii=False, default=str)})
-        write_atomically(self.part_path(run_id), lambda p: pq.write_table(table, p, write_page_checksum=True))
+        text = json.dumps(manifest, ensure_ascii=False, default=str).encode()
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), MANIFEST_KEY: text})
+        part = self.part_path(run_id)
+        write_atomically(part, lambda p: pq.write_table(table, p))
+        digest = file_sha256_text(part)
+        write_atomically(part.with_suffix(".sha256"), lambda p: p.write_text(digest))
         (self.failures / f"{run_id}.json").unlink(missing_ok=True)
 
     def write_failure(self, run_id: str, error: str, seconds: float | None) -> None:
@@ -164,7 +163,7 @@ class ResultsStore:
         for run_id in table.run_id:
             part = self.part_path(run_id)
             failure = self.failures / f"{run_id}.json"
-            if part.exists():
+            if self.is_committed(run_id):
                 manifest = json.loads(pq.read_schema(part).metadata[MANIFEST_KEY])
                 status.append({"status": "done", "error": "", "seconds": manifest["timings_seconds"]["total"],
                                "finished": manifest["environment"]["created"], "host": manifest.get("host", ""),

@@ -131,15 +131,16 @@ def _indices(directory: str | Path, experiment: Experiment, outcomes: pd.DataFra
             raise InputError(f"{directory}: {experiment.design.method} indices need every design point "
                              f"({len(means)} of {len(design)} have results for {kpi}); finish the sweep first")
         values = means.reindex(design.point).to_numpy()
-        if experiment.design.method == "sobol":
-            result = sobol.analyze(problem, values, calc_second_order=experiment.design.second_order,
-                                   conf_level=0.95, seed=seed)
-            stats = {k: result[k] for k in ("S1", "S1_conf", "ST", "ST_conf")}
-        else:
-            x = design[problem["names"]].to_numpy()
-            result = morris.analyze(problem, x, values, num_levels=experiment.design.levels, conf_level=0.95,
-                                    seed=seed)
-            stats = {k: result[k] for k in ("mu", "mu_star", "mu_star_conf", "sigma")}
+        with np.errstate(invalid="ignore", divide="ignore"):  # a KPI no factor moves has no indices (NaN)
+            if experiment.design.method == "sobol":
+                result = sobol.analyze(problem, values, calc_second_order=experiment.design.second_order,
+                                       conf_level=0.95, seed=seed)
+                stats = {k: result[k] for k in ("S1", "S1_conf", "ST", "ST_conf")}
+            else:
+                x = design[problem["names"]].to_numpy()
+                result = morris.analyze(problem, x, values, num_levels=experiment.design.levels, conf_level=0.95,
+                                        seed=seed)
+                stats = {k: result[k] for k in ("mu", "mu_star", "mu_star_conf", "sigma")}
         for k, factor in enumerate(problem["names"]):
             rows.append({"scenario": scenario, "kpi": kpi, "outcome": y, "method": experiment.design.method,
                          "factor": factor, **{name: float(v[k]) for name, v in stats.items()}})
