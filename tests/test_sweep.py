@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from test_cli import assert_one_line_error, workforce
 
 from model import load_results, sweep
 from model.calibration_inputs import load_calibration
@@ -21,7 +22,6 @@ from model.results_store import load_runs
 from model.runner import simulate
 from model.sensitivity import analyse
 from model.sweep import reduce_kpis
-from test_cli import assert_one_line_error, workforce
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "scenarios"
