@@ -21,6 +21,7 @@ test: setup
 bench: setup
 	$(PY) -m benchmarks.bench_engine
 	$(PY) -m benchmarks.bench_compare
+	$(PY) -m benchmarks.bench_sweep
 
 bench-full: setup
 	$(PY) -m benchmarks.bench_engine --full-scale

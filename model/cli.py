@@ -224,11 +224,13 @@ def report(
     lang: Annotated[str, typer.Option(help="Language of the labels: zh (default) or en.")] = "zh",
     xlsx: Annotated[Path | None, typer.Option(help="Also write the headline and effects by group (.xlsx or .csv).")]
     = None,
+    sweep: Annotated[Path | None, typer.Option(help="A `workforce sweep` store: adds its sensitivity indices or "
+                                                    "policy surface.")] = None,
 ) -> None:
     """One self-contained HTML report of a comparison (opens offline), in Chinese or English."""
     from model.report import write_report
 
-    write_report(directory, output, lang, xlsx)
+    write_report(directory, output, lang, xlsx, sweep)
     err.print(f"report → {output}" + (f", spreadsheet → {xlsx}" if xlsx else ""), markup=False, soft_wrap=True)
 
 

@@ -139,6 +139,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "date": ("日期", "Date"),
     "effect": ("效果", "Effect"),
     "option": ("方案", "Option"),
+    "sensitivity": ("敏感性分析与政策曲面", "Sensitivity and policy surface"),
+    "sensitivity_text": (
+        "来自一次参数扫描（workforce sweep）：每个设计点与基准情景在相同随机种子下成对运行。"
+        "Sobol指数表示各不确定因素对新增高技能人才的方差贡献（一阶与总效应，含95%置信区间）；"
+        "网格设计则显示各政策组合的效果。",
+        "From a sweep (workforce sweep): every design point runs paired with the baseline on the same seeds. Sobol "
+        "indices give each uncertain factor's share of the variance of the additional high-skill workers (first-order "
+        "and total, with 95% intervals); a grid design shows the effect of every combination of the levers.",
+    ),
+    "first_order": ("一阶指数 S1", "First-order index S1"),
+    "total_order": ("总效应指数 ST", "Total-effect index ST"),
+    "mu_star": ("Morris μ*", "Morris μ*"),
     "methods_text": (
         "本报告由江苏产业工人主体模型生成：每名产业工人为一个主体（按比例抽样），企业为城市×行业×所有制×规模单元及试点企业。"
         "每个方案与基准情景在相同随机种子下成对运行（共同随机数），效果为改革减基准的均值及90%区间。"

@@ -31,11 +31,15 @@ def check_fits(capacity: int, scale: float) -> int:
     return need
 
 
-def processes_that_fit(scale: float, tasks: int, runs_per_process: int = 1) -> int:
-    """Worker processes to start: as many as cores, tasks and available memory allow (at least one)."""
+def slots_at(scale: float) -> int:
+    """Worker slots a run at `scale` needs, roughly (the workforce plus headroom for growth)."""
     from model.calibration_inputs import load_calibration
 
-    workers_at_full_scale = load_calibration().scalar("industrial_workers")
-    per_process = runs_per_process * bytes_needed(int(workers_at_full_scale * scale * 1.2))
+    return int(load_calibration().scalar("industrial_workers") * scale * 1.2)
+
+
+def processes_that_fit(scale: float, tasks: int, runs_per_process: int = 1) -> int:
+    """Worker processes to start: as many as cores, tasks and available memory allow (at least one)."""
+    per_process = runs_per_process * bytes_needed(slots_at(scale))
     fit = int(psutil.virtual_memory().available * 0.8 // per_process)
     return max(1, min(os.cpu_count() or 1, tasks, fit))

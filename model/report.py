@@ -53,8 +53,8 @@ def load_comparison(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     return effects, headline, manifest
 
 
-def build_report(directory: Path, lang: str = "zh") -> str:
-    """The report as one HTML document."""
+def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None) -> str:
+    """The report as one HTML document; with `sweep` (a `workforce sweep` store) a sensitivity section too."""
     if lang not in LANGUAGES:
         raise InputError(f"lang: {lang!r} is not one of {', '.join(LANGUAGES)}")
     effects, headline, manifest = load_comparison(directory)
@@ -67,6 +67,8 @@ def build_report(directory: Path, lang: str = "zh") -> str:
         _by_group(effects, "sector", lang),
         _who_pays(headline, lang),
     ]
+    if sweep is not None:
+        figures.append(_sweep_figure(sweep, lang))
     charts = [
         fig.to_html(
             full_html=False,
@@ -88,6 +90,7 @@ def build_report(directory: Path, lang: str = "zh") -> str:
         f"<h2>{t('by_region')}</h2>{charts[2]}",
         f"<h2>{t('by_sector')}</h2>{charts[3]}",
         f"<h2>{t('who_pays')}</h2>{charts[4]}",
+        *([f"<h2>{t('sensitivity')}</h2><p class='note'>{t('sensitivity_text')}</p>{charts[5]}"] if sweep else []),
         f"<h2>{t('methods')}</h2><p>{t('methods_text')}</p>{_calibration(lang)}",
         f"<h2>{t('provenance')}</h2>{_provenance(manifest, lang)}",
     ]
@@ -99,9 +102,10 @@ def build_report(directory: Path, lang: str = "zh") -> str:
     )
 
 
-def write_report(directory: Path, out: Path, lang: str = "zh", xlsx: Path | None = None) -> None:
+def write_report(directory: Path, out: Path, lang: str = "zh", xlsx: Path | None = None,
+                 sweep: Path | None = None) -> None:
     """Write the HTML report (and the spreadsheet) to temporary names, then rename them."""
-    document = build_report(directory, lang)
+    document = build_report(directory, lang, sweep)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.partial")
@@ -281,6 +285,43 @@ def _who_pays(headline: pd.DataFrame, lang: str) -> go.Figure:
     fig.update_layout(
         barmode="stack", height=400, margin={"t": 20}, yaxis_title="亿元" if lang == "zh" else "100 million yuan"
     )
+    return fig
+
+
+def _sweep_figure(directory: Path, lang: str) -> go.Figure:
+    """Sensitivity indices of the additional high-skill workers (Sobol or Morris designs), else the policy
+    surface: the effect at each design point (a heatmap over two grid factors, else against fiscal cost)."""
+    from model.sensitivity import analyse, experiment_of
+
+    analysis = analyse(directory)
+    kpi = "high_skill_workers"
+    fig = go.Figure()
+    if not analysis.indices.empty:
+        rows = analysis.indices[analysis.indices.kpi == kpi]
+        stats = (("S1", "S1_conf", "first_order"), ("ST", "ST_conf", "total_order")) if "ST" in rows else \
+            (("mu_star", "mu_star_conf", "mu_star"),)
+        for scenario, group in rows.groupby("scenario", sort=False):
+            for column, conf, key in stats:
+                fig.add_trace(go.Bar(x=group.factor, y=group[column], error_y={"type": "data", "array": group[conf]},
+                                     name=f"{scenario}: {label(key, lang)}"))
+        fig.update_layout(barmode="group", height=420, margin={"t": 20})
+        return fig
+    surface = analysis.surface[analysis.surface.kpi == kpi]
+    if surface.empty:
+        raise InputError(f"sweep: {directory} has neither sensitivity indices nor a baseline-paired surface of {kpi}")
+    factors = [f.name for f in experiment_of(directory).factors]
+    if experiment_of(directory).design.method == "grid" and len(factors) == 2:
+        grid = surface.pivot_table(index=factors[1], columns=factors[0], values="effect", aggfunc="mean")
+        fig.add_trace(go.Heatmap(z=grid.to_numpy(), x=[f"{v:g}" for v in grid.columns],
+                                 y=[f"{v:g}" for v in grid.index], colorbar={"title": label("delta_high_skill", lang)}))
+        fig.update_layout(xaxis_title=factors[0], yaxis_title=factors[1], height=450, margin={"t": 20})
+        return fig
+    for scenario, group in surface.groupby("scenario", sort=False):
+        fig.add_trace(go.Scatter(x=group.fiscal_cost_yuan / 1e8, y=group.effect, mode="markers", name=str(scenario),
+                                 error_y={"type": "data", "symmetric": False, "array": group.hi - group.effect,
+                                          "arrayminus": group.effect - group.lo}))
+    fig.update_layout(height=420, margin={"t": 20}, yaxis_title=label("delta_high_skill", lang),
+                      xaxis_title="亿元" if lang == "zh" else "100 million yuan")
     return fig
 
 

@@ -102,19 +102,21 @@ def _outcome(outcomes: pd.DataFrame) -> str:
 
 
 def _seed_noise(outcomes: pd.DataFrame) -> pd.DataFrame:
-    """Per scenario and KPI: the share of the variance across single runs that is seed-to-seed (within
-    design points), and the share that remains in the point means the indices use (within / seeds)."""
+    """Per scenario and KPI, by one-way analysis of variance over design points: the share of a single run's
+    variance that is seed-to-seed, and the share of the variance of the point means (what the indices use)
+    that is still seed noise. A large second share means more seeds are needed before the indices mean much."""
     y = _outcome(outcomes)
     rows = []
     for (scenario, kpi), group in outcomes.groupby(["scenario", "kpi"], observed=True, sort=False):
         by_point = group.groupby("point")[y]
         seeds = int(by_point.size().min())
         within = float(by_point.var(ddof=1).mean()) if seeds > 1 else np.nan
-        total = float(group[y].var(ddof=1))
-        between = float(by_point.mean().var(ddof=1))
+        of_means = float(by_point.mean().var(ddof=1))  # = between-point variance + within / seeds
+        between = max(of_means - within / seeds, 0.0)  # one-way ANOVA estimate of the variance due to the factors
         rows.append({"scenario": scenario, "kpi": kpi, "outcome": y, "seeds": seeds,
-                     "seed_variance_share": within / total if total > 0 else np.nan,
-                     "seed_variance_share_of_point_means": (within / seeds) / between if between > 0 else np.nan})
+                     "seed_variance_share": within / (within + between) if within + between > 0 else np.nan,
+                     "seed_variance_share_of_point_means":
+                         min(1.0, within / seeds / of_means) if of_means > 0 else np.nan})
     return pd.DataFrame(rows)
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 from model.errors import InputError
 from model.experiment import Keep, RunSpec, plan_experiment
 from model.kpis import FLOW_KPI_IDS
-from model.memory import processes_that_fit
+from model.memory import check_fits, processes_that_fit, slots_at
 from model.results_store import ResultsStore
 from model.runner import simulate
 
@@ -62,6 +62,8 @@ def sweep(experiment: str | Path, out: str | Path, workers: int | None = None, s
     if threads is not None and not 1 <= threads <= 256:
         raise InputError(f"threads: {threads} is outside the allowed range 1 to 256")
     plan = plan_experiment(experiment, scale, seeds, end, max_runs)
+    if scheduler is None:  # one run must fit here; a cluster's workers check their own memory
+        check_fits(slots_at(plan.experiment.scale), plan.experiment.scale)
     store = ResultsStore.open(out, plan)
     finished = store.finished_runs()
     todo = [r for r in plan.runs if r.run_id not in finished]
@@ -69,6 +71,9 @@ def sweep(experiment: str | Path, out: str | Path, workers: int | None = None, s
     done = failed = 0
     if on_progress:
         on_progress(already, 0, len(plan.runs))
+    if not todo:
+        store.write_run_table()
+        return SweepSummary(Path(out), len(plan.runs), already, 0, 0, "none needed", time.perf_counter() - started)
     with _executor(workers, scheduler, dask, plan.experiment.scale, len(todo), threads) as (pool, run_threads, label):
         pending: dict[Future, RunSpec] = {}
         try:

@@ -7,7 +7,7 @@ import pytest
 from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
-SMALL = {"SCALE": "0.0005", "SEED": "0", "SEEDS": "2", "END": '"2021-06"'}
+SMALL = {"SCALE": "0.0005", "SEED": "0", "SEEDS": "2", "END": '"2021-06"', "SAMPLES": "2"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

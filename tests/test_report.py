@@ -33,6 +33,29 @@ def comparison_dir(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory):
+    """A small training-subsidy x pay-parity grid, paired with the baseline."""
+    from test_sweep import write_experiment
+
+    from model import sweep
+
+    directory = tmp_path_factory.mktemp("sweep")
+    experiment = write_experiment(directory, scale=0.0005, period={"start": "2020-01", "end": "2021-03"})
+    sweep(experiment, directory / "store", workers=1)
+    return directory / "store"
+
+
+def test_a_sweep_adds_its_policy_surface_to_the_report(comparison_dir, sweep_dir, tmp_path):
+    out = tmp_path / "report.html"
+    result = subprocess.run([sys.executable, "-m", "model.cli", "report", str(comparison_dir), "-o", str(out),
+                             "--sweep", str(sweep_dir)], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    page = out.read_text(encoding="utf-8")
+    assert sorted(set(re.findall(r'id="chart-(\d)"', page))) == ["0", "1", "2", "3", "4", "5"]
+    assert "敏感性分析与政策曲面" in page and '"type":"heatmap"' in page
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_report_is_self_contained_escaped_and_draws_every_chart(comparison_dir, tmp_path, lang):
     out = tmp_path / f"report_{lang}.html"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_report import comparison_dir  # noqa: F401 - the shared small comparison
+from tests.test_report import comparison_dir, sweep_dir  # noqa: F401 - the shared small comparison and sweep
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "out" / "test-artifacts"
@@ -18,14 +18,15 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_the_report_draws_every_chart_offline_in_chromium(comparison_dir, tmp_path, lang):  # noqa: F811
+def test_the_report_draws_every_chart_offline_in_chromium(comparison_dir, sweep_dir, tmp_path, lang):  # noqa: F811
     from playwright.sync_api import sync_playwright
 
     from model.report import write_report
 
     assert CHROMIUM, "Chromium is required in CI"
     path = tmp_path / f"report_{lang}.html"
-    write_report(comparison_dir, path, lang)
+    write_report(comparison_dir, path, lang, sweep=sweep_dir if lang == "zh" else None)
+    charts = 6 if lang == "zh" else 5  # the Chinese report also shows the sweep's policy surface
     requests, errors = [], []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -34,12 +35,12 @@ def test_the_report_draws_every_chart_offline_in_chromium(comparison_dir, tmp_pa
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(path.as_uri())
-        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 5", timeout=60_000)
+        page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {charts}", timeout=60_000)
         svgs_per_chart = page.evaluate(
             "Array.from(document.querySelectorAll('[id^=chart-]')).map(d => d.querySelectorAll('svg').length)")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"report_{lang}.png"), full_page=True)
         browser.close()
-    assert len(svgs_per_chart) == 5 and all(n > 0 for n in svgs_per_chart), svgs_per_chart
+    assert len(svgs_per_chart) == charts and all(n > 0 for n in svgs_per_chart), svgs_per_chart
     assert [url for url in requests if not url.startswith("file://")] == []
     assert errors == []

@@ -290,3 +290,16 @@ def test_every_shipped_experiment_plans():
     for path in sorted((SCENARIOS / "experiments").glob("*.yaml")):
         plan = plan_experiment(path)
         assert plan.runs and len({r.run_id for r in plan.runs}) == len(plan.runs)
+
+
+def test_a_scale_that_will_not_fit_is_refused_before_anything_is_written(grid_sweep, tmp_path, monkeypatch):
+    experiment, _, _ = grid_sweep
+    import model.memory
+
+    class Tight:
+        available = 600 * 2**20
+
+    monkeypatch.setattr(model.memory.psutil, "virtual_memory", lambda: Tight())
+    with pytest.raises(InputError, match=r"scale: 0.5 needs about .* allowed range on this machine is up to about"):
+        sweep(experiment, tmp_path / "out", scale=0.5)
+    assert not (tmp_path / "out").exists()
