@@ -2,12 +2,13 @@
 
     python -m benchmarks.bench_sweep
 
-The training-subsidy x pay-parity grid (scenarios/experiments/subsidy_x_parity_grid.yaml), its first design
-points with one seed, runs into a fresh store through `workforce sweep` in a fresh process: on the local
-pool with 1 and with 2 workers, and on a local Dask cluster of 2 workers. Scaling efficiency is the 2-worker
-rate over twice the 1-worker rate; the Dask overhead per run is the difference in wall time per run
-between the Dask cluster and the local pool of the same size (cluster start-up included). The result goes
-to benchmarks/results/sweep.json and is printed.
+The training-subsidy x pay-parity grid (scenarios/experiments/subsidy_x_parity_grid.yaml), its 16 design
+points with one seed (17 runs with the shared baseline), runs into a fresh store through `workforce sweep`
+in a fresh process: one worker with one kernel thread, one worker with two (the default for --workers 1 on
+2 cores), two workers with one thread each (the default for --workers 2), and a local Dask cluster of two
+workers. Scaling efficiency is the 2-worker rate over twice the 1-worker, 1-thread rate; the Dask overhead
+per run is the difference in wall time per run between the Dask cluster and the local pool of the same size
+(cluster start-up included). The result goes to benchmarks/results/sweep.json and is printed.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import pandas as pd
 RESULTS = Path(__file__).resolve().parent / "results"
 REPO = Path(__file__).resolve().parent.parent
 EXPERIMENT = "scenarios/experiments/subsidy_x_parity_grid.yaml"
-POINTS = 8  # 8 reform runs and the shared baseline run: 9 runs
+POINTS = 16  # 16 reform runs and the shared baseline run: 17 runs
 
 
 def sweep(*flags: str) -> dict:
@@ -45,11 +46,14 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     subprocess.run([sys.executable, "-m", "model.cli", "run", "scenarios/training_and_parity.yaml", "--scale", "0.001",
                     "--end", "2020-03", "--out", tempfile.mkdtemp()], check=True, cwd=REPO, capture_output=True)
-    one, two = sweep("--workers", "1"), sweep("--workers", "2")
+    one = sweep("--workers", "1", "--threads", "1")
+    one_two_threads = sweep("--workers", "1")
+    two = sweep("--workers", "2")
     dask = sweep("--workers", "2", "--dask")
     result = {
         "experiment": EXPERIMENT, "scale": 0.01, "months": 132,
-        "local_1_worker": one, "local_2_workers": two, "dask_local_cluster_2_workers": dask,
+        "local_1_worker_1_thread": one, "local_1_worker_2_threads": one_two_threads, "local_2_workers": two,
+        "dask_local_cluster_2_workers": dask,
         "scaling_efficiency_2_workers": round(two["runs_per_hour"] / (2 * one["runs_per_hour"]), 2),
         "dask_overhead_seconds_per_run": round((dask["process_wall_seconds"] - two["process_wall_seconds"])
                                                / dask["runs"], 2),

@@ -262,8 +262,9 @@ def sweep(
     task = progress.add_task("runs", total=None)
 
     def show(done: int, failed: int, total: int) -> None:
-        progress.update(task, completed=done + failed, total=total,
-                        description=f"runs ({failed} failed)" if failed else "runs")
+        if progress.tasks[0].total is None:  # runs already in the store do not count toward the ETA
+            progress.reset(task, total=total, completed=done)
+        progress.update(task, completed=done + failed, description=f"runs ({failed} failed)" if failed else "runs")
 
     try:
         with progress:

@@ -196,10 +196,6 @@ class Plan:
     fingerprint: str
     definition: dict  # what the fingerprint covers (stored beside the results)
 
-    def problem(self) -> dict:
-        """The SALib problem of the design."""
-        return salib_problem(self.experiment)
-
 
 def salib_problem(experiment: Experiment) -> dict:
     factors = experiment.factors

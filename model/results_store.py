@@ -52,27 +52,31 @@ def file_sha256_text(path: Path) -> str:
 
 
 class ResultsStore:
-    """A sweep's directory: created for a plan, or reopened for the same experiment to resume."""
+    """A sweep's directory: checked against a plan, created for it, or reopened for the same experiment."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
         self.parts = self.directory / "parts"
         self.failures = self.directory / "failures"
 
-    @classmethod
-    def open(cls, directory: str | Path, plan: Plan) -> ResultsStore:
-        """The store for `plan` in `directory`: new, or the same experiment's (anything else is refused)."""
-        store = cls(Path(directory))
-        d = store.directory
+    def check(self, plan: Plan) -> None:
+        """Refuse a directory that is a file, holds something else, or holds another experiment's sweep
+        (nothing is written)."""
+        d = self.directory
         if d.exists() and not d.is_dir():
             raise InputError(f"out: {d} exists and is not a directory")
         recorded = d / "experiment.json"
         if recorded.exists():
-            store._check_same_experiment(json.loads(recorded.read_text(encoding="utf-8")), plan)
+            self._check_same_experiment(json.loads(recorded.read_text(encoding="utf-8")), plan)
         elif d.exists() and any(d.iterdir()):
             raise InputError(f"out: {d} is not empty and holds no sweep; choose a new or empty directory")
-        for sub in (d, store.parts, store.failures):
+
+    def create(self, plan: Plan) -> None:
+        """Lay out the store for `plan` (once), and add its runs to the plan of an existing one."""
+        d = self.directory
+        for sub in (d, self.parts, self.failures):
             sub.mkdir(parents=True, exist_ok=True)
+        recorded = d / "experiment.json"
         if not recorded.exists():
             write_atomically(d / "experiment.yaml", lambda p: shutil.copyfile(plan.source, p))
             write_atomically(d / "design.parquet", lambda p: plan.design.to_parquet(p, index=False))
@@ -80,8 +84,7 @@ class ResultsStore:
                                "scenario_names": plan.scenario_names, "baseline_name": plan.baseline_name,
                                "definition": plan.definition}, indent=2, ensure_ascii=False)
             write_atomically(recorded, lambda p: p.write_text(text, encoding="utf-8"))
-        store._extend_plan(plan.runs)
-        return store
+        self._extend_plan(plan.runs)
 
     def _check_same_experiment(self, recorded: dict, plan: Plan) -> None:
         if recorded.get("fingerprint") == plan.fingerprint:

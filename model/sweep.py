@@ -64,17 +64,20 @@ def sweep(experiment: str | Path, out: str | Path, workers: int | None = None, s
     plan = plan_experiment(experiment, scale, seeds, end, max_runs)
     if scheduler is None:  # one run must fit here; a cluster's workers check their own memory
         check_fits(slots_at(plan.experiment.scale), plan.experiment.scale)
-    store = ResultsStore.open(out, plan)
+    store = ResultsStore(Path(out))
+    store.check(plan)
     finished = store.finished_runs()
     todo = [r for r in plan.runs if r.run_id not in finished]
     already = len(plan.runs) - len(todo)
     done = failed = 0
-    if on_progress:
-        on_progress(already, 0, len(plan.runs))
     if not todo:
+        store.create(plan)
         store.write_run_table()
         return SweepSummary(Path(out), len(plan.runs), already, 0, 0, "none needed", time.perf_counter() - started)
     with _executor(workers, scheduler, dask, plan.experiment.scale, len(todo), threads) as (pool, run_threads, label):
+        store.create(plan)  # once the executor is up: a scheduler that cannot be reached leaves nothing behind
+        if on_progress:
+            on_progress(already, 0, len(plan.runs))
         pending: dict[Future, RunSpec] = {}
         try:
             pending = {pool.submit(execute_run, spec, plan.experiment.scale, plan.experiment.keep, run_threads): spec

@@ -102,6 +102,22 @@ def test_local_pool_and_dask_local_cluster_give_identical_results(grid_sweep, tm
     pd.testing.assert_frame_equal(kpi_values(store), kpi_values(tmp_path / "dask"))
 
 
+def test_an_existing_dask_cluster_is_reached_by_its_scheduler_address(grid_sweep, tmp_path):
+    from distributed import LocalCluster
+
+    experiment, store, _ = grid_sweep
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        result = workforce("sweep", str(experiment), "--out", str(tmp_path / "remote"), "--scheduler",
+                           cluster.scheduler_address)
+    assert result.returncode == 0, result.stderr
+    assert f"dask cluster {cluster.scheduler_address}" in result.stderr
+    pd.testing.assert_frame_equal(kpi_values(store), kpi_values(tmp_path / "remote"))
+    unreachable = workforce("sweep", str(experiment), "--out", str(tmp_path / "nowhere"), "--scheduler",
+                            "tcp://127.0.0.1:9")
+    assert_one_line_error(unreachable, "scheduler: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
+    assert not (tmp_path / "nowhere").exists()
+
+
 def test_a_sweep_killed_with_sigkill_resumes_to_the_same_results(grid_sweep, tmp_path):
     experiment, store, _ = grid_sweep
     out = tmp_path / "killed"
