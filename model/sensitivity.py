@@ -62,7 +62,7 @@ def analyse(directory: str | Path, month: str | None = None, seed: int = 0) -> S
     indices = pd.DataFrame()
     if method in ("sobol", "morris"):
         indices = _indices(directory, experiment, outcomes, seed)
-        indices = indices.merge(seed_noise, on=["scenario", "kpi"], how="left")
+        indices = indices.merge(seed_noise.drop(columns="outcome"), on=["scenario", "kpi"], how="left")
     surface = _surface(outcomes, factors) if experiment.baseline else pd.DataFrame()
     return SweepAnalysis(indices, seed_noise, surface)
 

@@ -254,6 +254,12 @@ def test_sobol_indices_of_a_factor_without_effect_are_zero(tmp_path):
     assert 0 <= noise.loc["trainees", "seed_variance_share"] < 0.5
     written = analysis.write(tmp_path / "store")
     assert [p.name for p in written] == ["indices.csv", "seed_noise.csv", "surface.csv"]
+    result = workforce("sensitivity", str(tmp_path / "store"))
+    assert result.returncode == 0, result.stderr
+    assert "sobol indices of each KPI's effect" in result.stderr
+    indices = pd.read_csv(tmp_path / "store" / "analysis" / "indices.csv")
+    assert {"scenario", "kpi", "outcome", "factor", "S1", "S1_conf", "ST", "ST_conf",
+            "seed_variance_share_of_point_means"} <= set(indices.columns)
 
 
 def test_sensitivity_command_writes_tidy_tables(grid_sweep):
