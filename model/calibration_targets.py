@@ -28,6 +28,12 @@ def _december(dimension: str, group: str, kpi: str):  # noqa: ANN202
     return value
 
 
+def _migrant_mean_age_rise(kpis, wages) -> float:  # noqa: ANN001
+    """Migrants' mean age at the last month minus the first, scaled to a year."""
+    ages = np.asarray(kpis["migrant", "migrant", "mean_age"])
+    return float((ages[-1] - ages[0]) * 12.0 / max(len(ages) - 1, 1))
+
+
 def _wage_ratio(grade: str):  # noqa: ANN202
     def ratio(kpis, wages) -> float:  # noqa: ANN001
         return kpis["grade", grade, "mean_wage_yuan_month"][-1] / kpis["grade", "intermediate",
@@ -56,6 +62,7 @@ STATISTICS = {
     "high_skill_workers_dec": _december("province", "Jiangsu", "high_skill_workers"),
     "migrant_mean_age_dec": _december("migrant", "migrant", "mean_age"),
     "migrant_share_over_50_dec": _december("migrant", "migrant", "share_over_50"),
+    "migrant_mean_age_rise_2020": _migrant_mean_age_rise,
     "annual_wage_state_and_foreign": _annual_wage(("state", "foreign")),
     "annual_wage_private": _annual_wage(("private",)),
     "wage_ratio_senior_to_intermediate": _wage_ratio("senior"),

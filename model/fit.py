@@ -29,7 +29,8 @@ from model.provenance import git_commit, package_version
 # The parameters the targets pin down (see the identification report); the rest stay assumed.
 # matching_efficiency is not among them: vacancies exceed searchers, so matching clears within the
 # month at any efficiency in its range and no target moves with it (measured: zero sensitivity).
-FREE = ("quit_base_logit", "quit_migrant", "learning_rate_monthly", "migrant_late_exit_rate_monthly")
+FREE = ("quit_base_logit", "quit_migrant", "learning_rate_monthly", "migrant_late_exit_rate_monthly",
+        "entrant_migrant_mature_share")
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,8 @@ class Rules(NamedTuple):
     entrant_migrant_share: float
     entrant_age_cdf: np.ndarray  # cumulative shares of entrant age bands
     entrant_age_bounds_months: np.ndarray  # int64[bands + 1]
+    entrant_migrant_mature_share: float  # migrant entrants aged uniformly within the mature ages instead
+    entrant_mature_age_months: np.ndarray  # int64[2]: lowest and highest (excluded) age of a mature entrant
     entrant_education_cdf: np.ndarray  # [2 migrant statuses x 4 levels], flat
     entrant_human_capital: np.ndarray  # [4]
     entrant_human_capital_spread: float
@@ -138,6 +140,13 @@ def _by_target_grade(values: np.ndarray) -> np.ndarray:
     return np.concatenate([[0.0], values])
 
 
+def _mature_entrant_ages(c: Calibration) -> np.ndarray:
+    lo, hi = (int(round(float(v) * 12)) for v in c.value("entrant_migrant_mature_age_years"))
+    if not lo < hi:
+        raise InputError(f"calibration: entrant_migrant_mature_age_years: {lo / 12:g} must be below {hi / 12:g}")
+    return np.array([lo, hi], dtype=np.int64)
+
+
 def build_rules(calibration: Calibration) -> Rules:
     """Turn the calibration files' values into the rules' tables (category order of categories.py)."""
     c = calibration
@@ -184,6 +193,8 @@ def build_rules(calibration: Calibration) -> Rules:
         entrant_migrant_share=c.scalar("entrant_migrant_share"),
         entrant_age_cdf=rs.cdf(c.vector("entrant_age_bands", entrant_bands)),
         entrant_age_bounds_months=entrant_bounds.astype(np.int64),
+        entrant_migrant_mature_share=c.scalar("entrant_migrant_mature_share"),
+        entrant_mature_age_months=_mature_entrant_ages(c),
         entrant_education_cdf=np.concatenate([
             rs.cdf(c.vector("entrant_local_education", cat.EDUCATIONS)),
             rs.cdf(c.vector("entrant_migrant_education", cat.EDUCATIONS)),
@@ -320,8 +331,12 @@ def entrant_profile(rules, key, month, slot):
     migrant = 1 if u_migrant < rules.entrant_migrant_share else 0
     sex = 0 if u_sex < rules.entrant_male_share else 1
     u_band, u_within = rs.uniform_pair(key, month, slot, rs.ENTRY_AGE)
-    band = rs.pick(rules.entrant_age_cdf, u_band)
-    lo, hi = rules.entrant_age_bounds_months[band], rules.entrant_age_bounds_months[band + 1]
+    mature = rules.entrant_migrant_mature_share * migrant
+    if u_band < mature:  # a migrant coming to industrial work from other work or from home, not from school
+        lo, hi = rules.entrant_mature_age_months[0], rules.entrant_mature_age_months[1]
+    else:
+        band = rs.pick(rules.entrant_age_cdf, (u_band - mature) / (1.0 - mature))
+        lo, hi = rules.entrant_age_bounds_months[band], rules.entrant_age_bounds_months[band + 1]
     age = lo + int(u_within * (hi - lo))
     u_education, u_human_capital = rs.uniform_pair(key, month, slot, rs.ENTRY_EDUCATION_AND_HUMAN_CAPITAL)
     education = rs.pick_in(rules.entrant_education_cdf, migrant * N_EDUCATIONS, N_EDUCATIONS, u_education)
