@@ -182,7 +182,7 @@ def summarise_headline(draws: list[dict[str, float]]) -> dict[str, float]:
     bounded and all three are left empty (NaN).
     """
     table = pd.DataFrame(draws)
-    mean, lo, hi = _mean_interval(table.to_numpy())
+    mean, lo, hi = mean_interval(table.to_numpy())
     shares = table.columns.isin(["wage_winners_share", "wage_losers_share"])
     lo, hi = np.where(shares, np.clip(lo, 0, 1), lo), np.where(shares, np.clip(hi, 0, 1), hi)
     out: dict[str, float] = {}
@@ -200,7 +200,7 @@ def summarise_headline(draws: list[dict[str, float]]) -> dict[str, float]:
     return out
 
 
-def _mean_interval(draws: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def mean_interval(draws: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean over replications (rows) and its 90% t-interval; NaN interval with one replication."""
     from scipy import stats  # imported here: scipy.stats costs a second at every `workforce` start
 
@@ -218,7 +218,7 @@ def _summarise(name: str, keys: pd.DataFrame, diffs: np.ndarray,
     """Mean and interval of each row over replications; shares keep their interval within [0, 1]."""
     out = keys.copy()
     out.insert(0, "scenario", name)
-    mean, lo, hi = _mean_interval(diffs)
+    mean, lo, hi = mean_interval(diffs)
     out["mean"], out["lo"], out["hi"] = mean, np.clip(lo, *bounds), np.clip(hi, *bounds)
     return out
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.compare import INTERVAL
+from model.compare import mean_interval
 from model.errors import InputError
 from model.experiment import Experiment, salib_problem
 from model.results_store import load_results, load_runs, write_atomically
@@ -150,17 +150,16 @@ def _indices(directory: str | Path, experiment: Experiment, outcomes: pd.DataFra
 
 
 def _surface(outcomes: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
-    """Per scenario, design point and KPI: the mean paired effect over seeds with its interval, beside the
-    point's mean fiscal and total (fiscal + employer) cost over the period and the cost per unit of effect."""
-    from scipy import stats
+    """Per scenario, design point and KPI: the mean paired effect over seeds with its 90% interval (as in
+    `compare`), beside the point's mean fiscal and employer cost over the period and the cost per unit."""
+
+    def over_seeds(effect: pd.Series) -> pd.Series:
+        mean, lo, hi = mean_interval(effect.to_numpy()[:, None])
+        return pd.Series({"effect": mean[0], "lo": lo[0], "hi": hi[0], "seeds": len(effect)})
 
     effects = outcomes.dropna(subset=["effect"])
     grouped = effects.groupby(["scenario", "point", "kpi"], observed=True, sort=True)
-    table = grouped["effect"].agg(["mean", "std", "count"]).reset_index()
-    half = stats.t.ppf(0.5 + INTERVAL / 2, np.maximum(table["count"] - 1, 1)) * table["std"] / np.sqrt(table["count"])
-    half = half.where(table["count"] > 1)
-    table["lo"], table["hi"] = table["mean"] - half, table["mean"] + half
-    table = table.rename(columns={"mean": "effect", "count": "seeds"}).drop(columns="std")
+    table = grouped["effect"].apply(over_seeds).unstack().reset_index().astype({"seeds": int})
     levels = grouped.first()[factors].reset_index()
     costs = effects[effects.kpi.isin(COST_KPIS)].pivot_table(index=["scenario", "point"], columns="kpi",
                                                              values="effect", aggfunc="mean", observed=True)
