@@ -18,6 +18,7 @@ import pandas as pd
 from model.compare import mean_interval
 from model.errors import InputError
 from model.experiment import Experiment, salib_problem
+from model.kpis import FLOW_KPI_IDS
 from model.results_store import load_results, load_runs, write_atomically
 
 COST_KPIS = ("fiscal_cost_yuan", "employer_cost_yuan")
@@ -71,8 +72,6 @@ def run_outcomes(directory: str | Path, month: str | None = None) -> pd.DataFram
     """One row per finished scenario run and kept KPI, province-wide at `month` (default the last kept month):
     scenario, point, seed, factor values, kpi, value, effect (run minus paired baseline; NaN without one).
     Flow KPIs (quits, costs, ...) are summed over the kept months up to `month`."""
-    from model.kpis import FLOW_KPI_IDS
-
     results = load_results(directory)
     if results.empty:
         raise InputError(f"{directory}: no finished runs to analyse (run `workforce sweep` first)")

@@ -154,7 +154,11 @@ def _executor(workers: int | None, scheduler: str | None, dask: bool, scale: flo
 
 
 class _InProcess(Executor):
-    """Runs each submitted call at once in this process (one worker: no process to start)."""
+    """Runs each submitted call at once in this process (one worker: no process to start).
+
+    Not dask.local.SynchronousExecutor: that one stores any BaseException in the future, so Ctrl-C would
+    be recorded as a failed run and the sweep would go on; here only a run's own errors are recorded.
+    """
 
     def submit(self, fn, /, *args, **kwargs) -> Future:  # noqa: ANN001 - Executor's signature
         future: Future = Future()
