@@ -107,10 +107,11 @@ class Worker(mesa.Agent):
 
     def enter(self, employer: int) -> None:
         m = self.model
-        self.migrant, self.sex, age, self.education, h, trait = R.entrant_profile(m.rules, m.key, m.month, self.slot)
+        self.migrant, self.sex, age, self.education, grade, h, trait = R.entrant_profile(m.rules, m.key, m.month,
+                                                                                           self.slot)
         self.birth_month = m.month - age
         self.human_capital, self.quit_trait = np.float32(h), np.float32(trait)
-        self.status, self.employer, self.grade = cat.EMPLOYED, employer, 0
+        self.status, self.employer, self.grade = cat.EMPLOYED, employer, grade
         self.hire_month = self.grade_month = m.month
         self.events = R.ENTERED
         self.set_wage()

@@ -34,6 +34,29 @@ def _migrant_mean_age_rise(kpis, wages) -> float:  # noqa: ANN001
     return float((ages[-1] - ages[0]) * 12.0 / max(len(ages) - 1, 1))
 
 
+def _rise_per_year(dimension: str, group: str, kpi: str):  # noqa: ANN202
+    """A KPI's change from the first to the last simulated month, scaled to a year."""
+    def rise(kpis, wages) -> float:  # noqa: ANN001
+        values = np.asarray(kpis[dimension, group, kpi])
+        return float((values[-1] - values[0]) * 12.0 / max(len(values) - 1, 1))
+    return rise
+
+
+def _growth_per_year(dimension: str, group: str, kpi: str):  # noqa: ANN202
+    """A stock's relative growth from the first to the last simulated month, compounded to a year."""
+    def growth(kpis, wages) -> float:  # noqa: ANN001
+        values = np.asarray(kpis[dimension, group, kpi])
+        return float((values[-1] / values[0]) ** (12.0 / max(len(values) - 1, 1)) - 1.0)
+    return growth
+
+
+def _high_skill_inflow_rate(kpis, wages) -> float:  # noqa: ANN001
+    """Workers newly certified 高级工 over the simulated months, over the mean high-skill stock, per year."""
+    promoted = np.asarray(kpis["grade", "senior", "certifications"])
+    stock = np.asarray(kpis["province", "Jiangsu", "high_skill_workers"])
+    return float(promoted.sum() * 12.0 / len(promoted) / stock.mean())
+
+
 def _wage_ratio(grade: str):  # noqa: ANN202
     def ratio(kpis, wages) -> float:  # noqa: ANN001
         return kpis["grade", grade, "mean_wage_yuan_month"][-1] / kpis["grade", "intermediate",
@@ -63,6 +86,10 @@ STATISTICS = {
     "migrant_mean_age_dec": _december("migrant", "migrant", "mean_age"),
     "migrant_share_over_50_dec": _december("migrant", "migrant", "share_over_50"),
     "migrant_mean_age_rise_2020": _migrant_mean_age_rise,
+    "migrant_share_over_50_rise_2020": _rise_per_year("migrant", "migrant", "share_over_50"),
+    "high_skill_growth_2020": _growth_per_year("province", "Jiangsu", "high_skill_workers"),
+    "high_skill_share_rise_2020": _rise_per_year("province", "Jiangsu", "high_skill_share"),
+    "high_skill_inflow_rate_2020": _high_skill_inflow_rate,
     "annual_wage_state_and_foreign": _annual_wage(("state", "foreign")),
     "annual_wage_private": _annual_wage(("private",)),
     "wage_ratio_senior_to_intermediate": _wage_ratio("senior"),

@@ -30,7 +30,7 @@ from model.provenance import git_commit, package_version
 # matching_efficiency is not among them: vacancies exceed searchers, so matching clears within the
 # month at any efficiency in its range and no target moves with it (measured: zero sensitivity).
 FREE = ("quit_base_logit", "quit_migrant", "learning_rate_monthly", "migrant_late_exit_rate_monthly",
-        "entrant_migrant_mature_share")
+        "entrant_migrant_mature_share", "certification_drive", "local_exit_rate_monthly", "migrant_exit_rate_monthly")
 
 
 @dataclass(frozen=True)

@@ -184,7 +184,7 @@ def enter(key, month, rules, slots, employer_cdf, status, employer, birth_month,
     """New workers (school leavers, migrants) take free slots and join employers with open vacancies."""
     for j in prange(slots.shape[0]):
         i = slots[j]
-        m, s, age, edu, h, trait = R.entrant_profile(rules, key, month, i)
+        m, s, age, edu, g, h, trait = R.entrant_profile(rules, key, month, i)
         e = rs.pick(employer_cdf, rs.uniform(key, month, i, rs.ENTRY_EMPLOYER))
         status[i] = cat.EMPLOYED
         employer[i] = e
@@ -192,7 +192,7 @@ def enter(key, month, rules, slots, employer_cdf, status, employer, birth_month,
         sex[i] = s
         migrant[i] = m
         education[i] = edu
-        grade[i] = 0
+        grade[i] = g
         human_capital[i] = h
         quit_trait[i] = trait
         hire_month[i] = month
@@ -200,7 +200,7 @@ def enter(key, month, rules, slots, employer_cdf, status, employer, birth_month,
         events[i] = R.ENTERED
         programme[i] = cat.NO_PROGRAMME
         programme_months[i] = 0
-        wage_yuan_month[i] = R.wage(rules, grade_wage[e, 0], 0, h, m)
+        wage_yuan_month[i] = R.wage(rules, grade_wage[e, g], g, h, m)
 
 
 @njit(parallel=True, cache=True)

@@ -18,6 +18,7 @@ from model.calibration_inputs import Calibration
 from model.errors import InputError
 
 MAX_AGE_MONTHS = 100 * 12
+MIN_WORKING_AGE_MONTHS = 16 * 12  # the legal minimum working age
 MAX_TENURE_MONTHS = 1200
 N_EDUCATIONS = len(cat.EDUCATIONS)
 MAX_GRADE = cat.MAX_GRADE
@@ -60,7 +61,7 @@ class Rules(NamedTuple):
     searching_depreciation: float
     learning_noise: float
     exam_min_months: np.ndarray  # int64[6], by target grade
-    exam_sit_rate: np.ndarray  # [6], by target grade
+    exam_sit_rate: np.ndarray  # [6], by target grade; set by steady_state.settle (zero until then)
     exam_pass_rate: np.ndarray  # [6], by target grade
     human_capital_wage_return: float
     migrant_wage_gap: float
@@ -83,6 +84,7 @@ class Rules(NamedTuple):
     entrant_mature_age_months: np.ndarray  # int64[2]: lowest and highest (excluded) age of a mature entrant
     entrant_education_cdf: np.ndarray  # [2 migrant statuses x 4 levels], flat
     entrant_human_capital: np.ndarray  # [4]
+    entrant_grade_cdf: np.ndarray  # [4 education levels x 3 grades (none, junior, intermediate)], flat
     entrant_human_capital_spread: float
     entrant_male_share: float
     human_capital_output_return: float
@@ -147,6 +149,29 @@ def _mature_entrant_ages(c: Calibration) -> np.ndarray:
     return np.array([lo, hi], dtype=np.int64)
 
 
+def _entrant_grade_cdf(c: Calibration) -> np.ndarray:
+    """Cumulative shares of entrants arriving ungraded, with 初级 and with 中级, by education level."""
+    rows = []
+    for education in cat.EDUCATIONS:
+        shares = c.value("entrant_grade_by_education")[education]
+        junior, intermediate = float(shares["junior"]), float(shares["intermediate"])
+        if junior + intermediate > 1.0:
+            raise InputError(f"calibration: entrant_grade_by_education.{education}: junior + intermediate is "
+                             f"{junior + intermediate:g}; the allowed range is 0 to 1")
+        rows.append(rs.cdf(np.array([1.0 - junior - intermediate, junior, intermediate])))
+    return np.concatenate(rows)
+
+
+def entrant_grade_shares(rules: Rules) -> np.ndarray:
+    """Expected share of entrants arriving at each grade (float64[6]), from the entrant education mix."""
+    education = np.diff(rules.entrant_education_cdf.reshape(2, N_EDUCATIONS), prepend=0.0, axis=1)
+    by_status = np.array([1.0 - rules.entrant_migrant_share, rules.entrant_migrant_share])
+    grade = np.diff(rules.entrant_grade_cdf.reshape(N_EDUCATIONS, 3), prepend=0.0, axis=1)
+    shares = np.zeros(len(cat.GRADES))
+    shares[:3] = (by_status @ education) @ grade
+    return shares
+
+
 def build_rules(calibration: Calibration) -> Rules:
     """Turn the calibration files' values into the rules' tables (category order of categories.py)."""
     c = calibration
@@ -172,7 +197,7 @@ def build_rules(calibration: Calibration) -> Rules:
         searching_depreciation=c.scalar("searching_depreciation_monthly"),
         learning_noise=c.scalar("learning_noise"),
         exam_min_months=exam_min,
-        exam_sit_rate=_by_target_grade(c.vector("exam_sit_rate_monthly", cat.GRADES[1:])),
+        exam_sit_rate=np.zeros(len(cat.GRADES)),
         exam_pass_rate=pass_rate,
         human_capital_wage_return=c.scalar("human_capital_wage_return"),
         migrant_wage_gap=c.scalar("migrant_wage_gap"),
@@ -200,6 +225,7 @@ def build_rules(calibration: Calibration) -> Rules:
             rs.cdf(c.vector("entrant_migrant_education", cat.EDUCATIONS)),
         ]),
         entrant_human_capital=c.vector("entrant_human_capital", cat.EDUCATIONS),
+        entrant_grade_cdf=_entrant_grade_cdf(c),
         entrant_human_capital_spread=c.scalar("entrant_human_capital_spread"),
         entrant_male_share=c.scalar("male_share"),
         human_capital_output_return=c.scalar("human_capital_output_return"),
@@ -326,7 +352,10 @@ def output_units(rules, productivity, h):
 
 @njit(cache=True, inline="always")
 def entrant_profile(rules, key, month, slot):
-    """Migrant status, sex, age in months, education, human capital and quit trait of an entrant in a slot."""
+    """Migrant status, sex, age in months, education, grade, human capital and quit trait of an entrant in a slot.
+
+    Vocational-school graduates may arrive with a certificate (技工学校/中职 graduates may apply for 四级/中级
+    directly under the national standards' rules), by education level."""
     u_migrant, u_sex = rs.uniform_pair(key, month, slot, rs.ENTRY_MIGRANT_AND_SEX)
     migrant = 1 if u_migrant < rules.entrant_migrant_share else 0
     sex = 0 if u_sex < rules.entrant_male_share else 1
@@ -340,6 +369,13 @@ def entrant_profile(rules, key, month, slot):
     age = lo + int(u_within * (hi - lo))
     u_education, u_human_capital = rs.uniform_pair(key, month, slot, rs.ENTRY_EDUCATION_AND_HUMAN_CAPITAL)
     education = rs.pick_in(rules.entrant_education_cdf, migrant * N_EDUCATIONS, N_EDUCATIONS, u_education)
-    h = rules.entrant_human_capital[education] + rules.entrant_human_capital_spread * u_human_capital
+    grade = rs.pick_in(rules.entrant_grade_cdf, education * 3, 3, rs.uniform(key, month, slot, rs.ENTRY_GRADE))
+    h = entrant_human_capital(rules, education, grade, u_human_capital)
     trait = rules.quit_trait_sd * rs.standard_normal(key, month, slot, rs.ENTRY_TRAIT)
-    return migrant, sex, age, education, h, trait
+    return migrant, sex, age, education, grade, h, trait
+
+
+@njit(cache=True, inline="always")
+def entrant_human_capital(rules, education, grade, u):
+    """Human capital of a new worker: the grade a school certificate gives plus what the education brings."""
+    return grade + rules.entrant_human_capital[education] + rules.entrant_human_capital_spread * u

@@ -14,7 +14,7 @@ import numba
 import numpy as np
 
 from model import categories as cat
-from model import kernels, kpis, programmes
+from model import kernels, kpis, programmes, steady_state
 from model import random_streams as rs
 from model.calendar import BASE_MONTH
 from model.calibration_inputs import Calibration, load_calibration
@@ -26,7 +26,7 @@ from model.levers.policy import MonthPolicy, PolicyContext
 from model.memory import check_fits
 from model.population import synthesise_workers
 from model.random_streams import stream_key
-from model.rules import build_rules
+from model.rules import build_rules, entrant_grade_shares
 from model.scenario import Scenario
 
 CAPACITY_HEADROOM = 1.03  # spare slots for a month's entrants while this month's leavers' slots rest
@@ -109,6 +109,10 @@ class WorkforceModel(mesa.Model):
                                                                cat.GRADES[cat.HIGH_SKILL_GRADE:])
         self.workers = synthesise_workers(c, self.rules, self.employer_table, pilots, n_workers, capacity,
                                           self.key, self.month)
+        self.rules = steady_state.settle(self.workers, n_workers, self.rules, self.key, self.month,
+                                         entrant_grade_shares(self.rules),
+                                         (1.0 + self.employment_growth) ** (1.0 / 12.0) - 1.0,
+                                         c.scalar("certification_drive"))
         self._calibrate_wage_levels()
         self.employer_table.base_headcount[:] = np.bincount(
             self.workers.employer[: n_workers], minlength=len(self.employer_table.city))
