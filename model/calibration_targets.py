@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from model import categories as cat
 from model.calibration_inputs import CALIBRATION_DIR, Calibration, Source, load_yaml
 from model.errors import InputError
 from model.scenario import Scenario
@@ -23,12 +23,12 @@ TARGETS_FILE = CALIBRATION_DIR / "targets.yaml"
 
 def _december(dimension: str, group: str, kpi: str):  # noqa: ANN202
     """A KPI of the group at the last simulated month."""
-    def value(kpis, wages) -> float:  # noqa: ANN001
+    def value(kpis) -> float:  # noqa: ANN001
         return kpis[dimension, group, kpi][-1]
     return value
 
 
-def _migrant_mean_age_rise(kpis, wages) -> float:  # noqa: ANN001
+def _migrant_mean_age_rise(kpis) -> float:  # noqa: ANN001
     """Migrants' mean age at the last month minus the first, scaled to a year."""
     ages = np.asarray(kpis["migrant", "migrant", "mean_age"])
     return float((ages[-1] - ages[0]) * 12.0 / max(len(ages) - 1, 1))
@@ -36,7 +36,7 @@ def _migrant_mean_age_rise(kpis, wages) -> float:  # noqa: ANN001
 
 def _rise_per_year(dimension: str, group: str, kpi: str):  # noqa: ANN202
     """A KPI's change from the first to the last simulated month, scaled to a year."""
-    def rise(kpis, wages) -> float:  # noqa: ANN001
+    def rise(kpis) -> float:  # noqa: ANN001
         values = np.asarray(kpis[dimension, group, kpi])
         return float((values[-1] - values[0]) * 12.0 / max(len(values) - 1, 1))
     return rise
@@ -44,13 +44,13 @@ def _rise_per_year(dimension: str, group: str, kpi: str):  # noqa: ANN202
 
 def _growth_per_year(dimension: str, group: str, kpi: str):  # noqa: ANN202
     """A stock's relative growth from the first to the last simulated month, compounded to a year."""
-    def growth(kpis, wages) -> float:  # noqa: ANN001
+    def growth(kpis) -> float:  # noqa: ANN001
         values = np.asarray(kpis[dimension, group, kpi])
         return float((values[-1] / values[0]) ** (12.0 / max(len(values) - 1, 1)) - 1.0)
     return growth
 
 
-def _high_skill_inflow_rate(kpis, wages) -> float:  # noqa: ANN001
+def _high_skill_inflow_rate(kpis) -> float:  # noqa: ANN001
     """Workers newly certified 高级工 over the simulated months, over the mean high-skill stock, per year."""
     promoted = np.asarray(kpis["grade", "senior", "certifications"])
     stock = np.asarray(kpis["province", "Jiangsu", "high_skill_workers"])
@@ -58,28 +58,29 @@ def _high_skill_inflow_rate(kpis, wages) -> float:  # noqa: ANN001
 
 
 def _wage_ratio(grade: str):  # noqa: ANN202
-    def ratio(kpis, wages) -> float:  # noqa: ANN001
+    def ratio(kpis) -> float:  # noqa: ANN001
         return kpis["grade", grade, "mean_wage_yuan_month"][-1] / kpis["grade", "intermediate",
                                                                        "mean_wage_yuan_month"][-1]
     return ratio
 
 
-def _search_duration(kpis, wages) -> float:  # noqa: ANN001
+def _search_duration(kpis) -> float:  # noqa: ANN001
     searching = np.asarray(kpis["province", "Jiangsu", "searching"][-6:])
     hires = np.asarray(kpis["province", "Jiangsu", "hires"][-6:])
     return float(searching.mean() / max(hires.mean(), 1e-9))
 
 
 def _annual_wage(ownerships: tuple[str, ...]):  # noqa: ANN202
-    columns = [cat.OWNERSHIPS.index(o) for o in ownerships]
-
-    def annual(kpis, wages) -> float:  # noqa: ANN001
-        return 12.0 * float(np.mean(wages[:, 0, columns].sum(axis=1) / wages[:, 1, columns].sum(axis=1)))
+    """Mean monthly wage of the employed at these ownerships over the simulated months, times twelve."""
+    def annual(kpis) -> float:  # noqa: ANN001
+        employed = sum(np.asarray(kpis["ownership", o, "employed"]) for o in ownerships)
+        bill = sum(np.asarray(kpis["ownership", o, "employed"])
+                   * np.asarray(kpis["ownership", o, "mean_wage_yuan_month"]) for o in ownerships)
+        return 12.0 * float(np.mean(bill / employed))
     return annual
 
 
-# statistic id -> function of (KPIs by (dimension, group, kpi) over the months, and the monthly wage bill
-# and headcount by ownership: float64[months, 2, ownerships])
+# statistic id -> function of the KPIs by (dimension, group, kpi) over the simulated months
 STATISTICS = {
     "workers_dec": _december("province", "Jiangsu", "workers"),
     "high_skill_workers_dec": _december("province", "Jiangsu", "high_skill_workers"),
@@ -152,13 +153,13 @@ def simulated_statistics(calibration: Calibration, scale: float, seed: int, last
 
     spec = Scenario(name="calibration", period={"start": "2020-01", "end": last_month})
     model = WorkforceModel(spec, scale=scale, seed=seed, calibration=calibration, threads=threads)
-    wages = []
-    while model.month <= spec.period.last_month:
-        model.step()
-        wages.append(model.wage_bill_by_ownership())
-    table = model.kpi_table()
-    table = table[table.dimension.isin(["province", "migrant", "grade"])]
+    model.run_until()
+    return statistics_from_kpis(model.kpi_table())
+
+
+def statistics_from_kpis(table: pd.DataFrame) -> dict[str, float]:
+    """Every calibration statistic from a KPI table (a run's kpis.parquet), over all its months."""
+    table = table[table.dimension.isin(["province", "migrant", "grade", "ownership"])]
     kpis = {key: group.sort_values("date")["value"].to_numpy()
             for key, group in table.groupby(["dimension", "group", "kpi"], observed=True)}
-    wages = np.array(wages, dtype=np.float64)
-    return {name: float(statistic(kpis, wages)) for name, statistic in STATISTICS.items()}
+    return {name: float(statistic(kpis)) for name, statistic in STATISTICS.items()}

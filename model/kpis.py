@@ -25,13 +25,14 @@ S = {name: k for k, name in enumerate(STATS)}
 _N_STOCKS = STATS.index("entries")
 _N_POLICY = _N_STOCKS - _N_HOT
 _N_FLOWS = len(STATS) - _N_STOCKS
-CELL_SHAPE = (len(cat.CITY_IDS), len(cat.SECTORS), len(cat.GRADES), len(cat.MIGRANT_GENERATIONS), len(cat.AGE_BANDS))
+CELL_SHAPE = (len(cat.CITY_IDS), len(cat.SECTORS), len(cat.OWNERSHIPS), len(cat.GRADES), len(cat.MIGRANT_GENERATIONS),
+              len(cat.AGE_BANDS))
 N_CELLS = int(np.prod(CELL_SHAPE))
-_N_SECTORS, _N_GRADES, _N_GENERATIONS, _N_BANDS = CELL_SHAPE[1:]
+_N_SECTORS, _N_OWNERSHIPS, _N_GRADES, _N_GENERATIONS, _N_BANDS = CELL_SHAPE[1:]
 _OVER_50_MONTHS = 50 * 12
 _NEW_GENERATION_BIRTH_MONTH = cat.NEW_GENERATION_BIRTH_YEAR * 12
 DIMENSIONS = ("province", "region", "city", "sector", "grade", "migrant", "migrant_generation", "age_band",
-              "programme")
+              "programme", "ownership")
 _ENROLMENT_FLOW = STATS.index("training_enrolments") - _N_STOCKS - 1  # + programme code
 
 
@@ -100,9 +101,11 @@ def tally(n_parts, month, rules, status, events, employer, employer_cell_offset,
     return cells, by_employer.sum(axis=0)
 
 
-def employer_cell_offsets(employer_city: np.ndarray, employer_sector: np.ndarray) -> np.ndarray:
-    """First tally cell of each employer's city and sector (the grade, cohort and age axes follow)."""
-    return ((employer_city * _N_SECTORS + employer_sector) * _N_GRADES * _N_GENERATIONS * _N_BANDS).astype(np.int64)
+def employer_cell_offsets(employer_city: np.ndarray, employer_sector: np.ndarray,
+                          employer_ownership: np.ndarray) -> np.ndarray:
+    """First tally cell of each employer's city, sector and ownership (the grade, cohort and age axes follow)."""
+    place = (employer_city * _N_SECTORS + employer_sector) * _N_OWNERSHIPS + employer_ownership
+    return (place * _N_GRADES * _N_GENERATIONS * _N_BANDS).astype(np.int64)
 
 
 def _groups() -> list[tuple[str, str]]:
@@ -111,7 +114,7 @@ def _groups() -> list[tuple[str, str]]:
             + [("city", c) for c in cat.CITY_IDS] + [("sector", s) for s in cat.SECTORS]
             + [("grade", g) for g in cat.GRADES] + [("migrant", m) for m in cat.MIGRANT_STATUSES]
             + [("migrant_generation", m) for m in cat.MIGRANT_GENERATIONS]
-            + [("age_band", a) for a in cat.AGE_BANDS])
+            + [("age_band", a) for a in cat.AGE_BANDS] + [("ownership", o) for o in cat.OWNERSHIPS])
 
 
 GROUPS = _groups()
@@ -124,19 +127,20 @@ def margins(cells: np.ndarray) -> np.ndarray:
     Plain integer sums over the cell axes (no BLAS: its spinning threads would compete with the kernels).
     """
     c = cells.reshape(*CELL_SHAPE, cells.shape[-1])
-    place = c.sum(axis=(3, 4))  # city x sector x grade
-    person = c.sum(axis=(0, 1))  # grade x cohort x age band
-    by_city = place.sum(axis=(1, 2))
+    place = c.sum(axis=(4, 5))  # city x sector x ownership x grade
+    person = c.sum(axis=(0, 1, 2))  # grade x cohort x age band
+    by_city = place.sum(axis=(1, 2, 3))
     by_generation = person.sum(axis=(0, 2))
     by_region = np.stack([by_city[_REGION_OF_CITY == r].sum(axis=0) for r in range(len(cat.REGIONS))])
     by_migrant = np.stack([by_generation[0], by_generation[1:].sum(axis=0)])
-    return np.concatenate([by_city.sum(axis=0, keepdims=True), by_region, by_city, place.sum(axis=(0, 2)),
-                           person.sum(axis=(1, 2)), by_migrant, by_generation, person.sum(axis=(0, 1))])
+    return np.concatenate([by_city.sum(axis=0, keepdims=True), by_region, by_city, place.sum(axis=(0, 2, 3)),
+                           person.sum(axis=(1, 2)), by_migrant, by_generation, person.sum(axis=(0, 1)),
+                           place.sum(axis=(0, 1, 3))])
 
 
 def city_grade_mean_wage(cells: np.ndarray) -> np.ndarray:
     """Mean wage of employed workers by city and grade (the outside option), float64[13, 6]."""
-    c = cells.reshape(*CELL_SHAPE, len(STATS)).sum(axis=(1, 3, 4))
+    c = cells.reshape(*CELL_SHAPE, len(STATS)).sum(axis=(1, 2, 4, 5))
     with np.errstate(invalid="ignore", divide="ignore"):
         return c[..., S["wage_sum"]] / c[..., S["employed"]]
 

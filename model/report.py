@@ -23,7 +23,7 @@ from model.errors import InputError
 from model.labels import LANGUAGES, label, number
 
 TRAJECTORY_KPIS = ("high_skill_workers", "turnover_rate_annual", "mean_wage_yuan_month")
-GROUP_DIMENSIONS = ("region", "city", "sector", "grade", "migrant", "migrant_generation", "age_band")
+GROUP_DIMENSIONS = ("region", "city", "sector", "ownership", "grade", "migrant", "migrant_generation", "age_band")
 STYLE = """
 body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",Arial,sans-serif;
 margin:2em auto;max-width:1200px;color:#222;line-height:1.5}

@@ -20,9 +20,12 @@ from model import random_streams as rs
 from model import rules as R
 
 # Longest spell at a grade (and with an employer) drawn at the start: the rules' hazards are walked this far.
-MAX_SPELL_MONTHS = 360
+MAX_SPELL_MONTHS = 480
 _MEAN_DRAW = 0.5  # learning along the walked path at its mean (the noise averages out over a spell)
-_TENURE_FOR_EXIT_HAZARD = 24  # months: the quit hazard used in a worker's exit hazard from industrial work
+_TENURE_FOR_EXIT_HAZARD = 24
+# Retirements are counted over the coming year: nobody is synthesised at the end of working life, so the
+# first month alone would have none.
+_RETIREMENT_LOOKAHEAD = 12  # months: the quit hazard used in a worker's exit hazard from industrial work
 
 
 @njit(cache=True, inline="always")
@@ -30,6 +33,24 @@ def _exit_hazard(rules, age, sex, migrant, grade, trait):
     """Monthly hazard of leaving industrial work: other exits plus quits out of industry (at a typical tenure)."""
     quit = R.quit_probability(rules, trait, age, _TENURE_FOR_EXIT_HAZARD, migrant, grade, 0.0, 0.0)
     return R.exit_probability(rules, False, age, migrant) + quit * rules.quit_exit_share[migrant]
+
+
+@njit(cache=True, inline="always")
+def _entry_age_density(rules, migrant, age):
+    """Density (per month of age) of the age at which workers of this migrant status enter industrial work."""
+    mature = rules.entrant_migrant_mature_share * migrant
+    density = 0.0
+    bounds = rules.entrant_age_bounds_months
+    previous = 0.0
+    for band in range(bounds.shape[0] - 1):
+        share = rules.entrant_age_cdf[band] - previous
+        previous = rules.entrant_age_cdf[band]
+        if bounds[band] <= age < bounds[band + 1]:
+            density += (1.0 - mature) * share / (bounds[band + 1] - bounds[band])
+    lo, hi = rules.entrant_mature_age_months[0], rules.entrant_mature_age_months[1]
+    if lo <= age < hi:
+        density += mature / (hi - lo)
+    return density
 
 
 @njit(parallel=True, cache=True)
@@ -40,7 +61,12 @@ def _draw_grade_spells(key, month, rules, slots, grade, arrival_entrant_share, a
     g, or a worker just promoted from g - 1: `arrival_h` weighted by `arrival_cdf`), human capital then grows
     by learning, and the spell ends by a pass or an exit. Time since arrival has density proportional to the
     spell's survival function. Also draws, for the pool of arrivals at g + 1, the human capital at a pass and
-    the worker's rate of passing (`pass_h`, `pass_rate`)."""
+    the worker's rate of passing (`pass_h`, `pass_rate`).
+
+    Arrivals at grade 0 are entries into industrial work, so a spell there is also weighted by the density
+    of entering at the age it implies; arrivals at higher grades are taken as even over time. A spell of k
+    months survived the exit hazards of the worker's ages in the last k months; learning along it runs at the
+    worker's present age."""
     g = grade
     target = min(g + 1, cat.MAX_GRADE)
     sit_pass = rules.exam_sit_rate[target] * rules.exam_pass_rate[target] if g < cat.MAX_GRADE else 0.0
@@ -54,14 +80,14 @@ def _draw_grade_spells(key, month, rules, slots, grade, arrival_entrant_share, a
             h0 = R.entrant_human_capital(rules, edu, g, u_arrival)
         else:
             h0 = arrival_h[rs.pick(arrival_cdf, u_arrival)]
-        exit_hazard = _exit_hazard(rules, age, sex[i], m, g, quit_trait[i])
         # walk once for the totals, once more to find the draws
         h, survival, total, total_pass = h0, 1.0, 0.0, 0.0
         for k in range(spell_max):
             p_pass = sit_pass * (h >= target) * (k >= rules.exam_min_months[target])
-            total += survival
-            total_pass += survival * p_pass
-            survival *= (1.0 - p_pass) * (1.0 - exit_hazard)
+            weight = survival * _entry_age_density(rules, m, age - k) if g == 0 else survival
+            total += weight
+            total_pass += weight * p_pass
+            survival *= (1.0 - p_pass) * (1.0 - _exit_hazard(rules, age - k, sex[i], m, g, quit_trait[i]))
             h = R.learned_human_capital(rules, h, edu, age, 1.0, _MEAN_DRAW)
         u_spell, u_pass = rs.uniform_pair(key, month, i, rs.SETTLE_SPELL)
         at_spell, at_pass = u_spell * total, u_pass * total_pass
@@ -69,15 +95,16 @@ def _draw_grade_spells(key, month, rules, slots, grade, arrival_entrant_share, a
         spell, h_spell, h_pass = spell_max - 1, -1.0, -1.0
         for k in range(spell_max):
             p_pass = sit_pass * (h >= target) * (k >= rules.exam_min_months[target])
-            cumulative += survival
-            cumulative_pass += survival * p_pass
+            weight = survival * _entry_age_density(rules, m, age - k) if g == 0 else survival
+            cumulative += weight
+            cumulative_pass += weight * p_pass
             if h_spell < 0.0 and cumulative >= at_spell:
                 spell, h_spell = k, h
             if h_pass < 0.0 and total_pass > 0.0 and cumulative_pass >= at_pass:
                 h_pass = h
             if h_spell >= 0.0 and (h_pass >= 0.0 or total_pass == 0.0):
                 break
-            survival *= (1.0 - p_pass) * (1.0 - exit_hazard)
+            survival *= (1.0 - p_pass) * (1.0 - _exit_hazard(rules, age - k, sex[i], m, g, quit_trait[i]))
             h = R.learned_human_capital(rules, h, edu, age, 1.0, _MEAN_DRAW)
         human_capital[i] = h_spell if h_spell >= 0.0 else h
         grade_month[i] = month - 1 - spell
@@ -124,8 +151,8 @@ def _draw_tenure_and_trait(key, month, n, rules, status, birth_month, sex, migra
 @njit(parallel=True, cache=True)
 def _grade_flows(month, n, rules, status, birth_month, sex, migrant, grade, human_capital, grade_month, hire_month,
                  quit_trait, n_parts):
-    """Per grade: live workers, workers eligible for the next exam, and expected exits from industrial work
-    next month (retirement, other exits, quits out of industry, searchers giving up) as float64[parts, 3, 6]."""
+    """Per grade: live workers, workers eligible for the next exam, and expected monthly exits from industrial
+    work (retirement, other exits, quits out of industry) as float64[parts, 3, 6]."""
     out = np.zeros((n_parts, 3, cat.MAX_GRADE + 1))
     size = (n + n_parts - 1) // n_parts
     for p in prange(n_parts):
@@ -139,11 +166,9 @@ def _grade_flows(month, n, rules, status, birth_month, sex, migrant, grade, huma
             target = min(g + 1, cat.MAX_GRADE)
             out[p, 1, g] += ((g < cat.MAX_GRADE) and human_capital[i] >= target
                              and month - grade_month[i] >= rules.exam_min_months[target])
-            if R.leaves_by_age(rules, month, age, sex[i], m):
-                out[p, 2, g] += 1.0
-            elif st == cat.SEARCHING:
-                out[p, 2, g] += rules.searcher_exit_rate
-            else:
+            if R.leaves_by_age(rules, month + _RETIREMENT_LOOKAHEAD, age + _RETIREMENT_LOOKAHEAD, sex[i], m):
+                out[p, 2, g] += 1.0 / _RETIREMENT_LOOKAHEAD  # retirements as the year's average
+            else:  # searchers too: matching clears within the month, so few face the searchers' exit hazard
                 quit = R.quit_probability(rules, quit_trait[i], age, month - hire_month[i], m, g,
                                           R.relative_log_wage(rules, g, human_capital[i], m), 0.0)
                 out[p, 2, g] += R.exit_probability(rules, False, age, m) + quit * rules.quit_exit_share[m]

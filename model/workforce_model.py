@@ -122,7 +122,7 @@ class WorkforceModel(mesa.Model):
         city_count = np.bincount(t.city, minlength=len(cat.CITY_IDS))
         self.employers_by_city = (np.argsort(t.city, kind="stable"), np.concatenate([[0], np.cumsum(city_count)[:-1]]),
                                   city_count)
-        self.tally_cell_offset = kpis.employer_cell_offsets(t.city, t.sector)
+        self.tally_cell_offset = kpis.employer_cell_offsets(t.city, t.sector, t.ownership)
         self.productivity_milli = 1000.0 * t.productivity
         self.aggregates: WorkforceAggregates | None = None
         self._employers_decide(for_month=self.month)

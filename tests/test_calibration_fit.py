@@ -89,7 +89,8 @@ def test_an_interrupted_fit_resumes_from_its_checkpoint_without_recomputing(tmp_
     calibration = load_calibration(use_fitted=False)
     settings = FitSettings(scale=0.0005, seeds=1, seed=3)
     first = Objective(calibration, load_targets(), settings, checkpoint)
-    points = [np.array([-4.7, 0.45, 0.025, 0.012, 0.3]), np.array([-5.0, 0.8, 0.03, 0.01, 0.5])]
+    points = [np.array([-4.7, 0.45, 0.025, 0.012, 0.3, 0.2, 0.0012, 0.003]),
+              np.array([-5.0, 0.8, 0.03, 0.01, 0.5, 0.4, 0.001, 0.004])]
     assert all(len(x) == len(FREE) for x in points)
     values = [first(x) for x in points]
     first.save()
