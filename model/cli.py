@@ -164,8 +164,8 @@ def calibrate(
     budget_minutes: Annotated[float | None, typer.Option(help="Stop the fit after so long, keeping the best.")] = None,
     check: Annotated[bool, typer.Option("--check", help="Re-simulate with the fitted values; compare with the "
                                                        "targets; exit 1 if any fails.")] = False,
-    predict: Annotated[bool, typer.Option("--predict", help="Predictions 2021-2025 under reform_2020 → "
-                                                           "calibration/predictions.csv.")] = False,
+    predict: Annotated[bool, typer.Option("--predict", help="Predictions 2021-2025 under reform_2020 and the "
+                                                           "baseline → calibration/predictions.csv.")] = False,
 ) -> None:
     """Fit the free behavioural parameters to calibration/targets.yaml → calibration/fitted.yaml."""
     from model import fit as fitting
@@ -196,7 +196,7 @@ def calibrate(
         partial = PREDICTIONS_FILE.with_suffix(".partial")
         table.to_csv(partial, index=False)
         partial.replace(PREDICTIONS_FILE)
-        wide = table.pivot(index="prediction", columns="year", values="mean")
+        wide = table.pivot(index=["scenario", "prediction"], columns="year", values="mean")
         err.print(wide.to_string(float_format=lambda v: f"{v:,.4g}"), markup=False, soft_wrap=True)
         err.print(f"→ {PREDICTIONS_FILE}", markup=False)
         return
@@ -209,9 +209,14 @@ def calibrate(
         task = progress.add_task("fit: evaluations (best distance)", total=None)
         result = fitting.fit(settings, checkpoint, on_evaluation=lambda n, best: progress.update(
             task, completed=n, description=f"fit: evaluations (best distance {best:.3g})"))
-        progress.update(task, description="identification")
+        progress.update(task, description="identification: local sensitivity and objective profiles")
         sensitivity = fitting.identification(result.parameters, settings)
-    fitting.write_fitted(result, settings, sensitivity)
+        profile = fitting.profiles(result.parameters, settings)
+    fitting.write_fitted(result, settings, sensitivity, profile=profile)
+    unidentified = [name for name, p in profile.items() if not p["identified"]]
+    if unidentified:
+        err.print(f"not pinned down by the targets (profile open within the bounds): {', '.join(unidentified)}",
+                  markup=False, soft_wrap=True)
     err.print(f"distance {result.distance:.3f} after {result.evaluations} evaluations"
               f"{' (stopped by the time budget)' if result.stopped_by_budget else ''}; "
               f"parameters: {result.parameters} → calibration/fitted.yaml", markup=False, soft_wrap=True)

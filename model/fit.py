@@ -173,7 +173,8 @@ def fit(settings: FitSettings, checkpoint: Path | None = None,
 
 def identification(parameters: dict[str, float], settings: FitSettings) -> dict[str, dict[str, float]]:
     """Local sensitivity at the fit: the change in each fitted statistic, in tolerances, when a parameter
-    moves by 5% of its range (central difference). Rows near zero are what the targets do not pin down."""
+    moves by 5% of its range (central difference). Rows near zero are what the targets do not pin down
+    locally; `profiles` says whether they do over the whole range."""
     calibration = load_calibration(use_fitted=False).with_overrides(parameters)
     targets = {k: t for k, t in load_targets().items() if t.use == "fit"}
     out = {}
@@ -186,7 +187,33 @@ def identification(parameters: dict[str, float], settings: FitSettings) -> dict[
     return out
 
 
-def write_fitted(result: FitResult, settings: FitSettings, sensitivity: dict | None, path: Path = FITTED_FILE) -> None:
+PROFILE_POINTS = 9
+PROFILE_RISE = 1.0  # a parameter is pinned down when the distance rises by this much inside its bounds on both sides
+
+
+def profiles(parameters: dict[str, float], settings: FitSettings) -> dict[str, dict]:
+    """The objective's profile along each fitted parameter (the others held at the fit): the distance at
+    PROFILE_POINTS values across the bounds, the range of values within PROFILE_RISE of the best, and
+    whether that range closes inside the bounds on both sides (the parameter is identified)."""
+    calibration = load_calibration(use_fitted=False).with_overrides(parameters)
+    targets = load_targets()
+    out = {}
+    for name in FREE:
+        lo, hi = calibration.parameters[name].bounds
+        grid = sorted({*np.linspace(lo, hi, PROFILE_POINTS).tolist(), parameters[name]})
+        values = [distance(mean_statistics(calibration.with_overrides({name: float(v)}), settings), targets)
+                  for v in grid]
+        best = int(np.argmin(values))
+        within = [v for v, d in zip(grid, values, strict=True) if d <= values[best] + PROFILE_RISE]
+        closed = values[0] > values[best] + PROFILE_RISE and values[-1] > values[best] + PROFILE_RISE
+        out[name] = {"values": [float(f"{v:.6g}") for v in grid], "distance": [round(d, 3) for d in values],
+                     "interval": [float(f"{min(within):.6g}"), float(f"{max(within):.6g}")],
+                     "identified": bool(closed)}
+    return out
+
+
+def write_fitted(result: FitResult, settings: FitSettings, sensitivity: dict | None, path: Path = FITTED_FILE,
+                 profile: dict | None = None) -> None:
     """calibration/fitted.yaml: values, achieved statistics, objective and provenance (written atomically)."""
     targets = load_targets()
     body = {
@@ -203,6 +230,8 @@ def write_fitted(result: FitResult, settings: FitSettings, sensitivity: dict | N
     }
     if sensitivity is not None:
         body["identification"] = sensitivity
+    if profile is not None:
+        body["profiles"] = profile
     partial = path.with_suffix(".partial")
     header = "# Written by `workforce calibrate`; every run uses these parameter values (see README, Calibration).\n"
     partial.write_text(header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True), encoding="utf-8")

@@ -86,8 +86,8 @@ class Workers:
 @njit(parallel=True, cache=True)
 def _synthesise(key, month, n, status, employer, birth_month, sex, migrant, education, hire_month, grade_month,
                 trait, score, city_cdf, sector_cdf, ownership_cdf, size_cdf, pilot_first, pilot_count,
-                pilot_share, migrant_share, male_share, age_cdf, age_bounds, education_cdf, tenure_mean,
-                grade_months_mean, trait_sd, searching_share, score_weights, rules):
+                pilot_share, migrant_share, male_share, age_cdf, age_bounds, education_cdf, searching_share,
+                score_weights, rules):
     n_bands = age_bounds.shape[1] - 1
     n_levels = education_cdf.shape[0] // 2
     for i in prange(n):
@@ -115,24 +115,18 @@ def _synthesise(key, month, n, status, employer, birth_month, sex, migrant, educ
         migrant[i], sex[i], birth_month[i] = m, s, month - 1 - age
         edu = rs.pick_in(education_cdf, m * n_levels, n_levels, u_education)
         education[i] = edu
-        working_months = age - age_bounds[m, 0]
-        u_tenure, u_grade_months = rs.uniform_pair(key, month, i, rs.INIT_TENURE_AND_GRADE_MONTHS)
-        hire_month[i] = month - 1 - min(int(-tenure_mean[m] * np.log(1.0 - u_tenure)), working_months)
-        grade_month[i] = month - 1 - min(int(-grade_months_mean * np.log(1.0 - u_grade_months)), working_months)
-        trait[i] = trait_sd * rs.standard_normal(key, month, i, rs.INIT_TRAIT)
         status[i] = cat.SEARCHING if rs.uniform(key, month, i, rs.INIT_SEARCHING) < searching_share else cat.EMPLOYED
         score[i] = (score_weights[0] * (age / 120.0 - 4.0) + score_weights[1] * edu + score_weights[2] * (1 - m)
                     + score_weights[3] * rs.standard_normal(key, month, i, rs.INIT_GRADE_SCORE))
 
 
 @njit(parallel=True, cache=True)
-def _assign_grades(key, month, n, score, thresholds, within_grade, grade, human_capital):
+def _assign_grades(n, score, thresholds, grade):
     for i in prange(n):
         g = 0
         while g < thresholds.shape[0] and score[i] > thresholds[g]:
             g += 1
         grade[i] = g
-        human_capital[i] = g + within_grade * rs.uniform(key, month, i, rs.INIT_HUMAN_CAPITAL)
 
 
 def _age_tables(calibration: Calibration) -> tuple[np.ndarray, np.ndarray]:
@@ -148,7 +142,9 @@ def _age_tables(calibration: Calibration) -> tuple[np.ndarray, np.ndarray]:
 
 def synthesise_workers(calibration: Calibration, rules: Rules, employers: EmployerTable, pilots: PilotFirms,
                        n_workers: int, capacity: int, key: np.uint64, month: int) -> Workers:
-    """Draw `n_workers` workers into slots 0..n-1 of arrays with room for `capacity`."""
+    """Draw `n_workers` workers into slots 0..n-1 of arrays with room for `capacity`: the published margins
+    (employer, age, sex, migrant status, education, grade, search). Human capital, months at grade, tenure and
+    the quit trait are drawn from the rules' steady state afterwards (model/steady_state.py)."""
     workers = Workers.empty(capacity)
     shares = cell_shares(calibration)
     age_cdf, age_bounds = _age_tables(calibration)
@@ -162,14 +158,11 @@ def synthesise_workers(calibration: Calibration, rules: Rules, employers: Employ
         calibration.scalar("migrant_share"), calibration.scalar("male_share"), age_cdf, age_bounds,
         np.concatenate([rs.cdf(calibration.shares("local_education", cat.EDUCATIONS)),
                         rs.cdf(calibration.shares("migrant_education", cat.EDUCATIONS))]),
-        calibration.vector("tenure_mean_months", cat.MIGRANT_STATUSES),
-        calibration.scalar("months_at_grade_mean"), rules.quit_trait_sd,
         calibration.scalar("initial_searching_share"),
         np.array([weights[k] for k in ("age_per_decade", "education_per_level", "local", "noise_sd")]), rules,
     )
     # grades by rank of the latent score, so the grade mix matches the calibration shares exactly
     grade_cdf = np.cumsum(calibration.shares("grade_shares", cat.GRADES))[:-1]
     thresholds = np.quantile(score, grade_cdf).astype(np.float32)
-    _assign_grades(key, month, n_workers, score, thresholds, calibration.scalar("human_capital_within_grade"),
-                   workers.grade, workers.human_capital)
+    _assign_grades(n_workers, score, thresholds, workers.grade)
     return workers

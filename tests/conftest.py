@@ -30,8 +30,8 @@ def stepped_model():
     for _ in range(24):
         before = {name: getattr(model.workers, name).copy() for name in ("status", "grade", "events")}
         model.step()
-        after = {name: getattr(model.workers, name).copy() for name in ("status", "grade", "events", "wage_yuan_month",
-                                                                          "employer")}
+        after = {name: getattr(model.workers, name).copy()
+                 for name in ("status", "grade", "events", "wage_yuan_month", "education", "human_capital", "employer")}
         history.append((before, after))
     return model, history
 

@@ -47,12 +47,20 @@ def test_grades_stay_within_bounds_and_rise_only_by_exam(stepped_model):
         np.testing.assert_array_equal(change == 1, certified)
 
 
-def test_entrants_start_without_a_grade(stepped_model):
+def test_entrants_arrive_ungraded_or_with_a_school_certificate_up_to_intermediate(stepped_model):
+    """Vocational-school graduates may arrive with 初级 or 中级; nobody arrives higher, nobody with only
+    junior secondary schooling arrives graded, and a graded entrant has the human capital of the grade."""
     _, history = stepped_model
+    graded = 0
     for _, after in history:
         entered = (after["events"] & R.ENTERED) != 0
         assert entered.any()
-        assert (after["grade"][entered] == 0).all()
+        grade, education = after["grade"][entered], after["education"][entered]
+        assert grade.max() <= cat.GRADES.index("intermediate")
+        assert (grade[education == cat.EDUCATIONS.index("junior_secondary_or_less")] == 0).all()
+        assert (after["human_capital"][entered] >= grade).all()
+        graded += int((grade > 0).sum())
+    assert graded > 0
 
 
 def test_wages_are_positive_and_rise_with_grade_on_average(stepped_model):
