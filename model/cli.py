@@ -166,6 +166,9 @@ def calibrate(
                                                        "targets; exit 1 if any fails.")] = False,
     predict: Annotated[bool, typer.Option("--predict", help="Predictions 2021-2025 under reform_2020 and the "
                                                            "baseline → calibration/predictions.csv.")] = False,
+    recovery: Annotated[bool, typer.Option("--recovery", help="Joint parameter recovery: fit every free parameter "
+                                                             "to targets simulated at the committed fit → "
+                                                             "calibration/recovery.csv.")] = False,
 ) -> None:
     """Fit the free behavioural parameters to calibration/targets.yaml → calibration/fitted.yaml."""
     from model import fit as fitting
@@ -204,6 +207,23 @@ def calibrate(
     changes = {k: v for k, v in (("scale", scale), ("seeds", seeds),
                                  ("budget_seconds", budget_minutes and budget_minutes * 60)) if v}
     settings = fitting.FitSettings(**{**settings.__dict__, **changes})
+    if recovery:
+        import pandas as pd
+
+        from model.calibration_inputs import load_calibration
+        from model.results_store import write_atomically
+
+        truth = {name: load_calibration().scalar(name) for name in fitting.FREE}
+        with _progress() as progress:
+            task = progress.add_task("recovery: evaluations (best distance)", total=None)
+            rows = fitting.recovery(truth, settings, Path("runs") / "recovery-checkpoint.json", lambda n, best:
+                                    progress.update(task, completed=n,
+                                                    description=f"recovery: evaluations (best distance {best:.3g})"))
+        table = pd.DataFrame(rows)
+        write_atomically(fitting.RECOVERY_FILE, lambda path: table.to_csv(path, index=False, float_format="%.6g"))
+        err.print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"), markup=False, soft_wrap=True)
+        err.print(f"→ {fitting.RECOVERY_FILE}", markup=False)
+        return
     checkpoint = Path("runs") / "calibration-checkpoint.json"
     with _progress() as progress:
         task = progress.add_task("fit: evaluations (best distance)", total=None)

@@ -61,27 +61,37 @@ def test_the_committed_fit_passes_the_check_at_a_small_scale():
     assert " NO " not in result.stderr and "high_skill_workers_2020" in result.stderr
 
 
-def test_a_fit_recovers_known_parameters_from_targets_the_model_generated():
-    """Targets simulated at known values of two parameters; a fit from elsewhere finds them again
-    within 10% of their ranges (the stated recovery error at this scale)."""
-    free = ("quit_base_logit", "migrant_late_exit_rate_monthly")
+def test_a_fit_recovers_every_fitted_parameter_jointly_from_targets_the_model_generated():
+    """Targets simulated at known values of all fitted parameters (the committed fit); a joint local search
+    started 8% of each range away finds every parameter again to within 4% of its range. The full recovery
+    from the priors is `workforce calibrate --recovery` (calibration/recovery.csv, README)."""
     calibration = load_calibration(use_fitted=False)
-    truth = {"quit_base_logit": -5.2, "migrant_late_exit_rate_monthly": 0.02}
+    truth = {name: load_calibration().scalar(name) for name in FREE}
     settings = FitSettings(scale=0.001, seeds=2, seed=7)
     simulated = mean_statistics(calibration.with_overrides(truth), settings)
-    targets = {}
-    for name, t in load_targets().items():
-        if t.use == "fit":
-            targets[name] = Target.model_validate({**t.model_dump(), "value": simulated[t.statistic]})
-    objective = Objective(calibration, targets, settings, free=free)
-    start = np.array([-4.5, 0.008])
-    bounds = [calibration.parameters[name].bounds for name in free]
-    optimize.minimize(objective, start, method="Nelder-Mead", bounds=bounds,
-                      options={"maxfev": 70, "xatol": 1e-3, "fatol": 1e-3})
-    best = objective.best[1]
-    for k, name in enumerate(free):
-        lo, hi = calibration.parameters[name].bounds
-        assert abs(best[k] - truth[name]) < 0.1 * (hi - lo), (name, best[k], truth[name])
+    targets = {name: Target.model_validate({**t.model_dump(), "value": simulated[t.statistic]})
+               for name, t in load_targets().items() if t.use == "fit"}
+    objective = Objective(calibration, targets, settings)
+    bounds = np.array([calibration.parameters[name].bounds for name in FREE])
+    width = bounds[:, 1] - bounds[:, 0]
+    x_true = np.array([truth[name] for name in FREE])
+    away = np.where(x_true + 0.08 * width <= bounds[:, 1], x_true + 0.08 * width, x_true - 0.08 * width)
+    optimize.minimize(objective, away, method="Nelder-Mead", bounds=bounds,
+                      options={"maxfev": 160, "xatol": 1e-4, "fatol": 1e-4})
+    errors = np.abs(objective.best[1] - x_true) / width
+    assert (errors < 0.04).all(), dict(zip(FREE, errors.round(3), strict=True))
+
+
+def test_every_fitted_parameter_moves_some_target():
+    """Local identification: each fitted parameter moves at least one fitted target by a tenth of its
+    tolerance over 5% of its range (fitted.yaml, identification), and the objective's profile closes within
+    the bounds on both sides for the parameters the README calls identified."""
+    import yaml
+
+    fitted = yaml.safe_load(FITTED_FILE.read_text(encoding="utf-8"))
+    for name in FREE:
+        assert max(abs(v) for v in fitted["identification"][name].values()) >= 0.1, name
+    assert set(fitted["profiles"]) == set(FREE)
 
 
 def test_an_interrupted_fit_resumes_from_its_checkpoint_without_recomputing(tmp_path):
@@ -89,8 +99,8 @@ def test_an_interrupted_fit_resumes_from_its_checkpoint_without_recomputing(tmp_
     calibration = load_calibration(use_fitted=False)
     settings = FitSettings(scale=0.0005, seeds=1, seed=3)
     first = Objective(calibration, load_targets(), settings, checkpoint)
-    points = [np.array([-4.7, 0.45, 0.025, 0.012, 0.3, 0.2, 0.0012, 0.003]),
-              np.array([-5.0, 0.8, 0.03, 0.01, 0.5, 0.4, 0.001, 0.004])]
+    points = [np.array([-4.7, 0.45, 0.012, 0.3, 0.2, 0.0012, 0.003]),
+              np.array([-5.0, 0.8, 0.01, 0.5, 0.4, 0.001, 0.004])]
     assert all(len(x) == len(FREE) for x in points)
     values = [first(x) for x in points]
     first.save()
