@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from model import categories as cat
 from model.calibration_inputs import CALIBRATION_DIR, Calibration, Source, load_yaml
 from model.errors import InputError
 from model.scenario import Scenario
@@ -51,10 +52,14 @@ def _growth_per_year(dimension: str, group: str, kpi: str):  # noqa: ANN202
 
 
 def _high_skill_inflow_rate(kpis) -> float:  # noqa: ANN001
-    """Workers newly certified 高级工 over the simulated months, over the mean high-skill stock, per year."""
+    """Workers newly certified 高级工 over the simulated months, less the high-skilled who left industrial work
+    other than by retiring (the all-sector count the figure comes from keeps those who move to other work),
+    over the mean high-skill stock, per year."""
     promoted = np.asarray(kpis["grade", "senior", "certifications"])
+    high = cat.GRADES[cat.HIGH_SKILL_GRADE:]
+    left = sum(np.asarray(kpis["grade", g, "exits"]) - np.asarray(kpis["grade", g, "retirements"]) for g in high)
     stock = np.asarray(kpis["province", "Jiangsu", "high_skill_workers"])
-    return float(promoted.sum() * 12.0 / len(promoted) / stock.mean())
+    return float((promoted.sum() - left.sum()) * 12.0 / len(promoted) / stock.mean())
 
 
 def _wage_ratio(grade: str):  # noqa: ANN202

@@ -28,7 +28,7 @@ def stepped_model():
     model = WorkforceModel(short_scenario(), scale=SMALL_SCALE, seed=11)
     history = []
     for _ in range(24):
-        before = {name: getattr(model.workers, name).copy() for name in ("status", "grade", "events")}
+        before = {name: getattr(model.workers, name).copy() for name in ("status", "grade", "events", "grade_month")}
         model.step()
         after = {name: getattr(model.workers, name).copy()
                  for name in ("status", "grade", "events", "wage_yuan_month", "education", "human_capital", "employer")}

@@ -47,6 +47,21 @@ def test_grades_stay_within_bounds_and_rise_only_by_exam(stepped_model):
         np.testing.assert_array_equal(change == 1, certified)
 
 
+def test_nobody_passes_before_the_standards_minimum_time_at_grade(stepped_model):
+    """The national skill standards' minimum work at a grade before the next exam (months; 初级 counts months
+    since entry) holds for every pass."""
+    model, history = stepped_model
+    passes = 0
+    for month, (before, after) in zip(model.months, history, strict=True):
+        certified = ((after["events"] & R.CERTIFIED) != 0) & ((after["events"] & R.ENTERED) == 0)
+        target = before["grade"][certified].astype(int) + 1
+        months_at_grade = month - before["grade_month"][certified]
+        assert (months_at_grade >= model.rules.exam_min_months[target]).all()
+        passes += int(certified.sum())
+    assert passes > 0
+    np.testing.assert_array_equal(model.rules.exam_min_months[1:], [12, 48, 60, 48, 48])
+
+
 def test_entrants_arrive_ungraded_or_with_a_school_certificate_up_to_intermediate(stepped_model):
     """Vocational-school graduates may arrive with 初级 or 中级; nobody arrives higher, nobody with only
     junior secondary schooling arrives graded, and a graded entrant has the human capital of the grade."""
