@@ -82,16 +82,21 @@ def test_a_fit_recovers_every_fitted_parameter_jointly_from_targets_the_model_ge
     assert (errors < 0.04).all(), dict(zip(FREE, errors.round(3), strict=True))
 
 
-def test_every_fitted_parameter_moves_some_target():
-    """Local identification: each fitted parameter moves at least one fitted target by a tenth of its
-    tolerance over 5% of its range (fitted.yaml, identification), and the objective's profile closes within
-    the bounds on both sides for the parameters the README calls identified."""
+IDENTIFIED = ("quit_base_logit", "quit_migrant", "migrant_late_exit_rate_monthly", "entrant_migrant_mature_share",
+              "certification_drive")  # as the README says; the two other exit rates are not pinned down
+
+
+def test_the_parameters_the_readme_calls_identified_are_pinned_down_by_the_committed_fit():
+    """Each moves at least one fitted target by a tenth of its tolerance over 5% of its range, and the
+    objective's profile closes inside its bounds on both sides (fitted.yaml); the rest are reported open."""
     import yaml
 
     fitted = yaml.safe_load(FITTED_FILE.read_text(encoding="utf-8"))
+    assert set(fitted["profiles"]) == set(FREE) and set(IDENTIFIED) <= set(FREE)
     for name in FREE:
-        assert max(abs(v) for v in fitted["identification"][name].values()) >= 0.1, name
-    assert set(fitted["profiles"]) == set(FREE)
+        moves = max(abs(v) for v in fitted["identification"][name].values()) >= 0.1
+        assert fitted["profiles"][name]["identified"] == (name in IDENTIFIED), name
+        assert moves or name not in IDENTIFIED, name
 
 
 def test_an_interrupted_fit_resumes_from_its_checkpoint_without_recomputing(tmp_path):

@@ -54,11 +54,13 @@ def drift_without_drivers():
 
 
 # Largest change over the first 36 months with the growth drivers off (certification_drive 0; the employment
-# path declines 0.5% a year). Measured with the committed fit at scale 0.002, 3 seeds: see README, "The
-# steady-state start". The synthesised start of the previous model moved these by: 中级 share -25%, high-skill
-# share +13%, exam-ready share +0.25, turnover -0.04, tenure +9 months in 36 months.
-BOUNDS = {"share_intermediate": 0.01, "high_skill_share": 0.006, "exam_ready_share": 0.08, "turnover": 0.02,
-          "tenure_months": 6.0}
+# path declines 0.5% a year). Measured with the committed fit at scale 0.002, 3 seeds (README, "The
+# steady-state start"): high-skill share +0.0000 (seed-to-seed sd of the change 0.0015), 中级 share -0.0021
+# (0.0012), exam-ready share +0.040 (0.003), turnover -0.018 (0.007), tenure -2.4 months (0.1). The start
+# synthesised before this model moved them, with its fitted parameters, by: 中级 -27%, high-skill +11%,
+# exam-ready share +0.31, turnover -0.055, tenure +12 months.
+BOUNDS = {"share_intermediate": 0.006, "high_skill_share": 0.004, "exam_ready_share": 0.06, "turnover": 0.03,
+          "tenure_months": 4.0}
 
 
 @pytest.mark.parametrize("quantity", sorted(BOUNDS))
@@ -67,11 +69,11 @@ def test_with_the_growth_drivers_off_the_start_stays_near_its_steady_state(drift
     assert abs(changes.mean()) < BOUNDS[quantity], (quantity, changes)
 
 
-def test_every_grade_share_moves_less_than_a_tenth_of_itself_in_three_years(drift_without_drivers):
+def test_every_grade_share_moves_less_than_a_twentieth_of_itself_in_three_years(drift_without_drivers):
     for grade in cat.GRADES:
         start = np.mean([s[f"share_{grade}"] for s, _ in drift_without_drivers])
         end = np.mean([e[f"share_{grade}"] for _, e in drift_without_drivers])
-        assert abs(end / start - 1.0) < 0.1, (grade, start, end)
+        assert abs(end / start - 1.0) < 0.05, (grade, start, end)
 
 
 def test_certification_drive_is_what_makes_the_skill_stocks_grow():
