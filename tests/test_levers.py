@@ -146,7 +146,7 @@ def enrolled_each_month(spec: Scenario, seed: int = 5):
 def test_a_programme_reaches_only_covered_employers_and_eligible_workers():
     spec = scenario({"training_subsidy": {"coverage": {"cities": ["suzhou"], "ownerships": ["private"]},
                                           "eligibility": {"groups": ["new_generation_migrant"],
-                                                          "max_grade": "intermediate"}}}, end="2020-06")
+                                                          "max_grade": "intermediate"}}}, end="2020-09")
     enrolled_total = stayed_total = 0
     for model, enrolled in enrolled_each_month(spec):
         w, t = model.workers, model.employer_table

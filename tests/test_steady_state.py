@@ -92,12 +92,13 @@ def test_balanced_sitting_rates_make_promotions_match_the_outflows_at_the_start(
                            calibration=load_calibration().with_overrides({"certification_drive": 0.0}))
     w = model.workers
     stock, eligible, exits = steady_state.grade_flows(model.rules, w, np.flatnonzero(w.live()), model.month)
-    entrants = exits.sum() * entrant_grade_shares(model.rules)
+    growth = (1 + model.employment_growth) ** (1 / 12) - 1
+    entrants = (exits.sum() + stock.sum() * growth) * entrant_grade_shares(model.rules)
     promotions = np.zeros(cat.MAX_GRADE + 2)
     promotions[1:-1] = model.rules.exam_sit_rate[1:] * model.rules.exam_pass_rate[1:] * eligible[:-1]
     assert (model.rules.exam_sit_rate[1:] < 1.0).all()
     for g in range(1, cat.MAX_GRADE + 1):
-        outflow = exits[g] + stock[g] * ((1 + model.employment_growth) ** (1 / 12) - 1) + promotions[g + 1]
+        outflow = exits[g] + stock[g] * growth + promotions[g + 1]
         assert promotions[g] == pytest.approx(outflow - entrants[g], rel=1e-6), g
 
 
