@@ -84,10 +84,9 @@ class Workers:
 
 
 @njit(parallel=True, cache=True)
-def _synthesise(key, month, n, status, employer, birth_month, sex, migrant, education, hire_month, grade_month,
-                trait, score, city_cdf, sector_cdf, ownership_cdf, size_cdf, pilot_first, pilot_count,
-                pilot_share, migrant_share, male_share, age_cdf, age_bounds, education_cdf, searching_share,
-                score_weights, rules):
+def _synthesise(key, month, n, status, employer, birth_month, sex, migrant, education, score, city_cdf, sector_cdf,
+                ownership_cdf, size_cdf, pilot_first, pilot_count, pilot_share, migrant_share, male_share, age_cdf,
+                age_bounds, education_cdf, searching_share, score_weights, rules):
     n_bands = age_bounds.shape[1] - 1
     n_levels = education_cdf.shape[0] // 2
     for i in prange(n):
@@ -152,8 +151,8 @@ def synthesise_workers(calibration: Calibration, rules: Rules, employers: Employ
     score = np.empty(n_workers, dtype=np.float32)
     _synthesise(
         key, month, n_workers, workers.status, workers.employer, workers.birth_month, workers.sex,
-        workers.migrant, workers.education, workers.hire_month, workers.grade_month, workers.quit_trait,
-        score, rs.cdf(shares["city"]), rs.cdf(shares["sector"]), rs.cdf(shares["ownership"]), rs.cdf(shares["size"]),
+        workers.migrant, workers.education, score, rs.cdf(shares["city"]), rs.cdf(shares["sector"]),
+        rs.cdf(shares["ownership"]), rs.cdf(shares["size"]),
         pilots.first_row, pilots.count, pilots.share_each,
         calibration.scalar("migrant_share"), calibration.scalar("male_share"), age_cdf, age_bounds,
         np.concatenate([rs.cdf(calibration.shares("local_education", cat.EDUCATIONS)),
