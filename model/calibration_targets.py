@@ -29,12 +29,6 @@ def _december(dimension: str, group: str, kpi: str):  # noqa: ANN202
     return value
 
 
-def _migrant_mean_age_rise(kpis) -> float:  # noqa: ANN001
-    """Migrants' mean age at the last month minus the first, scaled to a year."""
-    ages = np.asarray(kpis["migrant", "migrant", "mean_age"])
-    return float((ages[-1] - ages[0]) * 12.0 / max(len(ages) - 1, 1))
-
-
 def _rise_per_year(dimension: str, group: str, kpi: str):  # noqa: ANN202
     """A KPI's change from the first to the last simulated month, scaled to a year."""
     def rise(kpis) -> float:  # noqa: ANN001
@@ -91,7 +85,7 @@ STATISTICS = {
     "high_skill_workers_dec": _december("province", "Jiangsu", "high_skill_workers"),
     "migrant_mean_age_dec": _december("migrant", "migrant", "mean_age"),
     "migrant_share_over_50_dec": _december("migrant", "migrant", "share_over_50"),
-    "migrant_mean_age_rise_2020": _migrant_mean_age_rise,
+    "migrant_mean_age_rise_2020": _rise_per_year("migrant", "migrant", "mean_age"),
     "migrant_share_over_50_rise_2020": _rise_per_year("migrant", "migrant", "share_over_50"),
     "high_skill_growth_2020": _growth_per_year("province", "Jiangsu", "high_skill_workers"),
     "high_skill_share_rise_2020": _rise_per_year("province", "Jiangsu", "high_skill_share"),
