@@ -22,11 +22,12 @@ from model.workforce_model import WorkforceAggregates, WorkforceModel, _job_find
 
 NO_POLICY_LEARNING_MULTIPLIER, NO_POLICY_SIT_MULTIPLIER, NO_POLICY_QUIT_SHIFT = 1.0, 1.0, 0.0
 COLUMNS = ("status", "employer", "birth_month", "sex", "migrant", "education", "grade", "human_capital",
-           "wage_yuan_month", "hire_month", "grade_month", "quit_trait", "events")
+           "wage_yuan_month", "hire_month", "grade_month", "quit_trait", "events", "person")
 
 
 class Worker(mesa.Agent):
-    """One industrial worker; `slot` is its index in the engine's columns (the key of its draws)."""
+    """One industrial worker; `slot` is its index in the engine's columns, `person` who holds it (the key of
+    their draws)."""
 
     def __init__(self, model: ReferenceModel, slot: int, state: dict) -> None:
         super().__init__(model)
@@ -35,7 +36,7 @@ class Worker(mesa.Agent):
             setattr(self, name, state[name])
 
     def draw(self, decision: int) -> float:
-        return rs.uniform(self.model.key, self.model.month, self.slot, decision)
+        return rs.draw(self.person, self.model.month, decision)
 
     @property
     def live(self) -> bool:
@@ -50,7 +51,7 @@ class Worker(mesa.Agent):
         if not self.live:
             return
         m = self.model
-        u_exit, self.u_learn = rs.uniform_pair(m.key, m.month, self.slot, rs.EXIT_AND_LEARN)
+        u_exit, self.u_learn = rs.draw_pair(self.person, m.month, rs.EXIT_AND_LEARN)
         if R.leaves_by_age(m.rules, m.month, self.age_months, self.sex, self.migrant):
             self.status, self.events = cat.GONE, R.EXITED | R.RETIRED
         elif u_exit < R.exit_probability(m.rules, self.status == cat.SEARCHING, self.age_months,
@@ -86,7 +87,7 @@ class Worker(mesa.Agent):
         m = self.model
         gap = log_wage_gap[self.employer, self.grade] + R.relative_log_wage(
             m.rules, self.grade, float(self.human_capital), self.migrant)
-        u_quit, u_layoff = rs.uniform_pair(m.key, m.month, self.slot, rs.QUIT_OR_LAYOFF)
+        u_quit, u_layoff = rs.draw_pair(self.person, m.month, rs.QUIT_OR_LAYOFF)
         p_quit = R.quit_probability(m.rules, float(self.quit_trait), self.age_months, m.month - self.hire_month,
                                     self.migrant, self.grade, gap, NO_POLICY_QUIT_SHIFT)
         if u_quit < p_quit:
@@ -105,10 +106,13 @@ class Worker(mesa.Agent):
         self.events |= R.HIRED
         self.set_wage()
 
-    def enter(self, employer: int) -> None:
+    def enter(self, rank: int, employer_cdf: np.ndarray) -> None:
+        """Become the month's `rank`-th entrant (in slot order)."""
         m = self.model
-        self.migrant, self.sex, age, self.education, grade, h, trait = R.entrant_profile(m.rules, m.key, m.month,
-                                                                                           self.slot)
+        self.person = np.uint64(rs.person_id(m.key, np.uint64((m.month << 32) | rank)))
+        employer = rs.pick(employer_cdf, self.draw(rs.ENTRY_EMPLOYER))
+        self.migrant, self.sex, age, self.education, grade, h, trait = R.entrant_profile(m.rules, self.person,
+                                                                                           m.month)
         self.birth_month = m.month - age
         self.human_capital, self.quit_trait = np.float32(h), np.float32(trait)
         self.status, self.employer, self.grade = cat.EMPLOYED, employer, grade
@@ -183,8 +187,8 @@ class ReferenceModel(mesa.Model):
             openings = openings + (n_entrants - openings.sum()) * t.target_headcount / t.target_headcount.sum()
         employer_cdf = rs.cdf(openings)
         free = [w for w in self.workers if w.status == cat.GONE and w.events == 0][:n_entrants]
-        for w in free:
-            w.enter(rs.pick(employer_cdf, w.draw(rs.ENTRY_EMPLOYER)))
+        for rank, w in enumerate(free):
+            w.enter(rank, employer_cdf)
 
         self.aggregates = WorkforceAggregates.after_matching(employed, vacancies, hires, t.target_headcount)
         employers_decide(self.employer_agents, self.aggregates, self.engine_start.employment_index(self.month + 1),
@@ -225,4 +229,4 @@ class ReferenceModel(mesa.Model):
 
 
 def _scalar(value: np.generic) -> int | np.float32:
-    return value if isinstance(value, np.float32) else int(value)
+    return value if isinstance(value, np.float32 | np.uint64) else int(value)

@@ -82,8 +82,8 @@ def compare(baseline: Scenario | str | Path, reforms: list[Scenario | str | Path
     frame = replications[0]["keys"]
     effects = pd.concat([part for k, name in enumerate(names[1:]) for part in (
         _summarise(name, frame, np.stack([rep["differences"][k] for rep in replications])),
-        _summarise(name, _winners_keys(period.end), np.stack([rep["shares"][k] for rep in replications]),
-                   bounds=(0.0, 1.0)))],
+        _summarise(name, _incidence_keys(period.end), np.stack([rep["incidence"][k] for rep in replications]),
+                   bounds=_incidence_bounds()))],
         ignore_index=True)
     for column in ("kpi", "dimension", "group"):
         effects[column] = effects[column].astype(str).astype("category")
@@ -126,21 +126,21 @@ def _run_replications(tasks: list[tuple], n_workers: int, progress: Callable[[in
 
 def replication(baseline: Scenario | str | Path, reforms: list[Scenario | str | Path], scale: float, seed: int,
                 start: str, end: str, threads: int, discount_rate: float) -> dict:
-    """One seed: the baseline and every reform; each reform's paired differences, winners and losers and
-    headline numbers, and every run's manifest."""
+    """One seed: the baseline and every reform; each reform's paired differences, incidence and headline
+    numbers, and every run's manifest."""
     base = simulate(baseline, scale, seed, start, end, threads, keep_workers=True)
     keys = base.table[KEYS]
     index = HeadlineIndex(keys, start, end, discount_rate)
-    out: dict = {"keys": keys, "differences": [], "shares": [], "headline": [], "manifests": [base.manifest]}
+    out: dict = {"keys": keys, "differences": [], "incidence": [], "headline": [], "manifests": [base.manifest]}
     for reform in reforms:
         run = simulate(reform, scale, seed, start, end, threads, keep_workers=True)
         if not run.table[KEYS].equals(keys):
             raise RuntimeError(f"KPI tables of the baseline and {run.manifest['scenario']['name']!r} do not line up")
         difference = run.table["value"].to_numpy() - base.table["value"].to_numpy()
-        winners_losers = distribution.winners_and_losers(base.workers, run.workers)
+        incidence = distribution.incidence(base.workers, run.workers)
         out["differences"].append(difference)
-        out["shares"].append(winners_losers.T.reshape(-1))
-        out["headline"].append(index.values(difference, winners_losers))
+        out["incidence"].append(incidence.reshape(-1))
+        out["headline"].append(index.values(difference, incidence))
         out["manifests"].append(run.manifest)
     return out
 
@@ -160,11 +160,12 @@ class HeadlineIndex:
         self.cost_rows = {(kpi, group): rows.index.to_numpy()
                           for (kpi, group), rows in by_programme.groupby(["kpi", "group"], observed=True)}
 
-    def values(self, difference: np.ndarray, winners_losers: np.ndarray) -> dict[str, float]:
+    def values(self, difference: np.ndarray, incidence: np.ndarray) -> dict[str, float]:
         """The headline numbers of one replication (reform minus baseline)."""
         out = {column: float(difference[self.last_month_rows[kpi]]) * factor for column, kpi, factor in AT_LAST_MONTH}
         out["delta_retained_workers"] = -float(difference[self.quit_rows].sum())
-        out["wage_winners_share"], out["wage_losers_share"] = (float(x) for x in winners_losers[0])
+        for k, kpi in enumerate(distribution.KPIS):  # the province (first group)
+            out[kpi] = float(incidence[k, 0])
         for lever in LEVER_IDS:
             out[f"fiscal_cost_yuan_{lever}"] = float(difference[self.cost_rows["fiscal_cost_yuan", lever]].sum())
         for kpi in ("fiscal_cost_yuan", "employer_cost_yuan"):
@@ -223,11 +224,20 @@ def _summarise(name: str, keys: pd.DataFrame, diffs: np.ndarray,
     return out
 
 
-def _winners_keys(last: str) -> pd.DataFrame:
-    """Keys of the winners and losers rows: each share by every group, at the last reported month."""
-    n = len(GROUPS)
+def _incidence_keys(last: str) -> pd.DataFrame:
+    """Keys of the incidence rows: each measure by every group and baseline wage decile, at the last reported
+    month (the order of distribution.incidence)."""
+    groups = [*GROUPS, *(("wage_decile", d) for d in distribution.DECILES)]
+    n, k = len(groups), len(distribution.KPIS)
     return pd.DataFrame({"date": pd.Timestamp(f"{last}-01"), "kpi": np.repeat(distribution.KPIS, n),
-                         "dimension": [d for d, _ in GROUPS] * 2, "group": [g for _, g in GROUPS] * 2})
+                         "dimension": [d for d, _ in groups] * k, "group": [g for _, g in groups] * k})
+
+
+def _incidence_bounds() -> tuple[np.ndarray, np.ndarray]:
+    """Shares keep their interval within [0, 1]; the mean effect is unbounded."""
+    n = len(GROUPS) + len(distribution.DECILES)
+    shares = np.repeat([kpi.endswith("_share") for kpi in distribution.KPIS], n)
+    return np.where(shares, 0.0, -np.inf), np.where(shares, 1.0, np.inf)
 
 
 def _unique_names(names: list[str]) -> list[str]:

@@ -16,7 +16,7 @@ CHUNK = 1 << 16  # slots per chunk for per-chunk partial counts
 
 
 @njit(parallel=True, cache=True)
-def demography_and_learning(key, month, rules, status, employer, birth_month, sex, migrant, education,
+def demography_and_learning(person, month, rules, status, employer, birth_month, sex, migrant, education,
                             human_capital, events, programme, learning_multiplier, use_policy):
     """Retirement and other exits out of industrial work, then learning by doing for those at work
     (depreciation while searching) plus what a programme adds. Ageing is the calendar: age = month - birth month.
@@ -31,7 +31,7 @@ def demography_and_learning(key, month, rules, status, employer, birth_month, se
         if st == cat.GONE:
             continue
         age = month - birth_month[i]
-        u_exit, u_learn = rs.uniform_pair(key, month, i, rs.EXIT_AND_LEARN)
+        u_exit, u_learn = rs.draw_pair(person[i], month, rs.EXIT_AND_LEARN)
         if R.leaves_by_age(rules, month, age, sex[i], migrant[i]):
             status[i] = cat.GONE
             events[i] = R.EXITED | R.RETIRED
@@ -51,7 +51,7 @@ def demography_and_learning(key, month, rules, status, employer, birth_month, se
 
 
 @njit(parallel=True, cache=True)
-def certification(key, month, rules, status, employer, grade, human_capital, grade_month, events, programme,
+def certification(person, month, rules, status, employer, grade, human_capital, grade_month, events, programme,
                   sit_multiplier, use_policy):
     """Exams: eligible employed workers sit for the next grade; a pass raises the grade. The sitting
     rate is multiplied by the employer's policy (by target grade) and the worker's programme.
@@ -66,7 +66,7 @@ def certification(key, month, rules, status, employer, grade, human_capital, gra
             if use_policy:
                 multiplier = (sit_multiplier[employer[i], min(g + 1, cat.MAX_GRADE)]
                               * rules.programme_certification_multiplier[programme[i]])
-            if R.passes_exam(rules, g, human_capital[i], month - grade_month[i], rs.uniform(key, month, i, rs.EXAM),
+            if R.passes_exam(rules, g, human_capital[i], month - grade_month[i], rs.draw(person[i], month, rs.EXAM),
                              multiplier):
                 grade[i] += 1
                 grade_month[i] = month
@@ -83,7 +83,7 @@ def wages(rules, status, employer, grade, human_capital, migrant, wage_yuan_mont
 
 
 @njit(parallel=True, cache=True)
-def separations(key, month, rules, status, employer, birth_month, hire_month, migrant, grade, human_capital,
+def separations(person, month, rules, status, employer, birth_month, hire_month, migrant, grade, human_capital,
                 quit_trait, events, programme, log_wage_gap, quit_shift, use_policy, employed_by_chunk, slot_counts):
     """Quits and layoffs; quitters leave industry or search. Policy shifts the quit log-odds by employer
     and grade, and by the worker's programme.
@@ -102,11 +102,11 @@ def separations(key, month, rules, status, employer, birth_month, hire_month, mi
                 continue
             m, g, e, h = migrant[i], grade[i], employer[i], human_capital[i]
             gap = log_wage_gap[e, g] + R.relative_log_wage(rules, g, h, m)
-            u_quit, u_layoff = rs.uniform_pair(key, month, i, rs.QUIT_OR_LAYOFF)
+            u_quit, u_layoff = rs.draw_pair(person[i], month, rs.QUIT_OR_LAYOFF)
             shift = quit_shift[e, g] + rules.programme_quit_shift[programme[i]] if use_policy else 0.0
             if R.quits(rules, u_quit, quit_trait[i], month - birth_month[i], month - hire_month[i], m, g, gap, shift):
                 events[i] |= R.QUIT
-                if rs.uniform(key, month, i, rs.QUIT_DESTINATION) < rules.quit_exit_share[m]:
+                if rs.draw(person[i], month, rs.QUIT_DESTINATION) < rules.quit_exit_share[m]:
                     status[i] = cat.GONE
                     events[i] |= R.EXITED
                 else:
@@ -122,19 +122,19 @@ def separations(key, month, rules, status, employer, birth_month, hire_month, mi
 
 
 @njit(parallel=True, cache=True)
-def choose_search_city(key, month, rules, searchers, employer, employer_city, migrant, city_vacancy_cdf,
+def choose_search_city(person, month, rules, searchers, employer, employer_city, migrant, city_vacancy_cdf,
                        search_city):
     """Most searchers look in their own city; a share look where the vacancies are."""
     for j in prange(searchers.shape[0]):
         i = searchers[j]
-        if rs.uniform(key, month, i, rs.SEARCH_ABROAD) < rules.cross_city_search_share[migrant[i]]:
-            search_city[j] = rs.pick(city_vacancy_cdf, rs.uniform(key, month, i, rs.SEARCH_CITY))
+        if rs.draw(person[i], month, rs.SEARCH_ABROAD) < rules.cross_city_search_share[migrant[i]]:
+            search_city[j] = rs.pick(city_vacancy_cdf, rs.draw(person[i], month, rs.SEARCH_CITY))
         else:
             search_city[j] = employer_city[employer[i]]
 
 
 @njit(parallel=True, cache=True)
-def match(key, month, rules, searchers, search_city, job_finding, city_first, city_count, employer_cdf,
+def match(person, month, rules, searchers, search_city, job_finding, city_first, city_count, employer_cdf,
           employers_by_city, status, employer, hire_month, events, grade, human_capital, migrant, wage_yuan_month,
           grade_wage, hired_by):
     """Searchers find a job with their city's job-finding rate, at an employer drawn by vacancies.
@@ -144,10 +144,10 @@ def match(key, month, rules, searchers, search_city, job_finding, city_first, ci
     for j in prange(searchers.shape[0]):
         i = searchers[j]
         c = search_city[j]
-        if city_count[c] == 0 or rs.uniform(key, month, i, rs.MATCH) >= job_finding[c]:
+        if city_count[c] == 0 or rs.draw(person[i], month, rs.MATCH) >= job_finding[c]:
             continue
         lo = city_first[c]
-        u_employer = rs.uniform(key, month, i, rs.MATCH_EMPLOYER)
+        u_employer = rs.draw(person[i], month, rs.MATCH_EMPLOYER)
         e = employers_by_city[lo + rs.pick_in(employer_cdf, lo, city_count[c], u_employer)]
         status[i] = cat.EMPLOYED
         employer[i] = e
@@ -178,14 +178,16 @@ def list_slots(status, events, counts, n_free, searchers, free_slots):
 
 
 @njit(parallel=True, cache=True)
-def enter(key, month, rules, slots, employer_cdf, status, employer, birth_month, sex, migrant, education, grade,
+def enter(key, month, rules, slots, employer_cdf, person, status, employer, birth_month, sex, migrant, education, grade,
           human_capital, wage_yuan_month, hire_month, grade_month, quit_trait, events, programme, programme_months,
           grade_wage):
     """New workers (school leavers, migrants) take free slots and join employers with open vacancies."""
     for j in prange(slots.shape[0]):
         i = slots[j]
-        m, s, age, edu, g, h, trait = R.entrant_profile(rules, key, month, i)
-        e = rs.pick(employer_cdf, rs.uniform(key, month, i, rs.ENTRY_EMPLOYER))
+        who = rs.person_id(key, (month << 32) | j)  # the month's j-th entrant is the same person in every run
+        person[i] = who
+        m, s, age, edu, g, h, trait = R.entrant_profile(rules, who, month)
+        e = rs.pick(employer_cdf, rs.draw(person[i], month, rs.ENTRY_EMPLOYER))
         status[i] = cat.EMPLOYED
         employer[i] = e
         birth_month[i] = month - age

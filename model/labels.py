@@ -107,6 +107,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "certifications": ("取证人数", "Certifications"),
     "wage_winners_share": ("工资上升者比例", "Wage winners"),
     "wage_losers_share": ("工资下降者比例", "Wage losers"),
+    "own_wage_effect": ("本人工资效应（占基准工资）", "Own wage effect (share of baseline wage)"),
+    "wage_decile": ("基准工资十分位", "Baseline wage decile"),
+    **{f"d{k}": (f"第{k}十分位", f"Decile {k}") for k in range(1, 11)},
     # report phrases
     "title": ("产业工人队伍建设改革政策方案比较", "Industrial-worker reform: comparison of policy options"),
     "summary": ("方案概览", "Options at a glance"),

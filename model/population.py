@@ -35,6 +35,7 @@ WORKER_DTYPES = {
     "events": np.uint8,  # this month's events, rules.ENTERED | EXITED | ...
     "programme": np.uint8,  # categories.PROGRAMMES: training, apprenticeship, education upgrade, ...
     "programme_months": np.uint8,  # months left in the programme, this one included
+    "person": np.uint64,  # who holds the slot (random_streams.person_id): keys their draws and pairs them across runs
 }
 BYTES_PER_WORKER = sum(np.dtype(t).itemsize for t in WORKER_DTYPES.values())
 
@@ -58,6 +59,7 @@ class Workers:
     events: np.ndarray
     programme: np.ndarray
     programme_months: np.ndarray
+    person: np.ndarray
 
     @classmethod
     def empty(cls, capacity: int) -> Workers:
@@ -164,4 +166,5 @@ def synthesise_workers(calibration: Calibration, rules: Rules, employers: Employ
     grade_cdf = np.cumsum(calibration.shares("grade_shares", cat.GRADES))[:-1]
     thresholds = np.quantile(score, grade_cdf).astype(np.float32)
     _assign_grades(n_workers, score, thresholds, workers.grade)
+    rs.person_ids(key, n_workers, workers.person)
     return workers

@@ -2,7 +2,7 @@
 entry, and completion. Kernels over the worker columns; rationing of offers in numpy.
 
 Rationing rule: each month, eligible workers at covered employers apply with the offer's take-up
-probability, to one programme at most: one draw per worker (keyed by seed, month and slot) is laid
+probability, to one programme at most: one draw per worker (keyed by the person and month) is laid
 against the take-up probabilities of the offers in order (training, education upgrade, competitions).
 If applicants exceed what is left of the calendar year's quota or budget (spread evenly over the
 months, unused allowance carried forward within the year), applicants are served in increasing
@@ -23,7 +23,7 @@ from model.levers.policy import Offer
 
 
 @njit(parallel=True, cache=True)
-def advance(key, month, rules, status, grade, grade_month, education, programme, programme_months, events,
+def advance(person, month, rules, status, grade, grade_month, education, programme, programme_months, events,
             completion_grade):
     """One month on for everyone in a programme: apprentices who left their employer drop out; those in
     their last month complete (apprentices may reach the completion grade, students move up one level)."""
@@ -35,13 +35,13 @@ def advance(key, month, rules, status, grade, grade_month, education, programme,
             programme[i], programme_months[i] = cat.NO_PROGRAMME, 0
         elif programme_months[i] <= 1:
             if p == cat.APPRENTICESHIP:
-                if rs.uniform(key, month, i, rs.PROGRAMME_COMPLETION) < rules.apprenticeship_completion_rate:
+                if rs.draw(person[i], month, rs.PROGRAMME_COMPLETION) < rules.apprenticeship_completion_rate:
                     if grade[i] < completion_grade:
                         grade[i] = completion_grade
                         grade_month[i] = month
                         events[i] |= R.CERTIFIED
             elif p == cat.EDUCATION_UPGRADE:
-                if rs.uniform(key, month, i, rs.PROGRAMME_COMPLETION) < rules.education_upgrade_completion_rate:
+                if rs.draw(person[i], month, rs.PROGRAMME_COMPLETION) < rules.education_upgrade_completion_rate:
                     education[i] = min(education[i] + 1, len(cat.EDUCATIONS) - 1)
             programme[i], programme_months[i] = cat.NO_PROGRAMME, 0
         else:
@@ -63,7 +63,7 @@ def _offer_taken(u, e, g, age, generation, edu, covered, take_up, generations, a
 
 
 @njit(parallel=True, cache=True)
-def choose_offers(key, month, status, employer, grade, birth_month, migrant, education, programme, covered, take_up,
+def choose_offers(person, month, status, employer, grade, birth_month, migrant, education, programme, covered, take_up,
                   generations, age_lo, age_hi, top_education, choice, counts):
     """Employed workers not in a programme apply to at most one offer: choice[i] = offer + 1 (0: none),
     counted per chunk and offer. One draw per worker, which also ranks the application."""
@@ -75,7 +75,7 @@ def choose_offers(key, month, status, employer, grade, birth_month, migrant, edu
             if status[i] != cat.EMPLOYED or programme[i] != cat.NO_PROGRAMME:
                 continue
             generation = migrant[i] * (1 + (birth_month[i] >= cat.NEW_GENERATION_BIRTH_YEAR * 12))
-            k = _offer_taken(rs.uniform(key, month, i, rs.PROGRAMME_APPLICATION), employer[i], grade[i],
+            k = _offer_taken(rs.draw(person[i], month, rs.PROGRAMME_APPLICATION), employer[i], grade[i],
                              month - birth_month[i], generation, education[i], covered, take_up, generations, age_lo,
                              age_hi, top_education)
             if k >= 0:
@@ -84,7 +84,7 @@ def choose_offers(key, month, status, employer, grade, birth_month, migrant, edu
 
 
 @njit(parallel=True, cache=True)
-def list_choices(key, month, choice, first, slots, draws):
+def list_choices(person, month, choice, first, slots, draws):
     """Each offer's applicants (slots and their draws) in slot order, from the per-chunk starts `first`."""
     n = choice.shape[0]
     for c in prange(first.shape[0]):
@@ -92,12 +92,12 @@ def list_choices(key, month, choice, first, slots, draws):
             if choice[i]:
                 k = choice[i] - 1
                 j = first[c, k]
-                slots[k, j], draws[k, j] = i, rs.uniform(key, month, i, rs.PROGRAMME_APPLICATION)
+                slots[k, j], draws[k, j] = i, rs.draw(person[i], month, rs.PROGRAMME_APPLICATION)
                 first[c, k] = j + 1
 
 
 @njit(parallel=True, cache=True)
-def enrol(key, month, rules, served, code, months, winner_share, status, grade, grade_month, human_capital,
+def enrol(person, month, rules, served, code, months, winner_share, status, grade, grade_month, human_capital,
           programme, programme_months, events):
     """Start the served applicants' programme; competition participants gain human capital at once and
     winners are promoted one grade."""
@@ -108,32 +108,32 @@ def enrol(key, month, rules, served, code, months, winner_share, status, grade, 
         events[i] |= R.ENROLLED
         if code == cat.COMPETITION:
             human_capital[i] += rules.competition_human_capital_gain
-            if rs.uniform(key, month, i, rs.COMPETITION_WIN) < winner_share and grade[i] < cat.MAX_GRADE:
+            if rs.draw(person[i], month, rs.COMPETITION_WIN) < winner_share and grade[i] < cat.MAX_GRADE:
                 grade[i] += 1
                 grade_month[i] = month
                 events[i] |= R.CERTIFIED
 
 
 @njit(parallel=True, cache=True)
-def start_apprenticeships(key, month, slots, employer, share_by_employer, months, programme, programme_months,
+def start_apprenticeships(person, month, slots, employer, share_by_employer, months, programme, programme_months,
                           events):
     """Entrants in `slots` start an apprenticeship with their employer's share."""
     for j in prange(slots.shape[0]):
         i = slots[j]
-        if rs.uniform(key, month, i, rs.APPRENTICESHIP_START) < share_by_employer[employer[i]]:
+        if rs.draw(person[i], month, rs.APPRENTICESHIP_START) < share_by_employer[employer[i]]:
             programme[i] = cat.APPRENTICESHIP
             programme_months[i] = months
             events[i] |= R.ENROLLED
 
 
-def list_applicants(key, month: int, workers, offers: list[Offer]) -> list[tuple[np.ndarray, np.ndarray]]:  # noqa: ANN001
+def list_applicants(month: int, workers, offers: list[Offer]) -> list[tuple[np.ndarray, np.ndarray]]:  # noqa: ANN001
     """(slots, draws) of each offer's applicants this month."""
     w = workers
     n_offers = len(offers)
     n_chunks = -(-w.capacity // CHUNK)
     counts = np.zeros((n_chunks, n_offers), dtype=np.int64)
     choice = np.empty(w.capacity, dtype=np.uint8)
-    choose_offers(key, month, w.status, w.employer, w.grade, w.birth_month, w.migrant, w.education, w.programme,
+    choose_offers(w.person, month, w.status, w.employer, w.grade, w.birth_month, w.migrant, w.education, w.programme,
                   np.stack([o.covered for o in offers]).astype(np.uint8), np.stack([o.take_up for o in offers]),
                   np.stack([o.generations for o in offers]),
                   np.array([o.age_months[0] for o in offers], dtype=np.int64),
@@ -144,7 +144,7 @@ def list_applicants(key, month: int, workers, offers: list[Offer]) -> list[tuple
     first[1:] = np.cumsum(counts, axis=0)[:-1]
     slots = np.zeros((n_offers, max(int(totals.max()), 1)), dtype=np.int64)
     draws = np.ones((n_offers, slots.shape[1]))
-    list_choices(key, month, choice, first, slots, draws)
+    list_choices(w.person, month, choice, first, slots, draws)
     return [(slots[k, : totals[k]], draws[k, : totals[k]]) for k in range(n_offers)]
 
 

@@ -351,15 +351,15 @@ def output_units(rules, productivity, h):
 
 
 @njit(cache=True, inline="always")
-def entrant_profile(rules, key, month, slot):
-    """Migrant status, sex, age in months, education, grade, human capital and quit trait of an entrant in a slot.
+def entrant_profile(rules, person, month):
+    """Migrant status, sex, age in months, education, grade, human capital and quit trait of an entering person.
 
     Vocational-school graduates may arrive with a certificate (技工学校/中职 graduates may apply for 四级/中级
     directly under the national standards' rules), by education level."""
-    u_migrant, u_sex = rs.uniform_pair(key, month, slot, rs.ENTRY_MIGRANT_AND_SEX)
+    u_migrant, u_sex = rs.draw_pair(person, month, rs.ENTRY_MIGRANT_AND_SEX)
     migrant = 1 if u_migrant < rules.entrant_migrant_share else 0
     sex = 0 if u_sex < rules.entrant_male_share else 1
-    u_band, u_within = rs.uniform_pair(key, month, slot, rs.ENTRY_AGE)
+    u_band, u_within = rs.draw_pair(person, month, rs.ENTRY_AGE)
     mature = rules.entrant_migrant_mature_share * migrant
     if u_band < mature:  # a migrant coming to industrial work from other work or from home, not from school
         lo, hi = rules.entrant_mature_age_months[0], rules.entrant_mature_age_months[1]
@@ -367,11 +367,11 @@ def entrant_profile(rules, key, month, slot):
         band = rs.pick(rules.entrant_age_cdf, (u_band - mature) / (1.0 - mature))
         lo, hi = rules.entrant_age_bounds_months[band], rules.entrant_age_bounds_months[band + 1]
     age = lo + int(u_within * (hi - lo))
-    u_education, u_human_capital = rs.uniform_pair(key, month, slot, rs.ENTRY_EDUCATION_AND_HUMAN_CAPITAL)
+    u_education, u_human_capital = rs.draw_pair(person, month, rs.ENTRY_EDUCATION_AND_HUMAN_CAPITAL)
     education = rs.pick_in(rules.entrant_education_cdf, migrant * N_EDUCATIONS, N_EDUCATIONS, u_education)
-    grade = rs.pick_in(rules.entrant_grade_cdf, education * 3, 3, rs.uniform(key, month, slot, rs.ENTRY_GRADE))
+    grade = rs.pick_in(rules.entrant_grade_cdf, education * 3, 3, rs.draw(person, month, rs.ENTRY_GRADE))
     h = entrant_human_capital(rules, education, grade, u_human_capital)
-    trait = rules.quit_trait_sd * rs.standard_normal(key, month, slot, rs.ENTRY_TRAIT)
+    trait = rules.quit_trait_sd * rs.draw_normal(person, month, rs.ENTRY_TRAIT)
     return migrant, sex, age, education, grade, h, trait
 
 

@@ -163,7 +163,7 @@ class WorkforceModel(mesa.Model):
 
     def age_exit_and_learn(self) -> None:
         w = self.workers
-        kernels.demography_and_learning(self.key, self.month, self.rules, w.status, w.employer, w.birth_month, w.sex,
+        kernels.demography_and_learning(w.person, self.month, self.rules, w.status, w.employer, w.birth_month, w.sex,
                                         w.migrant, w.education, w.human_capital, w.events, w.programme,
                                         self.month_policy.learning_multiplier, self.use_policy)
 
@@ -171,12 +171,12 @@ class WorkforceModel(mesa.Model):
         """Programmes move on a month; offers take applicants, rationed by quota and budget (model/programmes.py)."""
         w, policy = self.workers, self.month_policy
         if self.programmes_started:
-            programmes.advance(self.key, self.month, self.rules, w.status, w.grade, w.grade_month, w.education,
+            programmes.advance(w.person, self.month, self.rules, w.status, w.grade, w.grade_month, w.education,
                                w.programme, w.programme_months, w.events, self.apprentice_completion_grade)
         if not policy.offers:
             return
         self.programmes_started = True
-        applicants = programmes.list_applicants(self.key, self.month, w, policy.offers)
+        applicants = programmes.list_applicants(self.month, w, policy.offers)
         for offer, (slots, draws) in zip(policy.offers, applicants, strict=True):
             persons_left, yuan_left = self._allowance(offer.lever, offer.annual_quota, offer.annual_budget)
             served, cost = programmes.ration(slots, draws, offer.cost_by_grade[w.grade[slots]], persons_left,
@@ -184,7 +184,7 @@ class WorkforceModel(mesa.Model):
             year, persons, yuan = self.programme_use[offer.lever]
             self.programme_use[offer.lever] = (year, persons + len(served), yuan + cost)
             self.ledger.add(self.month - BASE_MONTH, offer.lever, "fiscal", cost / self.scale)
-            programmes.enrol(self.key, self.month, self.rules, served, offer.programme, offer.duration_months,
+            programmes.enrol(w.person, self.month, self.rules, served, offer.programme, offer.duration_months,
                              offer.winner_share, w.status, w.grade, w.grade_month, w.human_capital, w.programme,
                              w.programme_months, w.events)
 
@@ -201,7 +201,7 @@ class WorkforceModel(mesa.Model):
 
     def certify(self) -> None:
         w = self.workers
-        kernels.certification(self.key, self.month, self.rules, w.status, w.employer, w.grade, w.human_capital,
+        kernels.certification(w.person, self.month, self.rules, w.status, w.employer, w.grade, w.human_capital,
                               w.grade_month, w.events, w.programme, self.month_policy.certification_multiplier,
                               self.use_policy)
 
@@ -221,7 +221,7 @@ class WorkforceModel(mesa.Model):
         n_chunks = -(-w.capacity // kernels.CHUNK)
         employed_by_chunk = np.empty((n_chunks, len(t.city)), dtype=np.int32)
         self.slot_counts = np.empty((n_chunks, 2), dtype=np.int64)  # searchers, free slots
-        kernels.separations(self.key, self.month, self.rules, w.status, w.employer, w.birth_month, w.hire_month,
+        kernels.separations(w.person, self.month, self.rules, w.status, w.employer, w.birth_month, w.hire_month,
                             w.migrant, w.grade, w.human_capital, w.quit_trait, w.events, w.programme, gap,
                             self.month_policy.quit_shift, self.use_policy, employed_by_chunk, self.slot_counts)
         self.employed_by_employer = employed_by_chunk.sum(axis=0, dtype=np.int64)
@@ -233,7 +233,7 @@ class WorkforceModel(mesa.Model):
         searchers = self._searchers_and_free_slots()
         city_vacancies = np.bincount(t.city, weights=vacancies, minlength=len(cat.CITY_IDS))
         search_city = np.empty(len(searchers), dtype=np.int64)
-        kernels.choose_search_city(self.key, self.month, self.rules, searchers, w.employer, t.city, w.migrant,
+        kernels.choose_search_city(w.person, self.month, self.rules, searchers, w.employer, t.city, w.migrant,
                                    rs.cdf(city_vacancies), search_city)
         city_searchers = np.bincount(search_city, minlength=len(cat.CITY_IDS))
         job_finding = _job_finding_rate(city_searchers, city_vacancies, c.scalar("matching_efficiency"),
@@ -242,7 +242,7 @@ class WorkforceModel(mesa.Model):
         employer_cdf = np.concatenate([rs.cdf(vacancies[by_city[f:f + n]])
                                        for f, n in zip(city_first, city_count, strict=True)])
         hired_by = np.full(len(searchers), -1, dtype=np.int64)
-        kernels.match(self.key, self.month, self.rules, searchers, search_city, job_finding, city_first, city_count,
+        kernels.match(w.person, self.month, self.rules, searchers, search_city, job_finding, city_first, city_count,
                       employer_cdf, by_city, w.status, w.employer, w.hire_month, w.events, w.grade, w.human_capital,
                       w.migrant, w.wage_yuan_month, self.grade_wage, hired_by)
         hires = np.bincount(hired_by[hired_by >= 0], minlength=len(t.city))
@@ -271,14 +271,14 @@ class WorkforceModel(mesa.Model):
         shortfall = n_entrants - openings.sum()
         if shortfall > 0:  # more entrants than openings: the rest spread by target headcount
             openings = openings + shortfall * t.target_headcount / t.target_headcount.sum()
-        kernels.enter(self.key, self.month, self.rules, slots, rs.cdf(openings), w.status, w.employer, w.birth_month,
+        kernels.enter(self.key, self.month, self.rules, slots, rs.cdf(openings), w.person, w.status, w.employer, w.birth_month,
                       w.sex, w.migrant, w.education, w.grade, w.human_capital, w.wage_yuan_month, w.hire_month,
                       w.grade_month, w.quit_trait, w.events, w.programme, w.programme_months, self.grade_wage)
         apprenticeship = self.month_policy.apprenticeship
         if apprenticeship is not None and apprenticeship.share_by_employer.any():
             self.programmes_started = True
             self.apprentice_completion_grade = apprenticeship.completion_grade
-            programmes.start_apprenticeships(self.key, self.month, slots, w.employer, apprenticeship.share_by_employer,
+            programmes.start_apprenticeships(w.person, self.month, slots, w.employer, apprenticeship.share_by_employer,
                                              apprenticeship.duration_months, w.programme, w.programme_months, w.events)
 
     def update_employers(self) -> None:

@@ -38,6 +38,7 @@ def test_a_reform_compared_with_itself_has_zero_effect_zero_cost_and_no_winners_
     assert np.all((values == 0) | np.isnan(values))
     row = result.headline.iloc[0]
     assert row["fiscal_cost_yuan_total"] == 0 and row["wage_winners_share"] == 0 and row["wage_losers_share"] == 0
+    assert row["own_wage_effect"] == 0
 
 
 def test_the_headline_carries_costs_by_programme_discounted_costs_and_costs_per_worker():
@@ -51,7 +52,7 @@ def test_the_headline_carries_costs_by_programme_discounted_costs_and_costs_per_
                    "employer_cost_yuan_total_discounted",
                    "fiscal_cost_per_high_skill_worker_yuan", "fiscal_cost_per_retained_worker_yuan",
                    "total_cost_per_high_skill_worker_yuan", "total_cost_per_retained_worker_yuan",
-                   "wage_winners_share", "wage_losers_share"]:
+                   "wage_winners_share", "wage_losers_share", "own_wage_effect"]:
         assert column in row and f"{column}_lo" in row and f"{column}_hi" in row, column
     # 120,000 trainees a year at most 2,000 yuan each (targets up to 高级工), for two years
     assert 0 < row["fiscal_cost_yuan_training_subsidy"] <= 2 * 120_000 * 2_000
@@ -62,7 +63,7 @@ def test_the_headline_carries_costs_by_programme_discounted_costs_and_costs_per_
     per_worker = row["fiscal_cost_per_high_skill_worker_yuan"]
     assert np.isnan(per_worker) or row["fiscal_cost_per_high_skill_worker_yuan_lo"] <= per_worker
     shares = result.effects[result.effects.kpi == "wage_winners_share"]
-    assert len(shares) == len(GROUPS) and set(shares.dimension) >= {"region", "sector", "age_band"}
+    assert len(shares) == len(GROUPS) + 10 and set(shares.dimension) >= {"region", "sector", "age_band", "wage_decile"}
     assert 0 <= row["wage_winners_share"] <= 1
 
 
