@@ -21,6 +21,7 @@ from model.employers import Employer, employers_decide, grade_wages
 from model.workforce_model import WorkforceAggregates, WorkforceModel, _job_finding_rate
 
 NO_POLICY_LEARNING_MULTIPLIER, NO_POLICY_SIT_MULTIPLIER, NO_POLICY_QUIT_SHIFT = 1.0, 1.0, 0.0
+NO_POLICY_SIT_FLOOR, NO_POLICY_SENIORITY_SHARE = 0.0, 1.0
 COLUMNS = ("status", "employer", "birth_month", "sex", "migrant", "education", "grade", "human_capital",
            "wage_yuan_month", "hire_month", "grade_month", "quit_trait", "events", "person")
 
@@ -65,7 +66,8 @@ class Worker(mesa.Agent):
                 m.rules, float(self.human_capital), self.education, self.age_months,
                 NO_POLICY_LEARNING_MULTIPLIER, self.u_learn))
             if R.passes_exam(m.rules, self.grade, float(self.human_capital), m.month - self.grade_month,
-                             self.draw(rs.EXAM), NO_POLICY_SIT_MULTIPLIER):
+                             self.draw(rs.EXAM), NO_POLICY_SIT_MULTIPLIER, NO_POLICY_SIT_FLOOR,
+                             NO_POLICY_SENIORITY_SHARE):
                 self.grade += 1
                 self.grade_month = m.month
                 self.events |= R.CERTIFIED

@@ -2,7 +2,8 @@
 they are matched to.
 
 A target names a statistic; `simulated_statistics` runs the model from 2020-01 and computes every
-statistic from the run, so the fit, `--check` and the tests all read the same numbers.
+statistic from the run, so the fit, `--check` and the tests all read the same numbers. Effects on the
+treated (model/treatment_effects.py) need paired runs: they are checked, never fitted.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from model import categories as cat
+from model import treatment_effects
 from model.calibration_inputs import CALIBRATION_DIR, Calibration, Source, load_yaml
 from model.errors import InputError
 from model.scenario import Scenario
 
 TARGETS_FILE = CALIBRATION_DIR / "targets.yaml"
+LAST_FIT_YEAR = 2020  # figures dated later are the out-of-sample test: never fitted, never tuned to
 
 
 def _december(dimension: str, group: str, kpi: str):  # noqa: ANN202
@@ -119,8 +122,9 @@ class Target(BaseModel):
     @field_validator("statistic")
     @classmethod
     def _known_statistic(cls, value: str | None) -> str | None:
-        if value is not None and value not in STATISTICS:
-            raise ValueError(f"unknown statistic {value!r} (allowed: {', '.join(STATISTICS)})")
+        if value is not None and value not in STATISTICS and value not in treatment_effects.STATISTICS:
+            allowed = ", ".join([*STATISTICS, *treatment_effects.STATISTICS])
+            raise ValueError(f"unknown statistic {value!r} (allowed: {allowed})")
         return value
 
 
@@ -139,8 +143,12 @@ def load_targets(path: Path = TARGETS_FILE) -> dict[str, Target]:
             raise InputError(f"{path}: {name}.{loc}: {err['msg'].removeprefix('Value error, ')}") from None
         if target.use != "none" and target.statistic is None:
             raise InputError(f"{path}: {name}.statistic: a target with use '{target.use}' needs a statistic")
-        if target.use == "fit" and target.year > 2020:
-            raise InputError(f"{path}: {name}.year: {target.year} is after 2020; the fit uses 2020 and earlier only")
+        if target.use == "fit" and target.statistic in treatment_effects.STATISTICS:
+            raise InputError(f"{path}: {name}.use: {target.statistic} is an effect on the treated, measured from "
+                             "paired runs; it can be checked ('check'), not fitted")
+        if target.use == "fit" and target.year > LAST_FIT_YEAR:
+            raise InputError(f"{path}: {name}.year: {target.year} is after {LAST_FIT_YEAR}; the fit uses "
+                             f"{LAST_FIT_YEAR} and earlier only")
         targets[str(name)] = target
     return targets
 

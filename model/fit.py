@@ -21,8 +21,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from model import treatment_effects
 from model.calibration_inputs import CALIBRATION_DIR, FITTED_FILE, Calibration, load_calibration
-from model.calibration_targets import TARGETS_FILE, Target, load_targets, simulated_statistics
+from model.calibration_targets import LAST_FIT_YEAR, TARGETS_FILE, Target, load_targets, simulated_statistics
 from model.errors import InputError
 from model.provenance import git_commit, package_version
 
@@ -276,16 +277,19 @@ def check(scale: float, seeds: int, seed: int = 0) -> list[dict]:
     if seeds < 2:
         raise InputError(f"seeds: {seeds} is outside the allowed range (2 or more, to measure sampling noise)")
     calibration = load_calibration()
-    runs = [simulated_statistics(calibration, scale, seed + k) for k in range(seeds)]
+    targets = load_targets()
+    paired = any(t.use != "none" and t.statistic in treatment_effects.STATISTICS for t in targets.values())
+    runs = [simulated_statistics(calibration, scale, seed + k)
+            | (treatment_effects.statistics(calibration, scale, seed + k) if paired else {}) for k in range(seeds)]
     rows = []
-    for name, t in load_targets().items():
+    for name, t in targets.items():
         if t.use == "none":
             continue
         values = np.array([r[t.statistic] for r in runs])
         noise = 2.0 * values.std(ddof=1)
         allowed = t.tolerance + noise
         simulated = float(values.mean())
-        rows.append({"target": name, "use": t.use, "published": t.value, "simulated": simulated,
+        rows.append({"target": name, "use": t.use, "year": t.year, "published": t.value, "simulated": simulated,
                      "tolerance": t.tolerance, "sampling_noise": noise,
                      "passes": bool(abs(simulated - t.value) <= allowed)})
     return rows

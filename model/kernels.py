@@ -54,7 +54,8 @@ def demography_and_learning(person, month, rules, status, employer, birth_month,
 def certification(person, month, rules, status, employer, grade, human_capital, grade_month, events, programme,
                   sit_multiplier, use_policy):
     """Exams: eligible employed workers sit for the next grade; a pass raises the grade. The sitting
-    rate is multiplied by the employer's policy (by target grade) and the worker's programme.
+    rate is multiplied by the employer's policy (by target grade) and the worker's programme; training and
+    competition preparation shorten the months-at-grade rule.
 
     A separate pass from learning: fused, the loop ran up to twice as slowly once many workers
     were eligible (measured), although each part alone does not depend on the data.
@@ -62,12 +63,14 @@ def certification(person, month, rules, status, employer, grade, human_capital, 
     for i in prange(status.shape[0]):
         if status[i] == cat.EMPLOYED:
             g = grade[i]
-            multiplier = 1.0
+            multiplier, floor, seniority = 1.0, 0.0, 1.0
             if use_policy:
+                p = programme[i]
                 multiplier = (sit_multiplier[employer[i], min(g + 1, cat.MAX_GRADE)]
-                              * rules.programme_certification_multiplier[programme[i]])
+                              * rules.programme_certification_multiplier[p])
+                floor, seniority = rules.programme_sit_floor[p], rules.programme_seniority_share[p]
             if R.passes_exam(rules, g, human_capital[i], month - grade_month[i], rs.draw(person[i], month, rs.EXAM),
-                             multiplier):
+                             multiplier, floor, seniority):
                 grade[i] += 1
                 grade_month[i] = month
                 events[i] |= R.CERTIFIED

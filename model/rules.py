@@ -94,6 +94,8 @@ class Rules(NamedTuple):
     programme_learning_gain: np.ndarray  # human capital per month
     programme_certification_multiplier: np.ndarray
     programme_quit_shift: np.ndarray  # log-odds
+    programme_seniority_share: np.ndarray  # share of the months-at-grade rule that applies
+    programme_sit_floor: np.ndarray  # lowest monthly sitting probability of an eligible participant
     apprenticeship_completion_rate: float
     education_upgrade_completion_rate: float
     competition_human_capital_gain: float
@@ -172,6 +174,18 @@ def entrant_grade_shares(rules: Rules) -> np.ndarray:
     return shares
 
 
+def grade_pay_ladder(calibration: Calibration) -> np.ndarray:
+    """Relative pay of each grade in an employer's schedule (float64[6], none = 1).
+
+    The causal certificate premia (`certificate_wage_premium`, by grade reached) cumulated, times
+    exp(return x grade), which the wage's human-capital term exp(return x (h - grade)) cancels: a worker's
+    wage is the employer's level x exp(premia up to the grade) x exp(return x h), so a pass raises pay by the
+    new grade's premium whatever the worker's skill, and never cuts it."""
+    premia = np.concatenate([[0.0], calibration.vector("certificate_wage_premium", cat.GRADES[1:])])
+    grades = np.arange(len(cat.GRADES))
+    return np.exp(np.cumsum(premia) + calibration.scalar("human_capital_wage_return") * grades)
+
+
 def build_rules(calibration: Calibration) -> Rules:
     """Turn the calibration files' values into the rules' tables (category order of categories.py)."""
     c = calibration
@@ -237,6 +251,9 @@ def build_rules(calibration: Calibration) -> Rules:
         programme_certification_multiplier=np.array([1.0, c.scalar("training_certification_multiplier"), 1.0, 1.0,
                                                      1.0]),
         programme_quit_shift=np.array([0.0, 0.0, c.scalar("apprenticeship_quit_shift"), 0.0, 0.0]),
+        programme_sit_floor=np.array([0.0, c.scalar("training_exam_sitting_monthly"), 0.0, 0.0, 0.0]),
+        programme_seniority_share=np.array([1.0, 1.0 - c.scalar("training_seniority_cut"), 1.0, 1.0,
+                                            1.0 - c.scalar("training_seniority_cut")]),
         apprenticeship_completion_rate=c.scalar("apprenticeship_completion_rate"),
         education_upgrade_completion_rate=c.scalar("education_upgrade_completion_rate"),
         competition_human_capital_gain=c.scalar("competition_human_capital_gain"),
@@ -293,14 +310,17 @@ def searching_human_capital(rules, h):
 
 
 @njit(cache=True, inline="always")
-def passes_exam(rules, grade, h, months_at_grade, u, sit_multiplier):
-    """Eligible workers (human capital at the next grade, enough months at grade) sit and may pass;
-    policy (training, the career ladder) multiplies the sitting rate, capped at 1."""
+def passes_exam(rules, grade, h, months_at_grade, u, sit_multiplier, sit_floor, seniority_share):
+    """Eligible workers (human capital at the next grade, enough months at grade) sit and may pass.
+    Policy (training, the career ladder) multiplies the sitting rate, capped at 1, and a course that ends in
+    the assessment sets a floor under it; training and competition preparation shorten the months-at-grade
+    rule to `seniority_share` of it."""
     target = min(grade + 1, MAX_GRADE)
     # eligibility as arithmetic, not branches: it is close to a coin flip for many workers, and a
     # branch on it cost a misprediction each; the one branch left (on the rare pass) is predictable
-    eligible = (grade < MAX_GRADE) * (h >= target) * (months_at_grade >= rules.exam_min_months[target])
-    return u < eligible * min(1.0, rules.exam_sit_rate[target] * sit_multiplier) * rules.exam_pass_rate[target]
+    eligible = (grade < MAX_GRADE) * (h >= target) * (months_at_grade >= rules.exam_min_months[target] * seniority_share)
+    sitting = max(min(1.0, rules.exam_sit_rate[target] * sit_multiplier), sit_floor)
+    return u < eligible * sitting * rules.exam_pass_rate[target]
 
 
 @njit(cache=True, inline="always")

@@ -26,7 +26,7 @@ from model.levers.policy import MonthPolicy, PolicyContext
 from model.memory import check_fits
 from model.population import synthesise_workers
 from model.random_streams import stream_key
-from model.rules import build_rules, entrant_grade_shares
+from model.rules import build_rules, entrant_grade_shares, grade_pay_ladder
 from model.scenario import Scenario
 
 CAPACITY_HEADROOM = 1.03  # spare slots for a month's entrants while this month's leavers' slots rest
@@ -336,7 +336,7 @@ class WorkforceModel(mesa.Model):
     def _calibrate_wage_levels(self) -> None:
         """Scale employer wage levels so base-month mean wages by ownership match the published averages."""
         c, t, w = self.calibration, self.employer_table, self.workers
-        ladder = c.vector("grade_wage_ladder", cat.GRADES)
+        ladder = grade_pay_ladder(c)
         grade_mix = np.bincount(w.grade[w.live()], minlength=len(cat.GRADES))
         self.grade_ladder = ladder / (ladder @ grade_mix / grade_mix.sum())
         self.set_wages()
