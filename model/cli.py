@@ -124,13 +124,15 @@ HEADLINE_COLUMNS = (("delta_high_skill_workers", "Δ high-skill workers", "{:,.0
                     ("delta_high_skill_share", "Δ high-skill share", "{:+.4f}"),
                     ("delta_turnover_pp", "Δ turnover (pp)", "{:+.2f}"),
                     ("delta_mean_wage_yuan_month", "Δ mean wage (yuan/month)", "{:+,.0f}"),
-                    ("delta_retained_workers", "Δ retained workers (fewer quits)", "{:,.0f}"),
+                    ("delta_retained_workers", "Δ workers kept in industry", "{:,.0f}"),
+                    ("delta_employed_workers", "Δ employed", "{:,.0f}"),
                     ("fiscal_cost_yuan_total", "fiscal cost (bn yuan)", "bn"),
                     ("employer_cost_yuan_total", "employer cost (bn yuan)", "bn"),
                     ("fiscal_cost_per_high_skill_worker_yuan", "fiscal cost per high-skill worker", "{:,.0f}"),
                     ("fiscal_cost_per_retained_worker_yuan", "fiscal cost per retained worker", "{:,.0f}"),
                     ("wage_winners_share", "wage winners (>1%)", "{:.1%}"),
-                    ("wage_losers_share", "wage losers (>1%)", "{:.1%}"))
+                    ("wage_losers_share", "wage losers (>1%)", "{:.1%}"),
+                    ("own_wage_effect", "own wage effect", "{:+.2%}"))
 
 
 def _headline(headline, baseline: str) -> Table:  # noqa: ANN001 - the headline DataFrame

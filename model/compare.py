@@ -39,7 +39,10 @@ AT_LAST_MONTH = (("delta_high_skill_workers", "high_skill_workers", 1.0),
                  ("delta_high_skill_share", "high_skill_share", 1.0),
                  ("delta_turnover_pp", "turnover_rate_annual", 100.0),
                  ("delta_mean_wage_yuan_month", "mean_wage_yuan_month", 1.0),
-                 ("delta_output_index", "output_index", 1.0))
+                 ("delta_output_index", "output_index", 1.0),
+                 # workers in industrial work (employed and searching) the reform keeps in or draws in
+                 ("delta_retained_workers", "workers", 1.0),
+                 ("delta_employed_workers", "employed", 1.0))
 
 
 @dataclass
@@ -152,8 +155,6 @@ class HeadlineIndex:
         last_date = pd.Timestamp(f"{last}-01")
         at_last = keys[(keys.dimension == "province") & (keys.date == last_date)]
         self.last_month_rows = {kpi: int(at_last.index[at_last.kpi == kpi][0]) for _, kpi, _ in AT_LAST_MONTH}
-        province = keys[keys.dimension == "province"]
-        self.quit_rows = province.index[province.kpi == "quits"].to_numpy()
         by_programme = keys[keys.dimension == "programme"]
         months = (by_programme.date.dt.year * 12 + by_programme.date.dt.month - 1 - month_index(first)).to_numpy()
         self.discount = pd.Series((1.0 + discount_rate) ** (-months / 12.0), index=by_programme.index)
@@ -163,7 +164,6 @@ class HeadlineIndex:
     def values(self, difference: np.ndarray, incidence: np.ndarray) -> dict[str, float]:
         """The headline numbers of one replication (reform minus baseline)."""
         out = {column: float(difference[self.last_month_rows[kpi]]) * factor for column, kpi, factor in AT_LAST_MONTH}
-        out["delta_retained_workers"] = -float(difference[self.quit_rows].sum())
         for k, kpi in enumerate(distribution.KPIS):  # the province (first group)
             out[kpi] = float(incidence[k, 0])
         for lever in LEVER_IDS:

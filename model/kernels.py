@@ -16,12 +16,13 @@ CHUNK = 1 << 16  # slots per chunk for per-chunk partial counts
 
 
 @njit(parallel=True, cache=True)
-def demography_and_learning(person, month, rules, status, employer, birth_month, sex, migrant, education,
-                            human_capital, events, programme, learning_multiplier, use_policy):
+def demography_and_learning(person, month, rules, status, employer, grade, birth_month, sex, migrant, education,
+                            human_capital, events, programme, learning_multiplier, log_uplift, use_policy):
     """Retirement and other exits out of industrial work, then learning by doing for those at work
     (depreciation while searching) plus what a programme adds. Ageing is the calendar: age = month - birth month.
     Programmes are read only when `use_policy` (the scenario sets levers): the baseline reads no more
-    than it needs (this and the flags of the kernels below cost ~10% at full scale when set).
+    than it needs (this and the flags of the kernels below cost ~10% at full scale when set). With levers,
+    a pay uplift lowers the exit hazard of the employed; who stays only for it is marked KEPT.
 
     One pass with one hash for both draws: each alone was a full sweep of the columns.
     """
@@ -32,13 +33,19 @@ def demography_and_learning(person, month, rules, status, employer, birth_month,
             continue
         age = month - birth_month[i]
         u_exit, u_learn = rs.draw_pair(person[i], month, rs.EXIT_AND_LEARN)
+        p_exit = R.exit_probability(rules, st == cat.SEARCHING, age, migrant[i])
+        p_baseline = p_exit
+        if use_policy and st == cat.EMPLOYED:
+            p_exit *= R.leaving_factor(rules, log_uplift[employer[i], grade[i]])
         if R.leaves_by_age(rules, month, age, sex[i], migrant[i]):
             status[i] = cat.GONE
             events[i] = R.EXITED | R.RETIRED
-        elif u_exit < R.exit_probability(rules, st == cat.SEARCHING, age, migrant[i]):
+        elif u_exit < p_exit:
             status[i] = cat.GONE
-            events[i] = R.EXITED
+            events[i] = R.EXITED | (R.LOST if u_exit >= p_baseline else 0)
         elif st == cat.EMPLOYED:
+            if u_exit < p_baseline:
+                events[i] = R.KEPT
             multiplier, gain = learning_multiplier[employer[i]], 0.0
             if use_policy:
                 p = programme[i]
@@ -87,9 +94,12 @@ def wages(rules, status, employer, grade, human_capital, migrant, wage_yuan_mont
 
 @njit(parallel=True, cache=True)
 def separations(person, month, rules, status, employer, birth_month, hire_month, migrant, grade, human_capital,
-                quit_trait, events, programme, log_wage_gap, quit_shift, use_policy, employed_by_chunk, slot_counts):
+                quit_trait, events, programme, log_wage_gap, quit_shift, log_uplift, use_policy, employed_by_chunk,
+                slot_counts):
     """Quits and layoffs; quitters leave industry or search. Policy shifts the quit log-odds by employer
-    and grade, and by the worker's programme.
+    and grade, and by the worker's programme; a pay uplift makes a quitter less likely to leave industrial
+    work. A worker who stays in industrial work only for the policy (same draws, the baseline's quit shift
+    and leaving share) is marked KEPT, one who leaves only for it LOST.
 
     Counts per chunk who stays employed, by employer, and (for `list_slots`) the searchers and the
     slots free since before this month (slots vacated this month are not reused until next month).
@@ -106,12 +116,23 @@ def separations(person, month, rules, status, employer, birth_month, hire_month,
             m, g, e, h = migrant[i], grade[i], employer[i], human_capital[i]
             gap = log_wage_gap[e, g] + R.relative_log_wage(rules, g, h, m)
             u_quit, u_layoff = rs.draw_pair(person[i], month, rs.QUIT_OR_LAYOFF)
-            shift = quit_shift[e, g] + rules.programme_quit_shift[programme[i]] if use_policy else 0.0
-            if R.quits(rules, u_quit, quit_trait[i], month - birth_month[i], month - hire_month[i], m, g, gap, shift):
+            age, tenure = month - birth_month[i], month - hire_month[i]
+            shift, exit_share = 0.0, rules.quit_exit_share[m]
+            if use_policy:
+                shift = quit_shift[e, g] + rules.programme_quit_shift[programme[i]]
+                exit_share *= R.leaving_factor(rules, log_uplift[e, g])
+                quit_baseline = R.quits(rules, u_quit, quit_trait[i], age, tenure, m, g, gap, 0.0)
+                if quit_baseline and rs.draw(person[i], month, rs.QUIT_DESTINATION) < rules.quit_exit_share[m]:
+                    events[i] |= R.KEPT  # would have left: undone below if the worker leaves after all
+            if R.quits(rules, u_quit, quit_trait[i], age, tenure, m, g, gap, shift):
                 events[i] |= R.QUIT
-                if rs.draw(person[i], month, rs.QUIT_DESTINATION) < rules.quit_exit_share[m]:
+                if rs.draw(person[i], month, rs.QUIT_DESTINATION) < exit_share:
                     status[i] = cat.GONE
                     events[i] |= R.EXITED
+                    if events[i] & R.KEPT:  # would have left anyway
+                        events[i] ^= R.KEPT
+                    elif use_policy:
+                        events[i] |= R.LOST
                 else:
                     status[i] = cat.SEARCHING
                     searching += 1
@@ -206,6 +227,16 @@ def enter(key, month, rules, slots, employer_cdf, person, status, employer, birt
         programme[i] = cat.NO_PROGRAMME
         programme_months[i] = 0
         wage_yuan_month[i] = R.wage(rules, grade_wage[e, g], g, h, m)
+
+
+@njit(parallel=True, cache=True)
+def kept_and_lost(events):
+    """Workers kept in and lost to industrial work by policy this month (rules.KEPT, rules.LOST)."""
+    kept, lost = 0, 0
+    for i in prange(events.shape[0]):
+        kept += (events[i] & R.KEPT) != 0
+        lost += (events[i] & R.LOST) != 0
+    return kept, lost
 
 
 @njit(parallel=True, cache=True)

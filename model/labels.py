@@ -122,7 +122,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "fiscal_cost": ("累计财政支出", "Cumulative fiscal cost"),
     "employer_cost": ("累计企业成本", "Cumulative employer cost"),
     "cost_per_high_skill": ("每新增一名高技能人才的财政成本", "Fiscal cost per additional high-skill worker"),
-    "retained": ("减少离职人数", "Quits avoided"),
+    "retained": ("留住的产业工人", "Workers kept in industry"),
     "interval": ("90%区间", "90% interval"),
     "certain": ("结论可靠：区间不含零", "Confident: the interval excludes zero"),
     "uncertain": ("不确定：区间含零", "Uncertain: the interval includes zero"),

@@ -32,7 +32,7 @@ WORKER_DTYPES = {
     "hire_month": np.int16,  # month joined the current employer; tenure = month - hire_month
     "grade_month": np.int16,  # month the current grade was reached
     "quit_trait": np.float32,  # persistent quit propensity, log-odds
-    "events": np.uint8,  # this month's events, rules.ENTERED | EXITED | ...
+    "events": np.uint16,  # this month's events, rules.ENTERED | EXITED | ... | KEPT | LOST
     "programme": np.uint8,  # categories.PROGRAMMES: training, apprenticeship, education upgrade, ...
     "programme_months": np.uint8,  # months left in the programme, this one included
     "person": np.uint64,  # who holds the slot (random_streams.person_id): keys their draws and pairs them across runs

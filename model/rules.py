@@ -43,6 +43,9 @@ MAX_HUMAN_CAPITAL = 12.0
 
 # Event bits recorded per worker per month (for flows by group).
 ENTERED, EXITED, QUIT, LAID_OFF, HIRED, CERTIFIED, RETIRED, ENROLLED = 1, 2, 4, 8, 16, 32, 64, 128
+# With levers: this month the worker stayed in industrial work but would have left under the baseline's
+# behaviour with the same draws (KEPT), or left but would have stayed (LOST).
+KEPT, LOST = 256, 512
 
 
 class Rules(NamedTuple):
@@ -99,6 +102,7 @@ class Rules(NamedTuple):
     apprenticeship_completion_rate: float
     education_upgrade_completion_rate: float
     competition_human_capital_gain: float
+    exit_pay_elasticity: float  # of the hazard of leaving industrial work, to pay against the outside option
 
 
 def _last_working_age_table(calibration: Calibration) -> np.ndarray:
@@ -257,6 +261,7 @@ def build_rules(calibration: Calibration) -> Rules:
         apprenticeship_completion_rate=c.scalar("apprenticeship_completion_rate"),
         education_upgrade_completion_rate=c.scalar("education_upgrade_completion_rate"),
         competition_human_capital_gain=c.scalar("competition_human_capital_gain"),
+        exit_pay_elasticity=c.scalar("exit_pay_elasticity"),
     )
 
 
@@ -292,6 +297,13 @@ def exit_probability(rules, searching, age_months, migrant):
         return rules.searcher_exit_rate
     late = migrant * (age_months >= rules.migrant_late_exit_age_months)  # branch-free: migrant is random
     return rules.exit_rate[migrant] + late * rules.migrant_late_exit_rate
+
+
+@njit(cache=True, inline="always")
+def leaving_factor(rules, log_uplift):
+    """Multiplier of the hazard of leaving industrial work when policy raises a worker's pay by `log_uplift`
+    (log points) against the outside option (other sectors' pay, which the reform leaves alone)."""
+    return math.exp(-rules.exit_pay_elasticity * log_uplift)
 
 
 @njit(cache=True, inline="always")

@@ -89,6 +89,7 @@ class WorkforceModel(mesa.Model):
             raise InputError(f"scale: {scale} is too small; the allowed range starts at {lowest:.0e} "
                              f"({MIN_WORKERS} workers)")
         n_workers = int(round(self.workers_at_base))
+        self.workforce = n_workers  # employed and searching, at the end of the month
         months = np.arange(BASE_MONTH, self.policy.period.last_month + 1)
         capacity = int(max(self.target_workers(m) for m in months) * CAPACITY_HEADROOM) + 256
         self.memory_estimate_bytes = check_fits(capacity, self.scale)
@@ -103,6 +104,8 @@ class WorkforceModel(mesa.Model):
         self.ledger = CostLedger(len(months))
         self.programme_use: dict[str, tuple[int, float, float]] = {}  # lever -> (year, persons, yuan) simulated
         self.programmes_started = False
+        self.extra_workforce = 0.0  # workers the levers keep in (or draw into) industrial work, simulated
+        self.log_uplift = np.zeros(0)  # the month's log pay uplift by employer and grade (set_policy)
         self.apprentice_completion_grade = 0
         self.engineer_ratio = np.ones(len(cat.GRADES))
         self.engineer_ratio[cat.HIGH_SKILL_GRADE:] = c.vector("engineer_equivalent_pay_ratio",
@@ -160,12 +163,14 @@ class WorkforceModel(mesa.Model):
             high_employed, high_bill = high[..., 0].sum(axis=1).astype(np.float64), high[..., 1].sum(axis=1) * 1.0
         context = PolicyContext(t, self.calibration, self.scale, self.pilot_by_month, high_employed, high_bill)
         self.month_policy = month_policy(self.levers, context, self.month - BASE_MONTH, len(t.city))
+        uplift = self.month_policy.total_uplift()
+        self.log_uplift = np.zeros((len(t.city), len(cat.GRADES))) if uplift is None else np.log(uplift)
 
     def age_exit_and_learn(self) -> None:
         w = self.workers
-        kernels.demography_and_learning(w.person, self.month, self.rules, w.status, w.employer, w.birth_month, w.sex,
-                                        w.migrant, w.education, w.human_capital, w.events, w.programme,
-                                        self.month_policy.learning_multiplier, self.use_policy)
+        kernels.demography_and_learning(w.person, self.month, self.rules, w.status, w.employer, w.grade, w.birth_month,
+                                        w.sex, w.migrant, w.education, w.human_capital, w.events, w.programme,
+                                        self.month_policy.learning_multiplier, self.log_uplift, self.use_policy)
 
     def run_programmes(self) -> None:
         """Programmes move on a month; offers take applicants, rationed by quota and budget (model/programmes.py)."""
@@ -223,7 +228,8 @@ class WorkforceModel(mesa.Model):
         self.slot_counts = np.empty((n_chunks, 2), dtype=np.int64)  # searchers, free slots
         kernels.separations(w.person, self.month, self.rules, w.status, w.employer, w.birth_month, w.hire_month,
                             w.migrant, w.grade, w.human_capital, w.quit_trait, w.events, w.programme, gap,
-                            self.month_policy.quit_shift, self.use_policy, employed_by_chunk, self.slot_counts)
+                            self.month_policy.quit_shift, self.log_uplift, self.use_policy, employed_by_chunk,
+                            self.slot_counts)
         self.employed_by_employer = employed_by_chunk.sum(axis=0, dtype=np.int64)
 
     def match_searchers(self) -> None:
@@ -254,7 +260,11 @@ class WorkforceModel(mesa.Model):
         w, counts = self.workers, self.slot_counts
         n_searching, n_free = counts.sum(axis=0)
         workers_before_entry = int(self.employed_by_employer.sum()) + int(n_searching)
-        self.n_entrants = max(0, int(round(self.target_workers(self.month) - workers_before_entry)))
+        target = self.target_workers(self.month)
+        if self.use_policy:
+            target += self._workforce_kept_by_policy(workers_before_entry, target)
+        self.n_entrants = max(0, int(round(target - workers_before_entry)))
+        self.workforce = workers_before_entry + self.n_entrants
         searchers = np.empty(n_searching, dtype=np.int64)
         self.entry_slots = np.empty(self.n_entrants, dtype=np.int64)
         kernels.list_slots(w.status, w.events, counts, min(self.n_entrants, n_free), searchers, self.entry_slots)
@@ -263,6 +273,23 @@ class WorkforceModel(mesa.Model):
             w.grow(max(int(w.capacity * CAPACITY_GROWTH), w.capacity + self.n_entrants - n_free))
             self.entry_slots[n_free:] = start + np.arange(self.n_entrants - n_free)
         return searchers
+
+    def _workforce_kept_by_policy(self, workers_before_entry: int, target: float) -> float:
+        """Industrial workers (simulated) the levers add to the calibrated path, which is the baseline's.
+
+        A stock that grows by the workers kept this month (KEPT minus LOST: stayed only for the policy, with
+        the same draws) and by the entrants a pay uplift draws in, and shrinks at the month's rate of leaving
+        industrial work, as the baseline's workers do. Entry responds to the wage-bill weighted mean pay uplift
+        with elasticity `entry_pay_elasticity` (the outside option, other sectors' pay, is unchanged)."""
+        kept, lost = kernels.kept_and_lost(self.workers.events)
+        leaving_rate = max(0.0, self.workforce - workers_before_entry) / max(self.workforce, 1)
+        extra = self.extra_workforce * (1.0 - leaving_rate) + kept - lost
+        bill = self.employer_grade_totals[..., 1].astype(np.float64)
+        mean_log_uplift = float((bill * self.log_uplift).sum() / max(bill.sum(), 1.0))
+        drawn_in = max(0.0, target + extra - workers_before_entry) * np.expm1(
+            self.calibration.scalar("entry_pay_elasticity") * mean_log_uplift)
+        self.extra_workforce = extra + drawn_in
+        return self.extra_workforce
 
     def enter_new_workers(self) -> None:
         w, t, a = self.workers, self.employer_table, self.aggregates
