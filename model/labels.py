@@ -134,6 +134,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "by_region": ("分区域效果", "Effects by region"),
     "by_sector": ("分行业效果", "Effects by sector"),
     "who_pays": ("谁来付费", "Who pays"),
+    "who_gains": ("谁受益", "Who gains"),
+    "who_gains_text": (
+        "按每名职工在基准情景中的工资十分位，显示改革本身带来的平均工资变化：把改革情景中的技能等级、人力资本和工资政策"
+        "放在该职工基准情景中的同一企业、同一工资表上计算，与其基准工资相比。换岗、企业工资溢价漂移等随机路径差异不计入，"
+        "因此几乎不影响任何人的安慰剂改革显示为零。误差线为90%区间。",
+        "The mean change in pay that the reform itself brings, by decile of each worker's baseline wage: the worker's "
+        "grade, skill and pay policy in the reform, valued at their baseline employer on the baseline's pay schedule, "
+        "against their baseline wage. Chance differences of path (another employer, drifting employer premiums) are "
+        "left out, so a placebo reform that touches almost nobody shows zero. Bars: 90% intervals.",
+    ),
+    "own_wage_effect_pct": ("本人工资效应（占基准工资 %）", "Own wage effect (% of baseline wage)"),
     "fiscal": ("财政", "State"),
     "employer": ("企业", "Employers"),
     "methods": ("方法说明", "Methods"),

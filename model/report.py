@@ -66,6 +66,7 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None) -
         _by_group(effects, "region", lang),
         _by_group(effects, "sector", lang),
         _who_pays(headline, lang),
+        _who_gains(effects, lang),
     ]
     if sweep is not None:
         figures.append(_sweep_figure(sweep, lang))
@@ -90,7 +91,8 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None) -
         f"<h2>{t('by_region')}</h2>{charts[2]}",
         f"<h2>{t('by_sector')}</h2>{charts[3]}",
         f"<h2>{t('who_pays')}</h2>{charts[4]}",
-        *([f"<h2>{t('sensitivity')}</h2><p class='note'>{t('sensitivity_text')}</p>{charts[5]}"] if sweep else []),
+        f"<h2>{t('who_gains')}</h2><p class='note'>{t('who_gains_text')}</p>{charts[5]}",
+        *([f"<h2>{t('sensitivity')}</h2><p class='note'>{t('sensitivity_text')}</p>{charts[6]}"] if sweep else []),
         f"<h2>{t('methods')}</h2><p>{t('methods_text')}</p>{_calibration(lang)}",
         f"<h2>{t('provenance')}</h2>{_provenance(manifest, lang)}",
     ]
@@ -147,6 +149,8 @@ def _card(row: pd.Series, manifest: dict, lang: str) -> str:
         ("delta_wage", "delta_mean_wage_yuan_month"),
         ("retained", "delta_retained_workers"),
         ("cost_per_high_skill", "fiscal_cost_per_high_skill_worker_yuan"),
+        ("wage_winners_share", "wage_winners_share"),
+        ("wage_losers_share", "wage_losers_share"),
     ]
     rows = "".join(
         f"<dt>{html.escape(label(key, lang))}</dt><dd>{_with_interval(row, column, lang)}</dd>" for key, column in items
@@ -162,11 +166,16 @@ def _card(row: pd.Series, manifest: dict, lang: str) -> str:
 def _with_interval(row: pd.Series, column: str, lang: str) -> str:
     mean, lo, hi = (row.get(f"{column}{s}", np.nan) for s in ("", "_lo", "_hi"))
     digits = 3
-    text = html.escape(number(mean, lang, digits))
+
+    def shown(value: float) -> str:  # shares as percentages
+        return f"{100 * value:.1f}%" if column.endswith("_share") and np.isfinite(value) else number(value, lang,
+                                                                                                     digits)
+
+    text = html.escape(shown(mean))
     if np.isfinite(lo) and np.isfinite(hi) and lo != hi:
         sure = lo > 0 or hi < 0
         text += (
-            f" <span class='note'>[{html.escape(number(lo, lang, digits))}, {html.escape(number(hi, lang, digits))}]"
+            f" <span class='note'>[{html.escape(shown(lo))}, {html.escape(shown(hi))}]"
             f"</span> <span class='{'sure' if sure else 'unsure'}' title='{html.escape(label('interval', lang))}'>"
             f"{html.escape(label('certain' if sure else 'uncertain', lang))}</span>"
         )
@@ -262,6 +271,19 @@ def _by_group(effects: pd.DataFrame, dimension: str, lang: str) -> go.Figure:
             )
         )
     fig.update_layout(barmode="group", height=400, yaxis_title=label("delta_high_skill", lang), margin={"t": 20})
+    return fig
+
+
+def _who_gains(effects: pd.DataFrame, lang: str) -> go.Figure:
+    """The mean own wage effect by decile of the baseline wage, per option, in % of the baseline wage."""
+    rows = effects[(effects.kpi == "own_wage_effect") & (effects.dimension == "wage_decile")]
+    fig = go.Figure()
+    for scenario, part in rows.groupby("scenario", sort=False):
+        fig.add_trace(go.Bar(x=[label(g, lang) for g in part.group], y=100 * part["mean"], name=scenario,
+                             error_y={"type": "data", "symmetric": False, "array": 100 * (part.hi - part["mean"]),
+                                      "arrayminus": 100 * (part["mean"] - part.lo)}))
+    fig.update_layout(barmode="group", height=400, margin={"t": 20},
+                      xaxis_title=label("wage_decile", lang), yaxis_title=label("own_wage_effect_pct", lang))
     return fig
 
 
