@@ -24,12 +24,15 @@ from rich.table import Table
 from typer.exceptions import TyperException
 
 from model.errors import InputError
+from model.formula_guard import neutralise
+from model.results_store import output_lock
 from model.runner import check_output_dir, check_seed, resolve_scenario, simulate, write_results, write_run
 from model.scenario import load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Agent-based model of Jiangsu's industrial workers and the industrial-worker reform.")
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)  # logs and pipes get whole tables
+err = Console(stderr=True, markup=False,  # text from scenario files is never read as rich markup
+              width=None if sys.stderr.isatty() else 200)  # logs and pipes get whole tables
 
 
 def _progress() -> Progress:
@@ -55,11 +58,11 @@ def run(
     check_output_dir(out, overwrite)
     if threads is not None and threads < 1:
         raise InputError(f"threads: {threads} is outside the allowed range (1 or more)")
-    with _progress() as progress:
+    with output_lock(out), _progress() as progress:
         task = progress.add_task(f"{spec.name} ×{scale:g}", total=None)
         result = simulate(scenario, scale, seed, start, end, threads,
                           on_month=lambda k, n: progress.update(task, completed=k, total=n))
-    write_run(out, result)
+        write_run(out, result)
     table = result.table
     err.print(_summary(table, spec.name))
     seconds = result.manifest["timings_seconds"]["total"]
@@ -109,13 +112,14 @@ def compare(
         resolve_scenario(path, start, end)
     out = out or Path("runs") / f"compare-{baseline.stem}"
     check_output_dir(out, overwrite)
-    with _progress() as progress:
+    with output_lock(out), _progress() as progress:
         task = progress.add_task("paired runs", total=None)
         result = run_comparison(baseline, list(reforms), seeds, scale, seed, start, end, threads,
                                 on_run=lambda k, n: progress.update(task, completed=k, total=n),
                                 discount_rate=discount_rate, workers=workers)
-    write_results(out, {"effects.parquet": lambda p: result.effects.to_parquet(p, index=False),
-                        "headline.csv": lambda p: result.headline.to_csv(p, index=False)}, result.manifest)
+        write_results(out, {"effects.parquet": lambda p: result.effects.to_parquet(p, index=False),
+                            "headline.csv": lambda p: neutralise(result.headline).to_csv(p, index=False)},
+                      result.manifest)
     err.print(_headline(result.headline, result.manifest["baseline"]))
     err.print(f"{len(reforms)} reform(s) x {seeds} seed(s) at scale {scale:g} → {out}", soft_wrap=True, markup=False)
 
@@ -174,6 +178,7 @@ def calibrate(
 ) -> None:
     """Fit the free behavioural parameters to calibration/targets.yaml → calibration/fitted.yaml."""
     from model import fit as fitting
+    from model.calibration_targets import LAST_FIT_YEAR
 
     if scale is not None and not 0 < scale <= 1:
         raise InputError(f"scale: {scale} is outside the allowed range 0 to 1")
@@ -185,14 +190,14 @@ def calibrate(
         for column in ("target", "use", "year", "published", "simulated", "tolerance", "+ sampling noise", "pass"):
             table.add_column(column, justify="left" if column in ("target", "use") else "right")
         for r in rows:
-            verdict = "yes" if r["passes"] else "NO" if r["year"] <= fitting.LAST_FIT_YEAR else "NO (out of sample)"
+            verdict = "yes" if r["passes"] else "NO" if r["year"] <= LAST_FIT_YEAR else "NO (out of sample)"
             table.add_row(r["target"], r["use"], str(r["year"]), f"{r['published']:,.4g}", f"{r['simulated']:,.4g}",
                           f"{r['tolerance']:,.3g}", f"{r['sampling_noise']:,.3g}", verdict)
         err.print(table)
-        missed = [r["target"] for r in rows if not r["passes"] and r["year"] > fitting.LAST_FIT_YEAR]
+        missed = [r["target"] for r in rows if not r["passes"] and r["year"] > LAST_FIT_YEAR]
         if missed:  # findings about the model, not a failed calibration: nothing may be tuned to them
-            err.print(f"out of sample (after {fitting.LAST_FIT_YEAR}), missed: {', '.join(missed)}", markup=False)
-        failed = [r["target"] for r in rows if not r["passes"] and r["year"] <= fitting.LAST_FIT_YEAR]
+            err.print(f"out of sample (after {LAST_FIT_YEAR}), missed: {', '.join(missed)}", markup=False)
+        failed = [r["target"] for r in rows if not r["passes"] and r["year"] <= LAST_FIT_YEAR]
         if failed:
             print(f"error: {len(failed)} in-sample target(s) outside tolerance: {', '.join(failed)}", file=sys.stderr)
             raise typer.Exit(1)
@@ -298,7 +303,7 @@ def sweep(
         progress.update(task, completed=done + failed, description=f"runs ({failed} failed)" if failed else "runs")
 
     try:
-        with progress:
+        with output_lock(out), progress:
             summary = run_sweep(experiment, out, workers, scheduler, dask, scale, seeds, end, max_runs, fail_fast,
                                 threads, on_progress=show)
     except SweepFailed as exc:
@@ -358,11 +363,22 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to
                   markup=False)
 
 
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is somewhere in the exception's chain of causes."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def main() -> None:
     """Entry point: one-line errors with exit code 2 for bad input, 1 for internal errors."""
     command = typer.main.get_command(app)
     try:
-        command.main(standalone_mode=False)
+        code = command.main(standalone_mode=False)  # returns a typer.Exit's code instead of raising it
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
@@ -371,9 +387,19 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         print("error: interrupted; nothing was written", file=sys.stderr)
         sys.exit(130)
+    except SystemError as exc:  # Ctrl-C landing while a compiled kernel returns surfaces as a SystemError
+        if not _caused_by_interrupt(exc):
+            raise
+        print("error: interrupted; nothing was written", file=sys.stderr)
+        sys.exit(130)
+    except OSError as exc:  # writing: a full disk, a read-only folder, no permission
+        where = exc.filename or "output"
+        print(f"error: cannot write {where}: {exc.strerror or exc}; nothing partial was kept", file=sys.stderr)
+        sys.exit(1)
     except TyperException as exc:  # usage errors: bad flag, bad value, missing argument
         print("error: " + " ".join(exc.format_message().split()), file=sys.stderr)
         sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -10,17 +10,15 @@ replication is independent, so the numbers do not depend on how many).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from model import distribution
+from model import distribution, worker_processes
 from model.calendar import month_index
 from model.errors import InputError
 from model.kpis import GROUPS
@@ -117,7 +115,7 @@ def _run_replications(tasks: list[tuple], n_workers: int, progress: Callable[[in
             results.append(replication(*task))
             progress(len(results))
         return results
-    with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with worker_processes.pool(n_workers) as pool:
         futures = [pool.submit(replication, *task) for task in tasks]
         done = 0
         for future in futures:

@@ -28,6 +28,7 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -35,7 +36,16 @@ from model.calibration_inputs import CALIBRATION_DIR, Calibration, Leaf, load_ca
 from model.errors import InputError
 from model.kpis import DIMENSIONS, KPI_IDS, LEDGER_KPI_IDS
 from model.provenance import file_sha256
-from model.scenario import Period, Scenario, first_error, load_scenario, read_mapping, read_text
+from model.scenario import (
+    LAST_MONTH_LABEL,
+    Period,
+    Scenario,
+    first_error,
+    load_scenario,
+    printable,
+    read_mapping,
+    read_text,
+)
 
 MAX_FACTORS = 50
 MAX_SEEDS = 1000
@@ -150,6 +160,16 @@ class Experiment(Strict):
     scale: Annotated[Number, Field(gt=0, le=1)] = 0.01
     period: Period = Period()
     keep: Keep = Keep()
+
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, value: str) -> str:
+        return printable(value, allowed="")
+
+    @field_validator("description")
+    @classmethod
+    def _printable_description(cls, value: str) -> str:
+        return printable(value, allowed="\n\t")
 
     @model_validator(mode="after")
     def _factors_fit_design(self) -> Experiment:
@@ -373,8 +393,10 @@ def _apply_scenario_factors(base: Scenario, factors: list[Factor], values: dict[
                 _apply(mapping, path.split("."), values[factor.name], factor.mode)
             except (KeyError, TypeError) as exc:
                 raise InputError(f"{where}: factors.{factor.name}.path: {path}: {exc.args[0]}") from None
+    # the period rule of `run --end`: dated values after a shortened period are allowed and never take effect
+    mapping["period"] = {"start": base.period.start, "end": LAST_MONTH_LABEL}
     try:
-        return Scenario.model_validate(mapping)
+        return Scenario.model_validate(mapping).with_period(base.period.start, base.period.end)
     except ValidationError as exc:
         detail = first_error(f"scenario {base.name!r}", exc).split(": ", 1)[1]
         raise InputError(f"{where}: design point {point} ({_describe(values)}) gives an invalid scenario: "

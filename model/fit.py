@@ -23,7 +23,7 @@ import yaml
 
 from model import treatment_effects
 from model.calibration_inputs import CALIBRATION_DIR, FITTED_FILE, Calibration, load_calibration
-from model.calibration_targets import LAST_FIT_YEAR, TARGETS_FILE, Target, load_targets, simulated_statistics
+from model.calibration_targets import TARGETS_FILE, Target, load_targets, simulated_statistics
 from model.errors import InputError
 from model.provenance import git_commit, package_version
 

@@ -20,6 +20,7 @@ from plotly.subplots import make_subplots
 
 from model.calibration_inputs import FITTED_FILE
 from model.errors import InputError
+from model.formula_guard import neutralise
 from model.labels import LANGUAGES, label, number
 
 TRAJECTORY_KPIS = ("high_skill_workers", "turnover_rate_annual", "mean_wage_yuan_month")
@@ -60,13 +61,15 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None) -
     effects, headline, manifest = load_comparison(directory)
     effects = effects.astype({"kpi": str, "dimension": str, "group": str, "scenario": str})
     t = lambda key: html.escape(label(key, lang))  # noqa: E731 - a local shorthand for escaped labels
+    # plotly renders a subset of HTML in chart text (links included): names reach the charts escaped
+    shown, shown_headline = _escaped_names(effects), _escaped_names(headline)
     figures = [
-        _trajectories(effects, lang),
-        _cost_effectiveness(headline, lang),
-        _by_group(effects, "region", lang),
-        _by_group(effects, "sector", lang),
-        _who_pays(headline, lang),
-        _who_gains(effects, lang),
+        _trajectories(shown, lang),
+        _cost_effectiveness(shown_headline, lang),
+        _by_group(shown, "region", lang),
+        _by_group(shown, "sector", lang),
+        _who_pays(shown_headline, lang),
+        _who_gains(shown, lang),
     ]
     if sweep is not None:
         figures.append(_sweep_figure(sweep, lang))
@@ -104,6 +107,10 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None) -
     )
 
 
+def _escaped_names(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(scenario=frame.scenario.astype(str).map(html.escape))
+
+
 def write_report(directory: Path, out: Path, lang: str = "zh", xlsx: Path | None = None,
                  sweep: Path | None = None) -> None:
     """Write the HTML report (and the spreadsheet) to temporary names, then rename them."""
@@ -124,6 +131,7 @@ def write_spreadsheet(directory: Path, path: Path, lang: str = "zh") -> None:
     last = effects[(effects.date == effects.date.max()) & effects.dimension.isin(GROUP_DIMENSIONS)].copy()
     for column in ("kpi", "dimension", "group"):
         last[f"{column}_label"] = last[column].map(lambda key: label(key, lang))
+    headline, last = neutralise(headline), neutralise(last)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".csv":
         headline.to_csv(path, index=False)
@@ -325,7 +333,7 @@ def _sweep_figure(directory: Path, lang: str) -> go.Figure:
         for scenario, group in rows.groupby("scenario", sort=False):
             for column, conf, key in stats:
                 fig.add_trace(go.Bar(x=group.factor, y=group[column], error_y={"type": "data", "array": group[conf]},
-                                     name=f"{scenario}: {label(key, lang)}"))
+                                     name=f"{html.escape(str(scenario))}: {label(key, lang)}"))
         fig.update_layout(barmode="group", height=420, margin={"t": 20})
         return fig
     surface = analysis.surface[analysis.surface.kpi == kpi]
@@ -339,7 +347,8 @@ def _sweep_figure(directory: Path, lang: str) -> go.Figure:
         fig.update_layout(xaxis_title=factors[0], yaxis_title=factors[1], height=450, margin={"t": 20})
         return fig
     for scenario, group in surface.groupby("scenario", sort=False):
-        fig.add_trace(go.Scatter(x=group.fiscal_cost_yuan / 1e8, y=group.effect, mode="markers", name=str(scenario),
+        fig.add_trace(go.Scatter(x=group.fiscal_cost_yuan / 1e8, y=group.effect, mode="markers",
+                                 name=html.escape(str(scenario)),
                                  error_y={"type": "data", "symmetric": False, "array": group.hi - group.effect,
                                           "arrayminus": group.effect - group.lo}))
     fig.update_layout(height=420, margin={"t": 20}, yaxis_title=label("delta_high_skill", lang),

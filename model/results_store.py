@@ -17,11 +17,14 @@ A part that does not match its checksum or does not read back is moved to corrup
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +36,39 @@ from model.experiment import Plan, RunSpec
 
 MANIFEST_KEY = b"workforce.manifest"
 PART_COLUMNS = ["run_id", "date", "kpi", "dimension", "group", "value"]
+
+
+LOCK_NAME = ".workforce.lock"
+
+
+@contextmanager
+def output_lock(out: Path) -> Iterator[None]:
+    """Hold the output folder for this process while it computes and writes (an exclusive `flock` on a hidden
+    lock file that names the holder); a second writer gets a one-line error naming it. If the folder was made
+    here and nothing was written to it (an error, an interrupt), it is removed again."""
+    out = Path(out)
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    handle = open(out / LOCK_NAME, "a+", encoding="utf-8")  # noqa: SIM115 - held open for the lock's lifetime
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise InputError(f"out: {out} is being written by another workforce process (pid {holder}); wait for it "
+                         "or choose another --out") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    try:
+        yield
+    finally:
+        handle.close()  # releases the lock
+        if created and {p.name for p in out.iterdir()} <= {LOCK_NAME}:
+            (out / LOCK_NAME).unlink(missing_ok=True)
+            out.rmdir()
 
 
 def write_atomically(path: Path, write) -> None:  # noqa: ANN001 - a function of the temporary path
@@ -68,7 +104,7 @@ class ResultsStore:
         recorded = d / "experiment.json"
         if recorded.exists():
             self._check_same_experiment(json.loads(recorded.read_text(encoding="utf-8")), plan)
-        elif d.exists() and any(d.iterdir()):
+        elif d.exists() and any(p.name != LOCK_NAME for p in d.iterdir()):  # the lock of this very sweep
             raise InputError(f"out: {d} is not empty and holds no sweep; choose a new or empty directory")
 
     def create(self, plan: Plan) -> None:

@@ -330,7 +330,8 @@ def passes_exam(rules, grade, h, months_at_grade, u, sit_multiplier, sit_floor, 
     target = min(grade + 1, MAX_GRADE)
     # eligibility as arithmetic, not branches: it is close to a coin flip for many workers, and a
     # branch on it cost a misprediction each; the one branch left (on the rare pass) is predictable
-    eligible = (grade < MAX_GRADE) * (h >= target) * (months_at_grade >= rules.exam_min_months[target] * seniority_share)
+    seniority = rules.exam_min_months[target] * seniority_share
+    eligible = (grade < MAX_GRADE) * (h >= target) * (months_at_grade >= seniority)
     sitting = max(min(1.0, rules.exam_sit_rate[target] * sit_multiplier), sit_floor)
     return u < eligible * sitting * rules.exam_pass_rate[target]
 

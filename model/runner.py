@@ -117,7 +117,7 @@ def write_results(out: Path, writers: dict[str, Callable[[Path], None]], manifes
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    staged = {name: out / f".{name}.partial" for name in [*writers, "manifest.json"]}
+    staged = {name: out / f".{name}.{os.getpid()}.partial" for name in [*writers, "manifest.json"]}
     try:
         for name, write in writers.items():
             write(staged[name])

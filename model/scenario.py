@@ -7,6 +7,9 @@ are one-line errors naming the file and the field.
 
 from __future__ import annotations
 
+import re
+import stat
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -66,6 +69,16 @@ class Scenario(BaseModel):
     period: Period = Period()
     levers: Levers = Levers()  # type: ignore[valid-type]
 
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, value: str) -> str:
+        return printable(value, allowed="")
+
+    @field_validator("description")
+    @classmethod
+    def _printable_description(cls, value: str) -> str:
+        return printable(value, allowed="\n\t")
+
     @model_validator(mode="after")
     def _lever_dates_in_period(self) -> Scenario:
         end = self.period.last_month
@@ -94,8 +107,18 @@ class Scenario(BaseModel):
             raise InputError(first_error("period", exc)) from None
 
 
+def printable(value: str, allowed: str) -> str:
+    """Text without control characters (NUL, terminal escapes) other than those allowed."""
+    if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value):
+        raise ValueError("contains a control character; use printable text")
+    return value
+
+
 class _NoAliasLoader(yaml.SafeLoader):
-    """Safe YAML without aliases: no object construction and no alias expansion bombs."""
+    """Safe YAML without aliases (no alias expansion bombs), without duplicate keys and without binary values,
+    reading numbers by YAML 1.2's rules (`1.2e5` and `1e5` are numbers, not text as in YAML 1.1)."""
+
+    yaml_implicit_resolvers = {k: list(v) for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
     def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
         if self.check_event(yaml.AliasEvent):
@@ -103,13 +126,35 @@ class _NoAliasLoader(yaml.SafeLoader):
             raise yaml.YAMLError(f"aliases (*name) are not allowed in these files (line {mark.line + 1})")
         return super().compose_node(parent, index)
 
+    def construct_mapping(self, node, deep=False):  # noqa: ANN001, ANN201 - PyYAML's signature
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.YAMLError(f"duplicate key {key!r} (line {key_node.start_mark.line + 1})")
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+    def construct_yaml_binary(self, node):  # noqa: ANN001, ANN201
+        raise yaml.YAMLError(f"binary values (!!binary) are not allowed (line {node.start_mark.line + 1})")
+
+
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:binary", _NoAliasLoader.construct_yaml_binary)
+_NoAliasLoader.add_implicit_resolver(  # YAML 1.2 floats: exponent without a dot; tried after YAML 1.1's int/float
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)$"),
+    list("-+0123456789."))
+
+
+# pydantic's names for the member of a union that failed (`scale.float`, `function-after[...]`), not fields
+_TYPE_TAG = re.compile(r"^(float|int|str|bool|none|list|dict|[a-z-]+\[.*\])$")
+
 
 def first_error(where: str, exc: ValidationError, root: type[BaseModel] | None = None) -> str:
     """The first validation problem as one line: where, the field path, what is allowed."""
     root = root or Scenario
     err = exc.errors()[0]
-    path = [str(p) for p in err["loc"] if p != "[key]"]
-    loc = ".".join(path) or "(top level)"
+    path = [str(p) for p in err["loc"] if p != "[key]" and not _TYPE_TAG.match(str(p))]
+    loc = ".".join(path)
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         if root is Scenario and path[:1] == ["levers"] and len(path) == 2:
@@ -123,7 +168,7 @@ def first_error(where: str, exc: ValidationError, root: type[BaseModel] | None =
         msg = "is required here"
     if not path and msg.startswith("levers."):  # a whole-scenario check that names the field itself
         loc, msg = msg.split(": ", 1)
-    return f"{where}: {loc}: {msg}"
+    return f"{where}: {loc}: {msg}" if loc else f"{where}: {msg}"
 
 
 def _keys_at(path: list[str], root: type[BaseModel]) -> list[str]:
@@ -187,6 +232,7 @@ def _resolved(text: str, where: str, directory: Path, chain: tuple[Path, ...]) -
     raw = read_mapping(text, where)
     base_name = raw.pop("extends", None)
     if base_name is None:
+        _no_empty_levers(raw, {}, where)
         return raw
     if not isinstance(base_name, str) or not base_name.strip():
         raise InputError(f"{where}: extends: must be the path of a scenario file, e.g. extends: baseline.yaml")
@@ -197,7 +243,21 @@ def _resolved(text: str, where: str, directory: Path, chain: tuple[Path, ...]) -
         raise InputError(f"{where}: extends: more than {MAX_EXTENDS_DEPTH} levels of extends")
     base = _resolved(read_text(base_path, f"{where}: extends: {base_name}"), str(base_path), base_path.parent,
                      (*chain, base_path))
+    _no_empty_levers(raw, base, where)
     return merge(base, raw)
+
+
+def _no_empty_levers(raw: dict, base: dict, where: str) -> None:
+    """A lever written with nothing after it switches off the base's lever under `extends`; with no such lever
+    to switch off it is a mistake, not a silent no-op."""
+    levers = raw.get("levers")
+    if not isinstance(levers, dict):
+        return
+    inherited = base.get("levers") if isinstance(base.get("levers"), dict) else {}
+    for name, body in levers.items():
+        if body is None and name not in inherited:
+            raise InputError(f"{where}: levers.{name}: has no settings; write {{}} for its defaults, or remove it "
+                             "(null switches off a lever inherited through extends)")
 
 
 def parse_scenario(text: str, where: str = "scenario", directory: Path | None = None,
@@ -211,11 +271,20 @@ def parse_scenario(text: str, where: str = "scenario", directory: Path | None = 
 
 
 def read_text(path: Path, where: str, kind: str = "scenario") -> str:
-    """A UTF-8 input file of at most MAX_FILE_BYTES; one-line errors."""
+    """A regular UTF-8 file of at most MAX_FILE_BYTES; one-line errors. Pipes, devices and directories are
+    refused before reading (a FIFO would block forever, /dev/zero never ends), and at most one byte more
+    than the cap is read whatever the file claims its size is."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        mode = path.stat().st_mode  # follows symlinks; a loop raises OSError (ELOOP)
+        if stat.S_ISDIR(mode):
+            raise InputError(f"{where}: is a directory, not a {kind} file")
+        if not stat.S_ISREG(mode):
+            raise InputError(f"{where}: not a regular file (a pipe, socket or device); give a {kind} file")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
             raise InputError(f"{where}: {kind} file is larger than {MAX_FILE_BYTES} bytes")
-        return path.read_text(encoding="utf-8")
+        return data.decode("utf-8")
     except FileNotFoundError:
         raise InputError(f"{where}: no such {kind} file") from None
     except UnicodeDecodeError:

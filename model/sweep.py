@@ -8,18 +8,18 @@ keeps every run that finished and a rerun makes only what is missing or failed.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import socket
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from model import worker_processes
 from model.errors import InputError
 from model.experiment import Keep, RunSpec, plan_experiment
 from model.kpis import FLOW_KPI_IDS
@@ -146,7 +146,7 @@ def _executor(workers: int | None, scheduler: str | None, dask: bool, scale: flo
     if n == 1:
         yield _InProcess(), run_threads, "this process"
         return
-    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with worker_processes.pool(n) as pool:
         try:
             yield pool, run_threads, f"local pool of {n} processes"
         finally:

@@ -84,7 +84,9 @@ class WorkforceModel(mesa.Model):
             raise InputError("calibration: wage_premium_range must be [lowest, highest] with lowest < 1 < highest")
         self.workers_at_base = c.scalar("industrial_workers") * self.scale
         self.employment_growth = c.scalar("employment_growth_per_year")
-        if not np.isfinite(self.scale) or self.scale <= 0 or round(self.workers_at_base) < MIN_WORKERS:
+        if not np.isfinite(self.scale) or self.scale > 1:
+            raise InputError(f"scale: {scale} is outside the allowed range (above 0, at most 1)")
+        if self.scale <= 0 or round(self.workers_at_base) < MIN_WORKERS:
             lowest = MIN_WORKERS / c.scalar("industrial_workers")
             raise InputError(f"scale: {scale} is too small; the allowed range starts at {lowest:.0e} "
                              f"({MIN_WORKERS} workers)")
@@ -298,9 +300,10 @@ class WorkforceModel(mesa.Model):
         shortfall = n_entrants - openings.sum()
         if shortfall > 0:  # more entrants than openings: the rest spread by target headcount
             openings = openings + shortfall * t.target_headcount / t.target_headcount.sum()
-        kernels.enter(self.key, self.month, self.rules, slots, rs.cdf(openings), w.person, w.status, w.employer, w.birth_month,
-                      w.sex, w.migrant, w.education, w.grade, w.human_capital, w.wage_yuan_month, w.hire_month,
-                      w.grade_month, w.quit_trait, w.events, w.programme, w.programme_months, self.grade_wage)
+        kernels.enter(self.key, self.month, self.rules, slots, rs.cdf(openings), w.person, w.status, w.employer,
+                      w.birth_month, w.sex, w.migrant, w.education, w.grade, w.human_capital, w.wage_yuan_month,
+                      w.hire_month, w.grade_month, w.quit_trait, w.events, w.programme, w.programme_months,
+                      self.grade_wage)
         apprenticeship = self.month_policy.apprenticeship
         if apprenticeship is not None and apprenticeship.share_by_employer.any():
             self.programmes_started = True

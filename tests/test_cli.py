@@ -117,3 +117,100 @@ def test_validate_accepts_every_shipped_scenario():
     files = sorted(str(p) for p in (REPO / "scenarios").glob("*.yaml"))
     result = workforce("validate", *files)
     assert result.returncode == 0, result.stderr
+
+
+def test_two_runs_into_the_same_folder_do_not_collide(tmp_path):
+    """The second writer is refused with one line naming the holder; the first one's results are whole."""
+    import time
+
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "model.cli", "run", str(REPO / "scenarios" / "baseline.yaml"), "--scale",
+               "0.02", "--end", "2030-12", "--out", str(out)]  # long enough to be caught running
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    for _ in range(600):  # until the first holds the folder
+        if (out / ".workforce.lock").exists() and (out / ".workforce.lock").read_text().strip():
+            break
+        time.sleep(0.05)
+    second = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+    first_err = first.communicate(timeout=600)[1]
+    assert first.returncode == 0, first_err
+    assert second.returncode == 2 and f"pid {first.pid}" in second.stderr.strip().splitlines()[-1], second.stderr
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["seed"] == 0 and (out / "kpis.parquet").exists()
+
+
+def test_an_output_folder_that_cannot_be_made_is_one_line_exit_1(tmp_path):
+    """An OSError on writing (here: a file where a folder should be) is one line naming the path, exit 1."""
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "model.cli", "run", str(REPO / "scenarios" / "baseline.yaml"),
+                             "--scale", "0.0005", "--end", "2020-02", "--out", str(blocker / "out")],
+                            capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "cannot write" in result.stderr and str(blocker) in result.stderr
+
+
+def _children(pid: int) -> list[int]:
+    """Live processes whose parent is `pid` (from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_worker_processes_die_with_a_killed_comparison(tmp_path):
+    import os
+    import signal
+    import time
+
+    command = [sys.executable, "-m", "model.cli", "compare", str(REPO / "scenarios" / "baseline.yaml"),
+               str(REPO / "scenarios" / "lever_training_subsidy.yaml"), "--seeds", "4", "--scale", "0.01",
+               "--workers", "2", "--out", str(tmp_path / "cmp")]
+    parent = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+    workers: list[int] = []
+    for _ in range(1200):  # the pool has started its workers
+        workers = _children(parent.pid)
+        if len(workers) >= 2:
+            break
+        time.sleep(0.05)
+    assert len(workers) >= 2, "the comparison never started its worker processes"
+    time.sleep(1.0)
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.time() + 5
+    while time.time() < deadline and any(_alive(p) for p in workers):
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in workers), "worker processes outlived the killed parent"
+
+
+def test_ctrl_c_during_a_run_is_one_line_exit_130_and_leaves_nothing(tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    run = subprocess.Popen([sys.executable, "-m", "model.cli", "run", str(REPO / "scenarios" / "baseline.yaml"),
+                            "--scale", "0.02", "--end", "2030-12", "--out", str(out)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    for _ in range(1200):  # simulating: the folder is held
+        if (out / ".workforce.lock").exists():
+            break
+        time.sleep(0.05)
+    time.sleep(2.0)
+    run.send_signal(signal.SIGINT)
+    _, stderr = run.communicate(timeout=120)
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert run.returncode == 130 and lines[-1] == "error: interrupted; nothing was written", stderr
+    assert "Traceback" not in stderr and not out.exists()

@@ -13,7 +13,7 @@ from model import compare
 from model.kpis import KPI_IDS
 from model.labels import LABELS, label, number
 from model.levers import LEVER_IDS
-from model.report import write_report
+from model.report import write_report, write_spreadsheet
 from model.runner import write_results
 from model.scenario import Scenario, load_scenario
 
@@ -101,3 +101,56 @@ def test_numbers_are_formatted_for_each_language():
     assert number(45_500, "zh") == "4.55万" and number(3.2e8, "zh") == "3.2亿"
     assert number(1.5e9, "en") == "1.5 bn" and number(4.55e6, "en") == "4.55 M" and number(12_345, "en") == "12,345"
     assert number(float("nan"), "zh") == "–"
+
+
+def test_a_scenario_name_that_looks_like_a_formula_stays_text_in_the_spreadsheet_and_csv(comparison_dir, tmp_path):
+    """OWASP CSV injection: names starting with = + - @ are written with a leading apostrophe."""
+    import shutil
+
+    import openpyxl
+
+    hostile = tmp_path / "cmp"
+    shutil.copytree(comparison_dir, hostile)
+    for name in ("headline.csv",):
+        frame = pd.read_csv(hostile / name)
+        frame["scenario"] = '=HYPERLINK("http://example.com","x")'
+        frame.to_csv(hostile / name, index=False)
+    effects = pd.read_parquet(hostile / "effects.parquet")
+    effects["scenario"] = "@SUM(1+1)"
+    effects.to_parquet(hostile / "effects.parquet", index=False)
+    write_spreadsheet(hostile, tmp_path / "out.xlsx", "zh")
+    book = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not any(c.value.startswith(("=", "+", "-", "@")) for c in cells)
+    assert any(c.value == "'=HYPERLINK(\"http://example.com\",\"x\")" for c in cells)
+    write_spreadsheet(hostile, tmp_path / "out.csv", "en")
+    for path in (tmp_path / "out.csv", tmp_path / "out_by_group.csv"):
+        text = path.read_text(encoding="utf-8")
+        assert "\n=" not in text and ",=" not in text and ",@" not in text
+
+
+def test_html_in_a_scenario_name_is_shown_as_text_in_the_charts_not_as_a_live_link(comparison_dir, tmp_path):
+    import shutil
+
+    from model.report import build_report
+
+    hostile = tmp_path / "cmp"
+    shutil.copytree(comparison_dir, hostile)
+    link = '<a href="http://example.com">click</a>'
+    for name, read, write in (("headline.csv", pd.read_csv, lambda f, p: f.to_csv(p, index=False)),
+                              ("effects.parquet", pd.read_parquet, lambda f, p: f.to_parquet(p, index=False))):
+        frame = read(hostile / name)
+        frame["scenario"] = link
+        write(frame, hostile / name)
+    page = build_report(hostile, "en")
+    assert link not in page and '\\u003ca href' not in page and "&lt;a href" in page
+
+
+def test_a_scenario_name_with_rich_markup_is_printed_as_it_is(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("name: '[bold]x[/] [link=http://e.com]y[/link] [/]'\nperiod: {end: 2020-02}\n",
+                        encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "model.cli", "run", str(scenario), "--scale", "0.0005",
+                             "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert "[bold]x[/] [link=http://e.com]y[/link] [/]" in result.stderr

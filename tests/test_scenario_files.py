@@ -190,3 +190,49 @@ print(json.dumps(results))
         lines = stderr.strip().splitlines()
         assert code == 2 and len(lines) == 1, (case, code, stderr)
         assert lines[0].startswith(f"error: {path}") and field in lines[0] and fragment in lines[0], (case, lines)
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("name: a\nname: b\n", "duplicate key 'name'"),
+    ("name: !!binary aGVsbG8=\n", "binary values"),
+    ("name: \"a\\x1b[31mred\"\n", "name: contains a control character"),
+    ("name: \"a\\0b\"\n", "name: contains a control character"),
+])
+def test_duplicate_keys_binary_values_and_control_characters_are_refused(tmp_path, text, fragment):
+    with pytest.raises(InputError) as error:
+        load_scenario(write(tmp_path, "bad.yaml", text))
+    assert fragment in str(error.value) and "\n" not in str(error.value)
+
+
+def test_numbers_follow_yaml_1_2_so_an_exponent_without_a_dot_is_a_number(tmp_path):
+    path = write(tmp_path, "s.yaml", "name: s\nlevers:\n  training_subsidy:\n    annual_quota: 1.2e5\n"
+                                     "    annual_budget_yuan: 2e8\n")
+    settings = load_scenario(path).levers.training_subsidy
+    assert settings.annual_quota.at(0) == 120_000 and settings.annual_budget_yuan.at(0) == 2e8
+
+
+def test_pipes_devices_and_symlink_loops_are_refused_without_reading(tmp_path):
+    import os
+
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    loop = tmp_path / "loop.yaml"
+    loop.symlink_to(tmp_path / "loop2.yaml")
+    (tmp_path / "loop2.yaml").symlink_to(loop)
+    for path, fragment in ((fifo, "not a regular file"), (Path("/dev/zero"), "not a regular file"),
+                           (loop, "cannot read"), (tmp_path, "is a directory")):
+        with pytest.raises(InputError, match=fragment):  # returns at once: a FIFO read would block forever
+            load_scenario(path)
+    base = write(tmp_path, "child.yaml", f"name: c\nextends: {fifo.name}\n")
+    with pytest.raises(InputError, match="not a regular file"):
+        load_scenario(base)
+
+
+def test_an_empty_lever_is_an_error_unless_it_switches_off_an_inherited_one(tmp_path):
+    with pytest.raises(InputError, match=r"levers.education_upgrade: has no settings; write \{\} for its defaults"):
+        load_scenario(write(tmp_path, "empty.yaml", "name: e\nlevers:\n  education_upgrade:\n"))
+    write(tmp_path, "base.yaml", "name: b\nlevers:\n  education_upgrade: {}\n")
+    child = load_scenario(write(tmp_path, "child.yaml", "name: c\nextends: base.yaml\nlevers:\n  education_upgrade:\n"))
+    assert child.levers.education_upgrade is None
+    assert load_scenario(write(tmp_path, "defaults.yaml", "name: d\nlevers: {training_subsidy: {}}\n")
+                         ).levers.training_subsidy is not None

@@ -325,3 +325,21 @@ def test_a_scale_that_will_not_fit_is_refused_before_anything_is_written(grid_sw
     with pytest.raises(InputError, match=r"scale: 0.5 needs about .* allowed range on this machine is up to about"):
         sweep(experiment, tmp_path / "out", scale=0.5)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_sweep_whose_runs_fail_exits_1_through_the_real_entry_point(tmp_path):
+    """At a scale too small for any worker every run fails: the command must say so in its exit code."""
+    experiment = write_experiment(tmp_path, scale=1e-6, seeds=1)
+    result = workforce("sweep", str(experiment), "--out", str(tmp_path / "out"), "--workers", "1")
+    assert result.returncode == 1, result.stderr
+    assert "failed" in result.stderr.splitlines()[-1]
+
+
+def test_sweep_and_run_apply_the_same_period_rule_to_dated_values(tmp_path):
+    """A scenario whose dated values start in 2021, cut to 2020 by --end: `run` accepts it, and so does `sweep`."""
+    from model.experiment import plan_experiment
+
+    experiment = write_experiment(tmp_path)  # training_and_parity.yaml has values dated 2021-01
+    plan = plan_experiment(experiment, end="2020-12")
+    assert all(run.scenario.period.end == "2020-12" for run in plan.runs)
+    simulate(SCENARIOS / "training_and_parity.yaml", 0.0005, 1, end="2020-06")
