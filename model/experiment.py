@@ -28,7 +28,6 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     ValidationError,
-    field_validator,
     model_validator,
 )
 
@@ -38,11 +37,12 @@ from model.kpis import DIMENSIONS, KPI_IDS, LEDGER_KPI_IDS
 from model.provenance import file_sha256
 from model.scenario import (
     LAST_MONTH_LABEL,
+    Description,
+    Name,
     Period,
     Scenario,
     first_error,
     load_scenario,
-    printable,
     read_mapping,
     read_text,
 )
@@ -149,8 +149,8 @@ class Experiment(Strict):
     """A sweep: base scenario files (paths relative to the experiment file), an optional baseline, factors,
     a design, seeds, scale, the reported period and the KPIs kept."""
 
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=10_000)
+    name: Name
+    description: Description = ""
     baseline: str | None = None
     scenarios: list[str] = Field(min_length=1, max_length=50)
     factors: list[Factor] = Field(min_length=1, max_length=MAX_FACTORS)
@@ -160,16 +160,6 @@ class Experiment(Strict):
     scale: Annotated[Number, Field(gt=0, le=1)] = 0.01
     period: Period = Period()
     keep: Keep = Keep()
-
-    @field_validator("name")
-    @classmethod
-    def _printable_name(cls, value: str) -> str:
-        return printable(value, allowed="")
-
-    @field_validator("description")
-    @classmethod
-    def _printable_description(cls, value: str) -> str:
-        return printable(value, allowed="\n\t")
 
     @model_validator(mode="after")
     def _factors_fit_design(self) -> Experiment:

@@ -11,9 +11,10 @@ import re
 import stat
 import unicodedata
 from pathlib import Path
+from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from model.calendar import BASE_MONTH, BASE_MONTH_LABEL, month_index
 from model.calibration_inputs import string_keys
@@ -23,6 +24,18 @@ from model.levers import LEVER_IDS, Levers
 LAST_MONTH_LABEL = "2060-12"
 MAX_FILE_BYTES = 1_000_000
 MAX_EXTENDS_DEPTH = 8
+
+
+def printable(value: str, allowed: str) -> str:
+    """Text without control characters (NUL, terminal escapes) other than those allowed."""
+    if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value):
+        raise ValueError("contains a control character; use printable text")
+    return value
+
+
+# A scenario's or experiment's name and description: no control characters (newlines and tabs in a description)
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(lambda v: printable(v, ""))]
+Description = Annotated[str, Field(max_length=10_000), AfterValidator(lambda v: printable(v, "\n\t"))]
 
 
 class Period(BaseModel):
@@ -64,20 +77,10 @@ class Scenario(BaseModel):
     """A scenario: name (Chinese allowed), description, period and the levers it sets."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=10_000)
+    name: Name
+    description: Description = ""
     period: Period = Period()
     levers: Levers = Levers()  # type: ignore[valid-type]
-
-    @field_validator("name")
-    @classmethod
-    def _printable_name(cls, value: str) -> str:
-        return printable(value, allowed="")
-
-    @field_validator("description")
-    @classmethod
-    def _printable_description(cls, value: str) -> str:
-        return printable(value, allowed="\n\t")
 
     @model_validator(mode="after")
     def _lever_dates_in_period(self) -> Scenario:
@@ -105,13 +108,6 @@ class Scenario(BaseModel):
             return self.model_copy(update={"period": Period(**period)})
         except ValidationError as exc:
             raise InputError(first_error("period", exc)) from None
-
-
-def printable(value: str, allowed: str) -> str:
-    """Text without control characters (NUL, terminal escapes) other than those allowed."""
-    if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value):
-        raise ValueError("contains a control character; use printable text")
-    return value
 
 
 class _NoAliasLoader(yaml.SafeLoader):

@@ -278,6 +278,8 @@ def test_sensitivity_command_writes_tidy_tables(grid_sweep):
     ({"design": {"method": "latin"}}, "design.method"),
     ({"seeds": 0}, "seeds"),
     ({"scale": 2.0}, "scale"),
+    ({"scale": "abc"}, ": scale: Input should be a valid number"),  # no `scale.float` type tag in the message
+    ({"name": "grid\x1b[31m"}, "name: contains a control character"),
     ({"colour": "red"}, "unknown key (allowed: name, description, baseline, scenarios"),
     ({"factors": [{"name": "x", "path": "levers.training_subsidy.annual_quota", "values": [1], "step": 2}]},
      "factors.0.step: unknown key (allowed: name, description, path, mode, values, range)"),
