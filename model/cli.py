@@ -33,6 +33,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Agent-based model of Jiangsu's industrial workers and the industrial-worker reform.")
 err = Console(stderr=True, markup=False,  # text from scenario files is never read as rich markup
               width=None if sys.stderr.isatty() else 200)  # logs and pipes get whole tables
+INTERRUPTED = "error: interrupted; nothing was written"
+
+
+class Interrupted(Exception):  # noqa: N818 - reads as what happened
+    """Ctrl-C, with what was kept (exit code 130)."""
 
 
 def _progress() -> Progress:
@@ -310,8 +315,7 @@ def sweep(
         print(f"error: {exc}; finished runs are kept in {out} (--fail-fast)", file=sys.stderr)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
-        print(f"interrupted: finished runs are kept in {out}; rerun the same command to resume", file=sys.stderr)
-        raise typer.Exit(130) from None
+        raise Interrupted(f"interrupted: finished runs are kept in {out}; rerun the same command to resume") from None
     err.print(f"{summary.planned} runs planned: {summary.already_done} already in the store, {summary.done} made now, "
               f"{summary.failed} failed, in {summary.seconds:.1f} s on {summary.executor} → {out}",
               markup=False, soft_wrap=True)
@@ -384,13 +388,16 @@ def main() -> None:
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
+    except Interrupted as exc:
+        print(str(exc), file=sys.stderr)
+        sys.exit(130)
     except (typer.Abort, KeyboardInterrupt):
-        print("error: interrupted; nothing was written", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         sys.exit(130)
     except SystemError as exc:  # Ctrl-C landing while a compiled kernel returns surfaces as a SystemError
         if not _caused_by_interrupt(exc):
             raise
-        print("error: interrupted; nothing was written", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         sys.exit(130)
     except OSError as exc:  # writing: a full disk, a read-only folder, no permission
         where = exc.filename or "output"
@@ -399,7 +406,10 @@ def main() -> None:
     except TyperException as exc:  # usage errors: bad flag, bad value, missing argument
         print("error: " + " ".join(exc.format_message().split()), file=sys.stderr)
         sys.exit(exc.exit_code)
-    sys.exit(code if isinstance(code, int) else 0)
+    code = code if isinstance(code, int) else 0
+    if code == 130:  # typer turns a Ctrl-C into a silent Exit(130)
+        print(INTERRUPTED, file=sys.stderr)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -116,12 +116,16 @@ def _run_replications(tasks: list[tuple], n_workers: int, progress: Callable[[in
             progress(len(results))
         return results
     with worker_processes.pool(n_workers) as pool:
-        futures = [pool.submit(replication, *task) for task in tasks]
-        done = 0
-        for future in futures:
-            future.result()
-            done += 1
-            progress(done)
+        try:
+            futures = [pool.submit(replication, *task) for task in tasks]
+            done = 0
+            for future in futures:
+                future.result()
+                done += 1
+                progress(done)
+        except KeyboardInterrupt:
+            worker_processes.stop_now(pool)
+            raise
         return [f.result() for f in futures]
 
 

@@ -26,6 +26,29 @@ def _die_with_parent(parent: int) -> None:
 
 
 def pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of `workers` spawned processes that end with this one."""
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_die_with_parent, initargs=(os.getpid(),))
+    """A pool of `workers` spawned processes that end with this one, all started before it is returned.
+
+    They start with Ctrl-C ignored (an ignored signal stays ignored across exec, and Python then installs no
+    handler of its own), so a Ctrl-C while they import does not print a traceback from each: the parent
+    alone handles it."""
+    executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_die_with_parent, initargs=(os.getpid(),))
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        started = [executor.submit(os.getpid) for _ in range(workers)]  # each submit spawns a worker
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    try:
+        for future in started:
+            future.result()
+    except KeyboardInterrupt:
+        stop_now(executor)
+        raise
+    return executor
+
+
+def stop_now(pool: ProcessPoolExecutor) -> None:
+    """Cancel the calls not started and end the workers at once (on Ctrl-C: work in flight is dropped)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()

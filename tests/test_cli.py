@@ -214,3 +214,26 @@ def test_ctrl_c_during_a_run_is_one_line_exit_130_and_leaves_nothing(tmp_path):
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert run.returncode == 130 and lines[-1] == "error: interrupted; nothing was written", stderr
     assert "Traceback" not in stderr and not out.exists()
+
+
+def test_ctrl_c_during_a_comparison_with_worker_processes_is_one_line_exit_130(tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "cmp"
+    command = [sys.executable, "-m", "model.cli", "compare", str(REPO / "scenarios" / "baseline.yaml"),
+               str(REPO / "scenarios" / "lever_training_subsidy.yaml"), "--seeds", "4", "--scale", "0.01",
+               "--workers", "2", "--out", str(out)]
+    parent = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                              start_new_session=True)
+    for _ in range(1200):
+        if len(_children(parent.pid)) >= 2:
+            break
+        time.sleep(0.05)
+    time.sleep(2.0)
+    os_killpg = __import__("os").killpg
+    os_killpg(parent.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
+    _, stderr = parent.communicate(timeout=60)
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert parent.returncode == 130 and lines == ["error: interrupted; nothing was written"], stderr
+    assert not out.exists()
