@@ -84,8 +84,8 @@ class WorkforceModel(mesa.Model):
             raise InputError("calibration: wage_premium_range must be [lowest, highest] with lowest < 1 < highest")
         self.workers_at_base = c.scalar("industrial_workers") * self.scale
         self.employment_growth = c.scalar("employment_growth_per_year")
-        if not np.isfinite(self.scale) or self.scale > 1:
-            raise InputError(f"scale: {scale} is outside the allowed range (above 0, at most 1)")
+        if not np.isfinite(self.scale):
+            raise InputError(f"scale: {scale} is not a number; the allowed range is above 0 (1.0 = full scale)")
         if self.scale <= 0 or round(self.workers_at_base) < MIN_WORKERS:
             lowest = MIN_WORKERS / c.scalar("industrial_workers")
             raise InputError(f"scale: {scale} is too small; the allowed range starts at {lowest:.0e} "

@@ -26,3 +26,9 @@ def test_a_run_that_fits_passes_the_guard():
 def test_too_small_a_scale_is_refused():
     with pytest.raises(InputError, match="scale: .* too small"):
         WorkforceModel(scale=1e-7)
+
+
+@pytest.mark.parametrize("scale", [float("inf"), float("nan")])
+def test_a_scale_that_is_not_a_number_says_so(scale):
+    with pytest.raises(InputError, match=r"scale: (inf|nan) is not a number; the allowed range is above 0"):
+        WorkforceModel(scale=scale)
