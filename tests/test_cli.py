@@ -237,3 +237,22 @@ def test_ctrl_c_during_a_comparison_with_worker_processes_is_one_line_exit_130(t
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert parent.returncode == 130 and lines == ["error: interrupted; nothing was written"], stderr
     assert not out.exists()
+
+
+def test_a_write_that_runs_out_of_room_is_one_line_exit_1_and_leaves_no_folder(tmp_path):
+    """A full disk, as the process sees it: files may not grow past 100 kB (RLIMIT_FSIZE, SIGXFSZ ignored), so
+    writing the KPI table fails with an OSError half-way."""
+    import resource
+    import signal
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+
+    out = tmp_path / "out"
+    result = subprocess.run([sys.executable, "-m", "model.cli", "run", str(REPO / "scenarios" / "baseline.yaml"),
+                             "--scale", "0.001", "--end", "2021-12", "--out", str(out)],
+                            capture_output=True, text=True, cwd=REPO, preexec_fn=small_files)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1 and lines[0].startswith("error: cannot write"), result.stderr
+    assert not out.exists()
