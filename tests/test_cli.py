@@ -256,3 +256,21 @@ def test_a_write_that_runs_out_of_room_is_one_line_exit_1_and_leaves_no_folder(t
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 1 and len(lines) == 1 and lines[0].startswith("error: cannot write"), result.stderr
     assert not out.exists()
+
+
+def test_ctrl_c_while_the_command_starts_is_one_line_exit_130(tmp_path):
+    """Through the installed `workforce` script: a Ctrl-C while the model's libraries load."""
+    import signal
+    import time
+
+    script = Path(sys.executable).parent / "workforce"
+    for delay in (0.3, 0.8):
+        command = subprocess.Popen([str(script), "run", str(REPO / "scenarios" / "baseline.yaml"), "--scale",
+                                    "0.001", "--out", str(tmp_path / "out")], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, cwd=REPO)
+        time.sleep(delay)
+        command.send_signal(signal.SIGINT)
+        _, stderr = command.communicate(timeout=60)
+        lines = [line for line in stderr.splitlines() if line.strip()]
+        assert command.returncode == 130 and lines == ["error: interrupted; nothing was written"], stderr
+        assert not (tmp_path / "out").exists()
