@@ -27,7 +27,7 @@ from model.errors import InputError
 from model.formula_guard import neutralise
 from model.results_store import output_lock
 from model.runner import check_output_dir, check_seed, resolve_scenario, simulate, write_results, write_run
-from model.scenario import load_scenario
+from model.scenario import load_scenario, read_text
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Agent-based model of Jiangsu's industrial workers and the industrial-worker reform.")
@@ -180,6 +180,8 @@ def calibrate(
     recovery: Annotated[bool, typer.Option("--recovery", help="Joint parameter recovery: fit every free parameter "
                                                              "to targets simulated at the committed fit → "
                                                              "calibration/recovery.csv.")] = False,
+    targets: Annotated[Path | None, typer.Option(help="With --check: a targets file in the format of "
+                                                      "calibration/targets.yaml (e.g. later figures).")] = None,
 ) -> None:
     """Fit the free behavioural parameters to calibration/targets.yaml → calibration/fitted.yaml."""
     from model import fit as fitting
@@ -190,7 +192,9 @@ def calibrate(
     if seeds is not None and not 1 <= seeds <= 100:
         raise InputError(f"seeds: {seeds} is outside the allowed range 1 to 100")
     if check:
-        rows = fitting.check(scale or 0.004, seeds or 3, seed)
+        if targets is not None:
+            read_text(targets, f"targets: {targets}", kind="targets")  # a regular, readable file
+        rows = fitting.check(scale or 0.004, seeds or 3, seed, *([targets] if targets is not None else []))
         table = Table(title="Calibration check (simulated with calibration/fitted.yaml)", title_justify="left")
         for column in ("target", "use", "year", "published", "simulated", "tolerance", "+ sampling noise", "pass"):
             table.add_column(column, justify="left" if column in ("target", "use") else "right")

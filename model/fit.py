@@ -269,15 +269,16 @@ def write_fitted(result: FitResult, settings: FitSettings, sensitivity: dict | N
     partial.replace(path)
 
 
-def check(scale: float, seeds: int, seed: int = 0) -> list[dict]:
-    """Re-simulate with the calibration in force (fitted values) and compare every fitted or checked target.
+def check(scale: float, seeds: int, seed: int = 0, targets_file: Path = TARGETS_FILE) -> list[dict]:
+    """Re-simulate with the calibration in force (fitted values) and compare every fitted or checked target
+    (of calibration/targets.yaml, or of another file in its format, e.g. figures published later).
 
     The tolerance is widened by the sampling noise of the check's scale: twice the standard deviation of
     the statistic across the seeds (computed), so a small-scale check does not fail on noise alone."""
     if seeds < 2:
         raise InputError(f"seeds: {seeds} is outside the allowed range (2 or more, to measure sampling noise)")
     calibration = load_calibration()
-    targets = load_targets()
+    targets = load_targets(Path(targets_file))
     paired = any(t.use != "none" and t.statistic in treatment_effects.STATISTICS for t in targets.values())
     runs = [simulated_statistics(calibration, scale, seed + k)
             | (treatment_effects.statistics(calibration, scale, seed + k) if paired else {}) for k in range(seeds)]

@@ -144,3 +144,22 @@ def test_an_interrupted_fit_resumes_from_its_checkpoint_without_recomputing(tmp_
     assert resumed.best[0] == min(values)
     other = Objective(calibration, load_targets(), FitSettings(scale=0.0005, seeds=1, seed=4), checkpoint)
     assert not other.cache  # different settings: the stored evaluations do not apply
+
+
+def test_the_check_of_a_targets_file_exits_1_through_the_real_entry_point_on_an_in_sample_miss(tmp_path):
+    """`calibrate --check --targets FILE` (e.g. figures published later): in-sample misses fail, later ones are
+    reported."""
+    import yaml
+
+    source = {"title": "a test figure", "publisher": "tests", "year": 2020, "address": "tests/"}
+    target = {"description": "industrial workers, deliberately wrong", "value": 1.0e6, "unit": "workers",
+              "statistic": "workers_dec", "confidence": "high", "tolerance": 1.0e5, "use": "check",
+              "mapping": "December stock", "source": source}
+    for year, code in ((2020, 1), (2023, 0)):
+        path = tmp_path / f"targets_{year}.yaml"
+        path.write_text(yaml.safe_dump({"workers_wrong": {**target, "year": year}}), encoding="utf-8")
+        result = subprocess.run([sys.executable, "-m", "model.cli", "calibrate", "--check", "--targets", str(path),
+                                 "--scale", "0.001", "--seeds", "2"], capture_output=True, text=True, cwd=REPO,
+                                timeout=600)
+        assert result.returncode == code, result.stderr
+        assert "workers_wrong" in result.stderr.strip().splitlines()[-1]
