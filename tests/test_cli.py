@@ -274,3 +274,14 @@ def test_ctrl_c_while_the_command_starts_is_one_line_exit_130(tmp_path):
         lines = [line for line in stderr.splitlines() if line.strip()]
         assert command.returncode == 130 and lines == ["error: interrupted; nothing was written"], stderr
         assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", [["report", "{missing}", "-o", "{tmp}/r.html"], ["sensitivity", "{missing}"],
+                                     ["compare", "{missing}", "{missing}", "--out", "{tmp}/c"],
+                                     ["sweep", "{missing}", "--out", "{tmp}/s"], ["validate", "{missing}"],
+                                     ["run", "{missing}", "--out", "{tmp}/r"]])
+def test_every_command_given_a_missing_input_exits_2_with_one_line(tmp_path, command):
+    missing = str(tmp_path / "no_such_input")
+    result = workforce(*[part.format(missing=missing, tmp=tmp_path) for part in command])
+    assert_one_line_error(result, "no_such_input")
+    assert [p.name for p in tmp_path.iterdir()] == []  # nothing written
