@@ -1,6 +1,6 @@
 """Paired comparison of scenarios: reform minus baseline on the same seeds (common random numbers).
 
-Every scenario runs on each of R seeds; because every draw is keyed by (seed, month, worker slot,
+Every scenario runs on each of R seeds; because every draw is keyed by (seed, month, person,
 decision), a reform and its baseline see the same draws, and the paired difference isolates the
 reform's effect. Effects are reported per month, KPI and group as the mean over the R pairs with a
 90% Student-t interval for that mean; the headline table sums costs over the reported period and
