@@ -13,6 +13,9 @@ import os
 import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from model.errors import InputError
 
 _PR_SET_PDEATHSIG = 1
 
@@ -44,6 +47,11 @@ def pool(workers: int) -> ProcessPoolExecutor:
     except KeyboardInterrupt:
         stop_now(executor)
         raise
+    except BrokenProcessPool:
+        stop_now(executor)
+        raise InputError("workers: the worker processes could not start. In a script, call compare() or sweep() "
+                         "under `if __name__ == \"__main__\":` (workers are spawned and import the script), "
+                         "or pass workers=1") from None
     return executor
 
 
