@@ -84,11 +84,10 @@ def certification_wage_jumps(calibration: Calibration, scale: float, seed: int, 
         before = (w.status == cat.EMPLOYED, w.employer.copy(), w.wage_yuan_month.astype(np.float64))
         model.step()
         n = len(before[0])  # slots added during the month hold entrants only
-        status, events, employer = (getattr(model.workers, c)[:n] for c in ("status", "events", "employer"))
+        status, events, employer = w.status[:n], w.events[:n], w.employer[:n]
         passed = (before[0] & (status == cat.EMPLOYED) & ((events & R.CERTIFIED) != 0) & ((events & R.HIRED) == 0)
                   & (employer == before[1]))
         slots = np.flatnonzero(passed)
-        w = model.workers
         change = np.log(w.wage_yuan_month[slots] / before[2][slots]) - growth
         for g in range(1, len(cat.GRADES)):
             jumps[g] = np.concatenate([jumps[g], change[w.grade[slots] == g]])

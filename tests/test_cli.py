@@ -1,8 +1,11 @@
 """The `workforce` command line: outputs with provenance, one-line errors, exit codes, nothing partial."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -121,8 +124,6 @@ def test_validate_accepts_every_shipped_scenario():
 
 def test_two_runs_into_the_same_folder_do_not_collide(tmp_path):
     """The second writer is refused with one line naming the holder; the first one's results are whole."""
-    import time
-
     out = tmp_path / "out"
     command = [sys.executable, "-m", "model.cli", "run", str(REPO / "scenarios" / "baseline.yaml"), "--scale",
                "0.02", "--end", "2030-12", "--out", str(out)]  # long enough to be caught running
@@ -171,35 +172,37 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_worker_processes_die_with_a_killed_comparison(tmp_path):
-    import os
-    import signal
-    import time
-
-    command = [sys.executable, "-m", "model.cli", "compare", str(REPO / "scenarios" / "baseline.yaml"),
-               str(REPO / "scenarios" / "lever_training_subsidy.yaml"), "--seeds", "4", "--scale", "0.01",
-               "--workers", "2", "--out", str(tmp_path / "cmp")]
-    parent = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
-    workers: list[int] = []
-    for _ in range(1200):  # the pool has started its workers
+def started_workers(parent: subprocess.Popen, n: int = 2) -> list[int]:
+    """The worker processes of a command, once it has started `n` of them."""
+    for _ in range(1200):
         workers = _children(parent.pid)
-        if len(workers) >= 2:
-            break
+        if len(workers) >= n:
+            return workers
         time.sleep(0.05)
-    assert len(workers) >= 2, "the comparison never started its worker processes"
+    raise AssertionError("the command never started its worker processes")
+
+
+def assert_workers_die_with_the_killed(command: list[str]) -> None:
+    """SIGKILL the command once its workers run: none of them may outlive it by 5 s."""
+    parent = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+    workers = started_workers(parent)
     time.sleep(1.0)
     os.kill(parent.pid, signal.SIGKILL)
     parent.wait()
     deadline = time.time() + 5
     while time.time() < deadline and any(_alive(p) for p in workers):
         time.sleep(0.1)
-    assert not any(_alive(p) for p in workers), "worker processes outlived the killed parent"
+    assert not any(_alive(p) for p in workers), "worker processes outlived the killed command"
+
+
+def test_worker_processes_die_with_a_killed_comparison(tmp_path):
+    assert_workers_die_with_the_killed([
+        sys.executable, "-m", "model.cli", "compare", str(REPO / "scenarios" / "baseline.yaml"),
+        str(REPO / "scenarios" / "lever_training_subsidy.yaml"), "--seeds", "4", "--scale", "0.01", "--workers", "2",
+        "--out", str(tmp_path / "cmp")])
 
 
 def test_ctrl_c_during_a_run_is_one_line_exit_130_and_leaves_nothing(tmp_path):
-    import signal
-    import time
-
     out = tmp_path / "out"
     run = subprocess.Popen([sys.executable, "-m", "model.cli", "run", str(REPO / "scenarios" / "baseline.yaml"),
                             "--scale", "0.02", "--end", "2030-12", "--out", str(out)],
@@ -217,22 +220,15 @@ def test_ctrl_c_during_a_run_is_one_line_exit_130_and_leaves_nothing(tmp_path):
 
 
 def test_ctrl_c_during_a_comparison_with_worker_processes_is_one_line_exit_130(tmp_path):
-    import signal
-    import time
-
     out = tmp_path / "cmp"
     command = [sys.executable, "-m", "model.cli", "compare", str(REPO / "scenarios" / "baseline.yaml"),
                str(REPO / "scenarios" / "lever_training_subsidy.yaml"), "--seeds", "4", "--scale", "0.01",
                "--workers", "2", "--out", str(out)]
     parent = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
                               start_new_session=True)
-    for _ in range(1200):
-        if len(_children(parent.pid)) >= 2:
-            break
-        time.sleep(0.05)
+    started_workers(parent)
     time.sleep(2.0)
-    os_killpg = __import__("os").killpg
-    os_killpg(parent.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
+    os.killpg(parent.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
     _, stderr = parent.communicate(timeout=60)
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert parent.returncode == 130 and lines == ["error: interrupted; nothing was written"], stderr
@@ -243,7 +239,6 @@ def test_a_write_that_runs_out_of_room_is_one_line_exit_1_and_leaves_no_folder(t
     """A full disk, as the process sees it: files may not grow past 100 kB (RLIMIT_FSIZE, SIGXFSZ ignored), so
     writing the KPI table fails with an OSError half-way."""
     import resource
-    import signal
 
     def small_files() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -260,9 +255,6 @@ def test_a_write_that_runs_out_of_room_is_one_line_exit_1_and_leaves_no_folder(t
 
 def test_ctrl_c_while_the_command_starts_is_one_line_exit_130(tmp_path):
     """Through the installed `workforce` script: a Ctrl-C while the model's libraries load."""
-    import signal
-    import time
-
     script = Path(sys.executable).parent / "workforce"
     for delay in (0.3, 0.8):
         command = subprocess.Popen([str(script), "run", str(REPO / "scenarios" / "baseline.yaml"), "--scale",

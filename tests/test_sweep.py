@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from test_cli import _alive, _children, assert_one_line_error, workforce
+from test_cli import assert_one_line_error, assert_workers_die_with_the_killed, workforce
 
 from model import load_results, sweep
 from model.calibration_inputs import load_calibration
@@ -349,20 +349,5 @@ def test_sweep_and_run_apply_the_same_period_rule_to_dated_values(tmp_path):
 
 def test_worker_processes_die_with_a_killed_sweep(tmp_path):
     experiment = write_experiment(tmp_path, seeds=4, scale=0.005)
-    parent = subprocess.Popen([sys.executable, "-m", "model.cli", "sweep", str(experiment), "--out",
-                               str(tmp_path / "out"), "--workers", "2"], cwd=REPO, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    workers: list[int] = []
-    for _ in range(1200):
-        workers = _children(parent.pid)
-        if len(workers) >= 2:
-            break
-        time.sleep(0.05)
-    assert len(workers) >= 2, "the sweep never started its worker processes"
-    time.sleep(1.0)
-    os.kill(parent.pid, signal.SIGKILL)
-    parent.wait()
-    deadline = time.time() + 5
-    while time.time() < deadline and any(_alive(p) for p in workers):
-        time.sleep(0.1)
-    assert not any(_alive(p) for p in workers), "worker processes outlived the killed sweep"
+    assert_workers_die_with_the_killed([sys.executable, "-m", "model.cli", "sweep", str(experiment), "--out",
+                                        str(tmp_path / "out"), "--workers", "2"])
