@@ -70,7 +70,7 @@ class Workers:
         return self.status.shape[0]
 
     def grow(self, capacity: int) -> None:
-        """Add never-used slots at the end (slot numbers, and so every draw, are unchanged)."""
+        """Add never-used slots at the end (slot numbers and persons, and so every draw, are unchanged)."""
         for f in fields(self):
             old = getattr(self, f.name)
             new = np.zeros(capacity, dtype=old.dtype)

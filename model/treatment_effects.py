@@ -23,10 +23,16 @@ from model.calibration_inputs import Calibration
 from model.scenario import Scenario
 
 START, ENROLMENT_MONTHS, HORIZONS = "2020-01", 12, (12, 24)
-# Training for all workers up to 中级工 (the shipped lever's eligibility) with places for 1% of workers a year:
-# enough trainees for a small-scale check, too few to move the market they are compared in.
-TRAINING_LEVER = {"training_subsidy": {"annual_quota": 230_000, "annual_budget_yuan": 1e10,
-                                       "eligibility": {"max_grade": "intermediate"}}}
+# Training for all workers up to 中级工 (the shipped lever's eligibility) with places for 1% of the workers a
+# year and a budget that never binds: enough trainees for a small-scale check, too few to move the market
+# they are compared in.
+TRAINING_PLACES_SHARE = 0.01
+
+
+def training_lever(calibration: Calibration) -> dict:
+    places = TRAINING_PLACES_SHARE * calibration.scalar("industrial_workers")
+    return {"training_subsidy": {"annual_quota": round(places), "annual_budget_yuan": 1e4 * places,
+                                 "eligibility": {"max_grade": "intermediate"}}}
 
 
 def _spec(name: str, levers: dict, months: int) -> Scenario:
@@ -41,7 +47,7 @@ def trainee_wage_effects(calibration: Calibration, scale: float, seed: int) -> d
 
     months = ENROLMENT_MONTHS + max(HORIZONS)
     base = WorkforceModel(_spec("baseline", {}, months), scale=scale, seed=seed, calibration=calibration)
-    reform = WorkforceModel(_spec("training", TRAINING_LEVER, months), scale=scale, seed=seed,
+    reform = WorkforceModel(_spec("training", training_lever(calibration), months), scale=scale, seed=seed,
                             calibration=calibration)
     cohorts: dict[int, np.ndarray] = {}
     effects: dict[int, list[np.ndarray]] = {h: [] for h in HORIZONS}
