@@ -22,6 +22,7 @@ bench: setup
 	$(PY) -m benchmarks.bench_engine
 	$(PY) -m benchmarks.bench_compare
 	$(PY) -m benchmarks.bench_sweep
+	$(PY) -m benchmarks.bench_posterior_compare
 
 bench-full: setup
 	$(PY) -m benchmarks.bench_engine --full-scale

@@ -109,10 +109,17 @@ def compare(
     discount_rate: Annotated[float, typer.Option(help="Annual rate for the discounted costs (0 to 0.5).")] = 0.08,
     workers: Annotated[int | None, typer.Option(help="Replications run at once in separate processes "
                                                      "(default: as cores and memory allow).")] = None,
+    posterior: Annotated[int | None, typer.Option(help="Run every seed under N parameter draws (calibrated "
+                                                       "parameters from calibration/posterior.csv, assumed lever "
+                                                       "responses from their priors): total intervals and their "
+                                                       "decomposition (2 to 1000).")] = None,
 ) -> None:
     """Reform minus baseline on the same seeds: effects.parquet, headline.csv, manifest.json."""
     from model.compare import compare as run_comparison
+    from model.uncertainty import MAX_DRAWS
 
+    if posterior is not None and not 2 <= posterior <= MAX_DRAWS:
+        raise InputError(f"posterior: {posterior} is outside the allowed range 2 to {MAX_DRAWS} draws")
     for path in [baseline, *reforms]:
         resolve_scenario(path, start, end)
     out = out or Path("runs") / f"compare-{baseline.stem}"
@@ -121,12 +128,43 @@ def compare(
         task = progress.add_task("paired runs", total=None)
         result = run_comparison(baseline, list(reforms), seeds, scale, seed, start, end, threads,
                                 on_run=lambda k, n: progress.update(task, completed=k, total=n),
-                                discount_rate=discount_rate, workers=workers)
+                                discount_rate=discount_rate, workers=workers, posterior=posterior)
         write_results(out, {"effects.parquet": lambda p: result.effects.to_parquet(p, index=False),
                             "headline.csv": lambda p: neutralise(result.headline).to_csv(p, index=False)},
                       result.manifest)
     err.print(_headline(result.headline, result.manifest["baseline"]))
-    err.print(f"{len(reforms)} reform(s) x {seeds} seed(s) at scale {scale:g} → {out}", soft_wrap=True, markup=False)
+    err.print(_confidence(result.headline))
+    draws = f" x {posterior} parameter draw(s)" if posterior else ""
+    err.print(f"{len(reforms)} reform(s) x {seeds} seed(s){draws} at scale {scale:g} → {out}", soft_wrap=True,
+              markup=False)
+
+
+def _confidence(headline) -> Table:  # noqa: ANN001 - the headline DataFrame
+    """Per reform: whether Δ high-skill workers is robust (its interval excludes zero), what its variance comes
+    from (with --posterior), and how often the reform is the cheapest per additional high-skill worker."""
+    from model.uncertainty import LABELS, SOURCES, verdict
+
+    column = "delta_high_skill_workers"
+    with_draws = f"{column}_share_noise" in headline
+    table = Table(title="Δ high-skill workers: how sure" + (" (interval over parameter draws and seeds)" if with_draws
+                                                            else " (interval from seed noise only: run with "
+                                                                 "--posterior for parameter uncertainty)"),
+                  title_justify="left")
+    for name in ("reform", "verdict", *(["variance from"] if with_draws else []), "P(cheapest per high-skill worker)"):
+        table.add_column(name, justify="left" if name != "P(cheapest per high-skill worker)" else "right")
+    for _, row in headline.iterrows():
+        lo, hi = row[f"{column}_lo"], row[f"{column}_hi"]
+        said = verdict(lo, hi) if np.isfinite(lo) and np.isfinite(hi) else "one replication: no interval"
+        cells = [str(row.scenario), said]
+        if with_draws:
+            shares = ", ".join(f"{LABELS[s]} {row[f'{column}_share_{s}']:.0%}" for s in SOURCES
+                               if np.isfinite(row[f"{column}_share_{s}"]))
+            moves = row.get(f"{column}_moves_with") or ""
+            cells.append((shares or "does not vary") + (f"; moves with {moves}" if said == "uncertain" and moves
+                                                         else ""))
+        cells.append(f"{row.probability_cheapest_per_high_skill_worker:.0%}")
+        table.add_row(*cells)
+    return table
 
 
 HEADLINE_COLUMNS = (("delta_high_skill_workers", "Δ high-skill workers", "{:,.0f}"),
@@ -182,6 +220,16 @@ def calibrate(
                                                              "calibration/recovery.csv.")] = False,
     targets: Annotated[Path | None, typer.Option(help="With --check: a targets file in the format of "
                                                       "calibration/targets.yaml (e.g. later figures).")] = None,
+    posterior: Annotated[bool, typer.Option("--posterior", help="Bayesian calibration (ABC-SMC): a posterior "
+                                                               "sample → calibration/posterior.csv and "
+                                                               "posterior.yaml.")] = False,
+    workers: Annotated[int | None, typer.Option(help="With --posterior: evaluations run at once in separate "
+                                                     "processes (default: the cores).")] = None,
+    sbc: Annotated[bool, typer.Option("--sbc", help="Simulation-based calibration of the Bayesian calibration on "
+                                                   "stand-ins built from the model's statistics → "
+                                                   "calibration/sbc.csv.")] = False,
+    replications: Annotated[int | None, typer.Option(help="With --sbc: replications per stand-in (default 100; "
+                                                          "quick 20).")] = None,
 ) -> None:
     """Fit the free behavioural parameters to calibration/targets.yaml → calibration/fitted.yaml."""
     from model import fit as fitting
@@ -191,6 +239,18 @@ def calibrate(
         raise InputError(f"scale: {scale} is outside the allowed range 0 to 1")
     if seeds is not None and not 1 <= seeds <= 100:
         raise InputError(f"seeds: {seeds} is outside the allowed range 1 to 100")
+    if workers is not None and not 1 <= workers <= 256:
+        raise InputError(f"workers: {workers} is outside the allowed range 1 to 256")
+    if budget_minutes is not None and not 0 < budget_minutes <= 10_000:
+        raise InputError(f"budget_minutes: {budget_minutes} is outside the allowed range 0 to 10000")
+    if replications is not None and not 2 <= replications <= 10_000:
+        raise InputError(f"replications: {replications} is outside the allowed range 2 to 10000")
+    if posterior:
+        _bayesian_calibration(quick, scale, seed, seeds, budget_minutes, workers)
+        return
+    if sbc:
+        _simulation_based_calibration(quick, seed, replications)
+        return
     if check:
         if targets is not None:
             read_text(targets, f"targets: {targets}", kind="targets")  # a regular, readable file
@@ -260,6 +320,81 @@ def calibrate(
     err.print(f"distance {result.distance:.3f} after {result.evaluations} evaluations"
               f"{' (stopped by the time budget)' if result.stopped_by_budget else ''}; "
               f"parameters: {result.parameters} → calibration/fitted.yaml", markup=False, soft_wrap=True)
+
+
+def _simulation_based_calibration(quick: bool, seed: int, replications: int | None) -> None:
+    """`calibrate --sbc`: coverage of the posterior's 90% intervals on the two stand-ins (model/calibration_checks)."""
+    import pandas as pd
+
+    from model import calibration_checks as checks
+    from model import posterior as bayes
+    from model.results_store import write_atomically
+
+    settings = checks.SbcSettings(replications=replications or (20 if quick else 100),
+                                  population=40 if quick else 100, seed=seed)
+    database = bayes.database_path(bayes.PosteriorSettings(), Path("runs"))
+    emulator = (checks.Emulator.from_database(database, bayes.CALIBRATED) if database.exists()
+                else checks.Emulator.from_particles())
+    stand_ins = {"linear toy (2 parameters)": (checks.LinearToy(), checks.toy_priors()),
+                 f"quadratic emulator ({len(emulator.names)} parameters, {emulator.points} model runs)":
+                     (emulator, checks.narrowed(checks.calibrated_priors_of(emulator.names), emulator))}
+    tables = []
+    with _progress() as progress:
+        for name, (simulator, priors) in stand_ins.items():
+            progress.add_task(f"SBC: {name}", total=None)
+            tables.append(checks.sbc(simulator, priors, settings).assign(stand_in=name))
+    table = pd.concat(tables, ignore_index=True)
+    path = Path("runs") / "sbc-quick.csv" if quick else checks.SBC_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, lambda p: table.to_csv(p, index=False, float_format="%.6g"))
+    for name, part in table.groupby("stand_in", sort=False):
+        shares = checks.coverage(part)
+        verdict = "within" if 0.80 <= shares["all"] <= 0.97 else "OUTSIDE"
+        err.print(f"{name}: 90% intervals cover the truth in {shares['all']:.0%} of {len(part)} "
+                  f"({verdict} 80-97%); by parameter: "
+                  + ", ".join(f"{k} {v:.0%}" for k, v in shares.items() if k != "all"), markup=False, soft_wrap=True)
+    err.print(f"→ {path}", markup=False)
+
+
+def _bayesian_calibration(quick: bool, scale: float | None, seed: int, seeds: int | None,
+                          budget_minutes: float | None, workers: int | None) -> None:
+    """`calibrate --posterior`: run (or resume) ABC-SMC, write the sample and its summary, print the summary."""
+    import os
+
+    from model import posterior as bayes
+
+    settings = bayes.PosteriorSettings.quick(seed=seed) if quick else bayes.PosteriorSettings(seed=seed)
+    changes = {k: v for k, v in (("scale", scale), ("seeds", seeds),
+                                 ("budget_seconds", budget_minutes and budget_minutes * 60)) if v}
+    settings = bayes.PosteriorSettings(**{**settings.__dict__, **changes})
+    err.print(f"ABC-SMC: population {settings.population}, up to {settings.generations} generations, scale "
+              f"{settings.scale:g}, {settings.seeds} seed(s), budget {settings.budget_seconds / 60:.0f} min "
+              "(resumes from runs/posterior-*.db)", markup=False, soft_wrap=True)
+    result = bayes.calibrate(settings, Path("runs"), workers=workers or os.cpu_count() or 1)
+    # a quick posterior is a trial: it never replaces the shipped one that comparisons draw from
+    folder = Path("runs") / "posterior-quick" if quick else bayes.POSTERIOR_FILE.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    files = folder / bayes.POSTERIOR_FILE.name, folder / bayes.SUMMARY_FILE.name
+    body = bayes.write(result, *files)
+    table = Table(title="Posterior of the calibrated parameters (90% intervals)", title_justify="left")
+    for column in ("parameter", "prior", "posterior mean", "posterior 90%", "sd / prior sd", "moved by data"):
+        table.add_column(column, justify="left" if column in ("parameter", "prior") else "right")
+    for name, p in body["parameters"].items():
+        table.add_row(name, f"{p['prior_interval'][0]:.4g} – {p['prior_interval'][1]:.4g}",
+                      f"{p['posterior_mean']:.4g}",
+                      f"{p['posterior_interval'][0]:.4g} – {p['posterior_interval'][1]:.4g}", f"{p['sd_ratio']:.2f}",
+                      "yes" if p["moved_by_data"] else "no (stays at its prior)")
+    err.print(table)
+    checks = body["predictive_checks"]
+    outside = [name for name, c in checks.items() if not c["inside"]]
+    err.print(f"posterior predictive check: {len(checks) - len(outside)} of {len(checks)} targets inside their 90% "
+              f"predictive interval{'; outside: ' + ', '.join(outside) if outside else ''}", markup=False,
+              soft_wrap=True)
+    prov = body["provenance"]
+    err.print(f"{prov['generations']} generations, {prov['evaluations']} evaluations, {prov['seconds'] / 60:.1f} min; "
+              f"final temperature {prov['final_temperature']:g}"
+              f"{'' if prov['exact_posterior'] else ' (stopped before temperature 1: a tempered, wider posterior)'}"
+              f" → {files[0]}, {files[1]}", markup=False, soft_wrap=True)
 
 
 @app.command()

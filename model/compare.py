@@ -18,12 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model import distribution, worker_processes
+from model import distribution, uncertainty, worker_processes
 from model.calendar import month_index
 from model.errors import InputError
 from model.kpis import GROUPS
 from model.levers import LEVER_IDS
 from model.memory import processes_that_fit
+from model.provenance import file_sha256
 from model.runner import check_seed, resolve_scenario, simulate
 from model.scenario import Scenario
 
@@ -55,12 +56,18 @@ class Comparison:
 def compare(baseline: Scenario | str | Path, reforms: list[Scenario | str | Path], seeds: int = 10,
             scale: float = 0.01, seed: int = 0, start: str | None = None, end: str | None = None,
             threads: int | None = None, on_run: Callable[[int, int], None] | None = None,
-            discount_rate: float = DISCOUNT_RATE, workers: int | None = None) -> Comparison:
+            discount_rate: float = DISCOUNT_RATE, workers: int | None = None,
+            posterior: int | None = None, posterior_file: Path | None = None) -> Comparison:
     """Run the baseline and each reform on seeds seed .. seed + seeds - 1; return paired effects.
 
     All scenarios are reported over the baseline's period (after `start` / `end` overrides).
     `workers` replications run at once in separate processes (default: as many as cores and memory
     allow, at most `seeds`), each with `threads` kernel threads (default: the cores shared out).
+
+    With `posterior` = N, every seed runs under N parameter draws (model/uncertainty.py: calibrated parameters
+    from the Bayesian calibration's posterior, assumed lever responses from their priors); each effect's
+    interval is then the total one, with its variance shared between simulation noise, calibrated parameters
+    and assumed responses (columns share_noise, share_fitted, share_assumed).
     """
     if not 1 <= int(seeds) <= 10_000:
         raise InputError(f"seeds: {seeds} is outside the allowed range 1 to 10000")
@@ -68,43 +75,83 @@ def compare(baseline: Scenario | str | Path, reforms: list[Scenario | str | Path
         raise InputError(f"discount_rate: {discount_rate} is outside the allowed range 0 to 0.5")
     if workers is not None and not 1 <= workers <= 256:
         raise InputError(f"workers: {workers} is outside the allowed range 1 to 256")
+    if posterior is not None and seeds < 2:
+        raise InputError(f"seeds: {seeds} is outside the allowed range with --posterior (2 or more, to tell "
+                         "simulation noise from parameter uncertainty)")
     check_seed(seed + seeds - 1)
     base_spec, _ = resolve_scenario(baseline, start, end)
     period = base_spec.period
     specs = [resolve_scenario(r, period.start, period.end) for r in reforms]  # validate all before running
     names = _unique_names([base_spec.name, *[s.name for s, _ in specs]])
-    n_workers = pool_size(workers, seeds, scale)
+    posterior_file = posterior_file or uncertainty.posterior.POSTERIOR_FILE
+    plan = uncertainty.design(posterior, seed, posterior_file) if posterior is not None else None
+    groups = [(None, [None])] if plan is None else [
+        (fitted, [d.parameters for d in plan.draws if d.fitted == f]) for f, fitted in enumerate(plan.fitted)]
+    tasks = [(baseline, list(reforms), scale, seed + r, period.start, period.end, None, discount_rate, base, draws)
+             for base, draws in groups for r in range(seeds)]
+    n_workers = pool_size(workers, len(tasks), scale)
     cores = os.cpu_count() or 1
     threads = threads or max(1, cores // n_workers)
-    tasks = [(baseline, list(reforms), scale, seed + r, period.start, period.end, threads, discount_rate)
-             for r in range(seeds)]
-    n_runs = seeds * (1 + len(reforms))
-    replications = _run_replications(tasks, n_workers, lambda k: on_run and on_run(k * (1 + len(reforms)), n_runs))
+    tasks = [(*task[:6], threads, *task[7:]) for task in tasks]
+    runs_per_task = 1 + len(reforms) * len(groups[0][1])
+    n_runs = len(tasks) * runs_per_task
+    replications = _run_replications(tasks, n_workers, lambda k: on_run and on_run(k * runs_per_task, n_runs))
+    n_draws = len(groups) * len(groups[0][1])
+
+    def samples(field: str, k: int) -> np.ndarray:
+        """(draws, seeds, ...) of reform k, draws fitted-major, from tasks ordered (fitted draw, seed)."""
+        per_task = np.stack([np.stack(rep[field][k]) for rep in replications])  # (tasks, local draws, ...)
+        shaped = per_task.reshape(len(groups), seeds, len(groups[0][1]), *per_task.shape[2:])
+        return np.swapaxes(shaped, 1, 2).reshape(n_draws, seeds, *per_task.shape[2:])
+
     frame = replications[0]["keys"]
+    per_fitted = plan.per_fitted if plan else 1
     effects = pd.concat([part for k, name in enumerate(names[1:]) for part in (
-        _summarise(name, frame, np.stack([rep["differences"][k] for rep in replications])),
-        _summarise(name, _incidence_keys(period.end), np.stack([rep["incidence"][k] for rep in replications]),
+        _summarise(name, frame, samples("differences", k), per_fitted),
+        _summarise(name, _incidence_keys(period.end), samples("incidence", k), per_fitted,
                    bounds=_incidence_bounds()))],
         ignore_index=True)
     for column in ("kpi", "dimension", "group"):
         effects[column] = effects[column].astype(str).astype("category")
+    headline_samples = [pd.DataFrame([h for rep in replications for h in rep["headline"][k]])
+                        for k in range(len(reforms))]
+    rows = []
+    for k, name in enumerate(names[1:]):
+        table = headline_samples[k]
+        if plan is not None:  # from (fitted draw, seed, local draw) order to fitted-major draws by seed
+            order = np.arange(len(table)).reshape(len(groups), seeds, per_fitted).swapaxes(1, 2).reshape(-1)
+            table = table.iloc[order].reset_index(drop=True)
+        rows.append({"scenario": name, "first_month": period.start, "month": period.end, "seeds": seeds,
+                     **({"posterior_draws": n_draws} if plan else {}),
+                     **summarise_headline(table, per_fitted if plan else None, seeds)})
+    headline = pd.DataFrame(rows)
+    if plan is not None:
+        _add_influences(headline, headline_samples, plan, len(groups), seeds)
+    headline["probability_cheapest_per_high_skill_worker"] = _probability_first(headline_samples)
     manifest = {
         "baseline": names[0], "reforms": names[1:], "seeds": list(range(seed, seed + seeds)), "scale": scale,
-        "period": period.model_dump(), "interval": f"{INTERVAL:.0%} Student-t interval of the mean paired effect",
+        "period": period.model_dump(),
+        "interval": (f"{INTERVAL:.0%} Student-t interval of the mean paired effect" if plan is None else
+                     f"{INTERVAL:.0%} total interval: 5% and 95% quantiles of the paired effect over "
+                     f"{n_draws} parameter draws x {seeds} seeds"),
         "discount_rate": discount_rate, "worker_processes": n_workers,
-        "runs": {name: [rep["manifests"][k] for rep in replications] for k, name in enumerate(names)},
+        "runs": {name: [m for rep in replications for m in rep["manifests"][k]] for k, name in enumerate(names)},
     }
-    headline = pd.DataFrame([{"scenario": name, "first_month": period.start, "month": period.end, "seeds": seeds,
-                              **summarise_headline([rep["headline"][k] for rep in replications])}
-                             for k, name in enumerate(names[1:])])
+    if plan is not None:
+        manifest["posterior"] = {
+            "draws": n_draws, "fitted_draws": len(plan.fitted), "response_draws_per_fitted_draw": per_fitted,
+            "posterior_file": str(posterior_file), "posterior_sha256": file_sha256(posterior_file),
+            "decomposition": "nested analysis of variance (fitted draws, response draws within, seeds within): "
+                             "share_noise + share_fitted + share_assumed = 1",
+            "parameters": [d.parameters for d in plan.draws]}
     return Comparison(effects, headline, manifest)
 
 
-def pool_size(workers: int | None, seeds: int, scale: float) -> int:
-    """Worker processes for a comparison: as asked, or as many as cores, seeds and memory allow."""
+def pool_size(workers: int | None, tasks: int, scale: float) -> int:
+    """Worker processes for a comparison: as asked, or as many as cores, tasks and memory allow."""
     if workers is not None:
-        return min(workers, seeds)
-    return processes_that_fit(scale, seeds, runs_per_process=2)  # a baseline and a reform at once
+        return min(workers, tasks)
+    return processes_that_fit(scale, tasks, runs_per_process=2)  # a baseline and a reform at once
 
 
 def _run_replications(tasks: list[tuple], n_workers: int, progress: Callable[[int], object]) -> list[dict]:
@@ -130,23 +177,29 @@ def _run_replications(tasks: list[tuple], n_workers: int, progress: Callable[[in
 
 
 def replication(baseline: Scenario | str | Path, reforms: list[Scenario | str | Path], scale: float, seed: int,
-                start: str, end: str, threads: int, discount_rate: float) -> dict:
-    """One seed: the baseline and every reform; each reform's paired differences, incidence and headline
-    numbers, and every run's manifest."""
-    base = simulate(baseline, scale, seed, start, end, threads, keep_workers=True)
+                start: str, end: str, threads: int, discount_rate: float,
+                base_parameters: dict[str, float] | None = None,
+                draws: list[dict[str, float] | None] = (None,)) -> dict:
+    """One seed (under one draw of the calibrated parameters): the baseline, then every reform under each of
+    `draws` (parameter sets; None = the calibration in force). Per reform, lists over the draws of the paired
+    differences, incidence and headline numbers; every run's manifest."""
+    base = simulate(baseline, scale, seed, start, end, threads, keep_workers=True, parameters=base_parameters)
     keys = base.table[KEYS]
     index = HeadlineIndex(keys, start, end, discount_rate)
-    out: dict = {"keys": keys, "differences": [], "incidence": [], "headline": [], "manifests": [base.manifest]}
-    for reform in reforms:
-        run = simulate(reform, scale, seed, start, end, threads, keep_workers=True)
-        if not run.table[KEYS].equals(keys):
-            raise RuntimeError(f"KPI tables of the baseline and {run.manifest['scenario']['name']!r} do not line up")
-        difference = run.table["value"].to_numpy() - base.table["value"].to_numpy()
-        incidence = distribution.incidence(base.workers, run.workers)
-        out["differences"].append(difference)
-        out["incidence"].append(incidence.reshape(-1))
-        out["headline"].append(index.values(difference, incidence))
-        out["manifests"].append(run.manifest)
+    out: dict = {"keys": keys, "differences": [[] for _ in reforms], "incidence": [[] for _ in reforms],
+                 "headline": [[] for _ in reforms], "manifests": [[base.manifest], *[[] for _ in reforms]]}
+    for parameters in draws:
+        for k, reform in enumerate(reforms):
+            run = simulate(reform, scale, seed, start, end, threads, keep_workers=True, parameters=parameters)
+            if not run.table[KEYS].equals(keys):
+                raise RuntimeError(f"KPI tables of the baseline and {run.manifest['scenario']['name']!r} do not "
+                                   "line up")
+            difference = run.table["value"].to_numpy() - base.table["value"].to_numpy()
+            incidence = distribution.incidence(base.workers, run.workers)
+            out["differences"][k].append(difference)
+            out["incidence"][k].append(incidence.reshape(-1))
+            out["headline"][k].append(index.values(difference, incidence))
+            out["manifests"][k + 1].append(run.manifest)
     return out
 
 
@@ -177,20 +230,30 @@ class HeadlineIndex:
         return out
 
 
-def summarise_headline(draws: list[dict[str, float]]) -> dict[str, float]:
+def summarise_headline(draws: list[dict[str, float]] | pd.DataFrame, per_fitted: int | None = None,
+                       seeds: int | None = None) -> dict[str, float]:
     """Mean and interval of each headline number, then the costs per additional high-skill and retained worker.
 
+    Rows are replications; with `per_fitted` they are parameter draws by seeds (draw-major, fitted-major, as
+    model/uncertainty.py lays them out) and each number gets the total interval and its variance shares.
     A cost per unit is the mean cost over the mean effect, with an interval from the mean cost over the effect's
     interval bounds. When the effect's interval includes zero (or there is one replication) the ratio is not
     bounded and all three are left empty (NaN).
     """
     table = pd.DataFrame(draws)
-    mean, lo, hi = mean_interval(table.to_numpy())
+    out: dict[str, float] = {}
+    if per_fitted is None:
+        mean, lo, hi = mean_interval(table.to_numpy())
+    else:
+        parts = uncertainty.decompose(table.to_numpy().reshape(-1, seeds, table.shape[1]), per_fitted)
+        mean, lo, hi = parts["mean"], parts["lo"], parts["hi"]
     shares = table.columns.isin(["wage_winners_share", "wage_losers_share"])
     lo, hi = np.where(shares, np.clip(lo, 0, 1), lo), np.where(shares, np.clip(hi, 0, 1), hi)
-    out: dict[str, float] = {}
     for k, column in enumerate(table.columns):
         out[column], out[f"{column}_lo"], out[f"{column}_hi"] = mean[k], lo[k], hi[k]
+        if per_fitted is not None:
+            for source in uncertainty.SOURCES:
+                out[f"{column}_share_{source}"] = float(parts[f"share_{source}"][k])
     for payer, cost in (("fiscal", out["fiscal_cost_yuan_total"]),
                         ("total", out["fiscal_cost_yuan_total"] + out["employer_cost_yuan_total"])):
         for unit, effect in (("high_skill_worker", "delta_high_skill_workers"),
@@ -216,14 +279,47 @@ def mean_interval(draws: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return mean, mean - half, mean + half
 
 
-def _summarise(name: str, keys: pd.DataFrame, diffs: np.ndarray,
+def _summarise(name: str, keys: pd.DataFrame, samples: np.ndarray, per_fitted: int,
                bounds: tuple[float, float] = (-np.inf, np.inf)) -> pd.DataFrame:
-    """Mean and interval of each row over replications; shares keep their interval within [0, 1]."""
+    """Mean and interval of each row over the (draws, seeds) samples; shares keep their interval within [0, 1].
+    One draw: the t-interval of the mean over seeds. Several: the total interval and its variance shares."""
     out = keys.copy()
     out.insert(0, "scenario", name)
-    mean, lo, hi = mean_interval(diffs)
-    out["mean"], out["lo"], out["hi"] = mean, np.clip(lo, *bounds), np.clip(hi, *bounds)
+    if samples.shape[0] == 1:
+        mean, lo, hi = mean_interval(samples[0])
+        out["mean"], out["lo"], out["hi"] = mean, np.clip(lo, *bounds), np.clip(hi, *bounds)
+        return out
+    parts = uncertainty.decompose(samples, per_fitted)
+    out["mean"], out["lo"], out["hi"] = parts["mean"], np.clip(parts["lo"], *bounds), np.clip(parts["hi"], *bounds)
+    for source in uncertainty.SOURCES:
+        out[f"share_{source}"] = parts[f"share_{source}"].astype(np.float32)
     return out
+
+
+def _add_influences(headline: pd.DataFrame, samples: list[pd.DataFrame], plan: uncertainty.Design, n_fitted: int,
+                    seeds: int) -> None:
+    """Which assumed responses each reform's Δ high-skill workers moves with (model/uncertainty.py)."""
+    names, rhos = [], []
+    for table in samples:
+        values = table["delta_high_skill_workers"].to_numpy()
+        ordered = values.reshape(n_fitted, seeds, plan.per_fitted).swapaxes(1, 2).reshape(-1, seeds)
+        found = uncertainty.influential_responses(ordered, plan)
+        names.append("; ".join(name for name, _ in found))
+        rhos.append("; ".join(f"{rho:+.2f}" for _, rho in found))
+    headline["delta_high_skill_workers_moves_with"] = names  # parameter ids, "; "-separated
+    headline["delta_high_skill_workers_moves_with_rho"] = rhos  # their Spearman correlations with the effect
+
+
+def _probability_first(samples: list[pd.DataFrame]) -> list[float]:
+    """Share of the samples (seeds, or draws by seeds) in which each reform has the lowest fiscal cost per
+    additional high-skill worker (a reform that adds none in a sample cannot rank first in it)."""
+    cost = np.stack([t["fiscal_cost_yuan_total"].to_numpy() for t in samples])
+    effect = np.stack([t["delta_high_skill_workers"].to_numpy() for t in samples])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_worker = np.where(effect > 0, cost / effect, np.inf)
+    has_finite = np.isfinite(per_worker).any(axis=0)
+    best = np.argmin(per_worker, axis=0)
+    return [float(np.mean(has_finite & (best == k))) for k in range(len(samples))]
 
 
 def _incidence_keys(last: str) -> pd.DataFrame:

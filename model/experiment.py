@@ -50,6 +50,7 @@ from model.scenario import (
 MAX_FACTORS = 50
 MAX_SEEDS = 1000
 MAX_RUNS = 1_000_000
+MAX_DRAWS = 1000
 DEFAULT_KPIS = ("workers", "high_skill_workers", "high_skill_share", "certified_share", "mean_wage_yuan_month",
                 "turnover_rate_annual", "quits", "output_index", "fiscal_cost_yuan", "employer_cost_yuan")
 Number = StrictFloat | StrictInt
@@ -157,6 +158,9 @@ class Experiment(Strict):
     design: Design
     seeds: Annotated[StrictInt, Field(ge=1, le=MAX_SEEDS)] = 2
     first_seed: Annotated[StrictInt, Field(ge=0, le=2**62)] = 0
+    # each seed runs under this many draws of the calibrated parameters from calibration/posterior.csv
+    # (0: the calibration in force); factors that set a calibrated parameter override the draw
+    posterior_draws: Annotated[StrictInt, Field(ge=0, le=MAX_DRAWS)] = 0
     scale: Annotated[Number, Field(gt=0, le=1)] = 0.01
     period: Period = Period()
     keep: Keep = Keep()
@@ -191,6 +195,7 @@ class RunSpec:
     factors: dict[str, float]  # the factor values this run uses (a baseline: those of the parameters it reads)
     scenario: Scenario
     parameters: dict[str, Leaf]
+    draw: int = -1  # the posterior draw it runs under (-1: the calibration in force)
 
 
 @dataclass(frozen=True)
@@ -283,7 +288,8 @@ def plan_experiment(path: str | Path, scale: float | None = None, seeds: int | N
     baseline = scenario_at(experiment.baseline, "baseline") if experiment.baseline else None
     points = design_points(experiment)
     n_points = len(points) if max_points is None else min(max_points, len(points))
-    n_runs = n_points * n_seeds * (len(bases) + (1 if baseline else 0))
+    n_draws = max(1, experiment.posterior_draws)
+    n_runs = n_points * n_seeds * n_draws * (len(bases) + (1 if baseline else 0))
     if n_runs > MAX_RUNS:
         raise InputError(f"{where}: the design makes {n_runs:,} runs; the allowed maximum is {MAX_RUNS:,} "
                          "(fewer samples, seeds or --max-runs)")
@@ -296,6 +302,12 @@ def plan_experiment(path: str | Path, scale: float | None = None, seeds: int | N
     # none of the lever responses (`scope: levers`), so points differing only in those share its runs.
     baseline_reads = [f for f in parameter_factors if not (baseline and not list(baseline[0].levers.active()) and all(
         calibration.parameters[p.split(".", 1)[1]].scope == "levers" for p in f.paths))]
+    # replications: (draw, seed); without posterior draws the run ids are as before
+    from model import posterior  # imported here: the posterior's module writes through the results store's
+
+    draws = posterior.draws(experiment.posterior_draws, experiment.first_seed) if experiment.posterior_draws else [{}]
+    replications = [(d, s, f"-d{d:03d}" * bool(experiment.posterior_draws) + f"-seed{s}")
+                    for d in range(len(draws)) for s in seed_values]
     runs: list[RunSpec] = []
     baseline_point: dict[tuple, int] = {}  # values of the parameters it reads -> first point with them
     for p in range(n_points):
@@ -307,15 +319,17 @@ def plan_experiment(path: str | Path, scale: float | None = None, seeds: int | N
             if b == p:
                 read = _parameter_overrides(baseline_reads, values, calibration, where, p)
                 used = {f.name: float(values[f.name]) for f in baseline_reads}
-                runs += [RunSpec(f"baseline-p{p:05d}-seed{s}", "baseline", -1, p, s, None, used, baseline[0], read)
-                         for s in seed_values]
+                runs += [RunSpec(f"baseline-p{p:05d}{tag}", "baseline", -1, p, s, None, used, baseline[0],
+                                 {**draws[d], **read}, draw=d if experiment.posterior_draws else -1)
+                         for d, s, tag in replications]
             paired = b
         for k, (base, _) in enumerate(bases):
             spec = _apply_scenario_factors(base, scenario_factors, values, where, p)
-            runs += [RunSpec(f"scenario{k}-p{p:05d}-seed{s}", "scenario", k, p, s,
-                             None if paired is None else f"baseline-p{paired:05d}-seed{s}",
-                             {name: float(v) for name, v in values.items()}, spec, parameters)
-                     for s in seed_values]
+            runs += [RunSpec(f"scenario{k}-p{p:05d}{tag}", "scenario", k, p, s,
+                             None if paired is None else f"baseline-p{paired:05d}{tag}",
+                             {name: float(v) for name, v in values.items()}, spec, {**draws[d], **parameters},
+                             draw=d if experiment.posterior_draws else -1)
+                     for d, s, tag in replications]
     files = {str(f.relative_to(path.resolve().parent) if f.is_relative_to(path.resolve().parent) else f):
              file_sha256(f) for f in [f for _, f in bases] + ([baseline[1]] if baseline else [])}
     definition = {
@@ -325,6 +339,7 @@ def plan_experiment(path: str | Path, scale: float | None = None, seeds: int | N
         "scenarios": [b.model_dump(mode="json") for b, _ in bases],
         "baseline": baseline[0].model_dump(mode="json") if baseline else None,
         "calibration_files_sha256": {p.name: file_sha256(p) for p in sorted(CALIBRATION_DIR.glob("*.yaml"))},
+        **({"posterior_sha256": file_sha256(posterior.POSTERIOR_FILE)} if experiment.posterior_draws else {}),
     }
     fingerprint = hashlib.sha256(json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     return Plan(experiment, path, design, runs, [b.name for b, _ in bases], baseline[0].name if baseline else None,

@@ -110,6 +110,38 @@ LABELS: dict[str, tuple[str, str]] = {
     "own_wage_effect": ("本人工资效应（占基准工资）", "Own wage effect (share of baseline wage)"),
     "wage_decile": ("基准工资十分位", "Baseline wage decile"),
     **{f"d{k}": (f"第{k}十分位", f"Decile {k}") for k in range(1, 11)},
+    # uncertain parameters, named where the report says what a conclusion depends on
+    "quit_base_logit": ("基础辞职倾向", "Base quit propensity"),
+    "quit_migrant": ("外来务工人员额外辞职倾向", "Extra quit propensity of migrants"),
+    "migrant_late_exit_rate_monthly": ("高龄外来务工人员退出率", "Exit rate of older migrants"),
+    "entrant_migrant_mature_share": ("新进外来务工人员中大龄者比例", "Share of mature migrants among entrants"),
+    "certification_drive": ("技能鉴定增长动力", "Certification drive"),
+    "local_exit_rate_monthly": ("本地职工退出产业率", "Exit rate of local workers"),
+    "migrant_exit_rate_monthly": ("外来务工人员返乡率", "Exit rate of migrants"),
+    "learning_rate_monthly": ("干中学速度", "Learning-by-doing rate"),
+    "exit_pay_elasticity": ("退出产业对待遇的弹性", "Elasticity of leaving industry to pay"),
+    "entry_pay_elasticity": ("进入产业对待遇的弹性", "Elasticity of entry to pay"),
+    "training_take_up_monthly": ("培训参与率", "Training take-up"),
+    "training_reference_subsidy_yuan": ("培训参考补贴额", "Reference training subsidy"),
+    "training_take_up_subsidy_elasticity": ("培训参与对补贴的弹性", "Elasticity of take-up to the subsidy"),
+    "training_human_capital_gain_monthly": ("培训期间技能提升", "Skill gained in training"),
+    "training_certification_multiplier": ("培训期间取证倍数", "Certification multiplier in training"),
+    "training_exam_sitting_monthly": ("培训学员参加鉴定率", "Trainees' assessment sitting rate"),
+    "training_seniority_cut": ("培训缩短的晋级年限", "Seniority rule cut by training"),
+    "apprenticeship_learning_multiplier": ("学徒期学习倍数", "Learning multiplier of apprentices"),
+    "apprenticeship_quit_shift": ("学徒期辞职倾向变化", "Quit shift of apprentices"),
+    "apprenticeship_completion_rate": ("学徒结业达标率", "Apprenticeship completion rate"),
+    "education_upgrade_interest_monthly": ("学历提升报名率", "Education-upgrade applications"),
+    "education_upgrade_learning_multiplier": ("学历提升期间学习倍数", "Learning multiplier while studying"),
+    "education_upgrade_completion_rate": ("学历提升完成率", "Education-upgrade completion rate"),
+    "competition_interest_monthly": ("技能竞赛参与意愿", "Interest in skill competitions"),
+    "competition_human_capital_gain": ("竞赛带来的技能提升", "Skill gained by a competition"),
+    "career_ladder_quit_shift": ("职业发展通道对辞职倾向的影响", "Quit shift of the career ladder"),
+    "career_ladder_certification_multiplier": ("职业发展通道取证倍数", "Certification multiplier of the career "
+                                               "ladder"),
+    "innovation_reward_valuation": ("创新奖励的估值", "Valuation of innovation rewards"),
+    "pilot_learning_multiplier": ("试点企业学习倍数", "Learning multiplier at pilot firms"),
+    "certification_wage_response": ("考证意愿对待遇提高的反应", "Response of exam sitting to pay gains"),
     # report phrases
     "title": ("产业工人队伍建设改革政策方案比较", "Industrial-worker reform: comparison of policy options"),
     "summary": ("方案概览", "Options at a glance"),
@@ -124,8 +156,39 @@ LABELS: dict[str, tuple[str, str]] = {
     "cost_per_high_skill": ("每新增一名高技能人才的财政成本", "Fiscal cost per additional high-skill worker"),
     "retained": ("留住的产业工人", "Workers kept in industry"),
     "interval": ("90%区间", "90% interval"),
-    "certain": ("结论可靠：区间不含零", "Confident: the interval excludes zero"),
+    # without --posterior the interval is seed noise only: it cannot make a conclusion robust
+    "certain": ("区间不含零，但只计入模拟随机误差，未计参数不确定性",
+                "The interval excludes zero, but counts simulation noise only, not parameter uncertainty"),
     "uncertain": ("不确定：区间含零", "Uncertain: the interval includes zero"),
+    "robust": ("结论稳健：计入参数不确定性的总区间不含零",
+               "Robust: the total interval, with parameter uncertainty, excludes zero"),
+    "uncertain_total": ("不确定：总区间含零", "Uncertain: the total interval includes zero"),
+    "depends_on": ("主要取决于", "depends mostly on"),
+    "moves_with": ("随之变化的参数", "moves with"),
+    "noise": ("模拟随机误差", "simulation noise"),
+    "fitted": ("校准参数", "calibrated parameters"),
+    "assumed": ("假设的政策响应参数", "assumed lever responses"),
+    "variance_from": ("方差来源", "Variance from"),
+    "verdict": ("结论", "Verdict"),
+    "p_cheapest": ("每新增一名高技能人才财政成本最低的概率", "Probability of the lowest fiscal cost per additional "
+                   "high-skill worker"),
+    "confidence": ("结论有多可靠", "How sure are these conclusions"),
+    "confidence_text_total": (
+        "总区间同时计入三种不确定性：模拟随机误差（不同随机种子）、校准参数的不确定性（贝叶斯校准的后验分布）"
+        "和假设的政策响应参数（在证据范围内的先验分布）。只有总区间不含零时，结论才称为稳健；"
+        "否则列出它主要取决于哪类参数。方差份额之和为100%。",
+        "The total interval counts three kinds of uncertainty: simulation noise (different seeds), the calibrated "
+        "parameters (the Bayesian calibration's posterior) and the assumed lever responses (priors over their "
+        "evidence ranges). A conclusion is called robust only when the total interval excludes zero; otherwise the "
+        "table names what it depends on. The variance shares sum to 100%.",
+    ),
+    "confidence_text_noise": (
+        "本次比较的区间只计入模拟随机误差，没有计入参数不确定性，因此不能据此称任何结论为稳健。"
+        "要得到计入参数不确定性的总区间，请以 workforce compare … --posterior N 重新运行。",
+        "The intervals of this comparison count simulation noise only, not parameter uncertainty, so no conclusion "
+        "can be called robust from them. For total intervals with parameter uncertainty, rerun with "
+        "workforce compare … --posterior N.",
+    ),
     "trajectories": (
         "主要指标走势（改革减基准，阴影为90%区间）",
         "Trajectories (reform minus baseline, band: 90% interval)",
@@ -172,12 +235,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "methods_text": (
         "本报告由江苏产业工人主体模型生成：每名产业工人为一个主体（按比例抽样），企业为城市×行业×所有制×规模单元及试点企业。"
         "每个方案与基准情景在相同随机种子下成对运行（共同随机数），效果为改革减基准的均值及90%区间。"
-        "行为参数按2020年及以前的公开数据以模拟矩法校准；其余为假设，见参数文件。",
+        "行为参数按2020年及以前的公开数据以模拟矩法校准（贝叶斯校准给出其后验分布）；其余为假设，见参数文件。",
         "This report comes from the Jiangsu industrial-workforce agent-based model: one agent per industrial worker "
         "(sampled at the scale shown), employers as city × sector × ownership × size cells and the pilot firms. Each "
         "option runs paired with the baseline on the same seeds (common random numbers); an effect is the mean of "
         "reform minus baseline with its 90% interval. Behavioural parameters are fitted by simulated moments to "
-        "published figures of 2020 and earlier; the rest are stated assumptions (calibration/parameters.yaml).",
+        "published figures of 2020 and earlier (the Bayesian calibration gives their posterior); the rest are stated "
+        "assumptions (calibration/parameters.yaml).",
     ),
 }
 for city, zh in _CITIES.items():

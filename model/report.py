@@ -89,6 +89,7 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None) -
         f"{t('period')}: {html.escape(_period(manifest))} · {t('scale')}: {manifest.get('scale')} · "
         f"{t('seeds')}: {len(manifest.get('seeds', []))}</p>",
         f"<h2>{t('summary')}</h2><div class='cards'>{cards}</div>",
+        f"<h2>{t('confidence')}</h2>{_confidence(headline, lang)}",
         f"<h2>{t('trajectories')}</h2>{charts[0]}",
         f"<h2>{t('cost_effectiveness')}</h2>{charts[1]}",
         f"<h2>{t('by_region')}</h2>{charts[2]}",
@@ -181,13 +182,74 @@ def _with_interval(row: pd.Series, column: str, lang: str) -> str:
 
     text = html.escape(shown(mean))
     if np.isfinite(lo) and np.isfinite(hi) and lo != hi:
-        sure = lo > 0 or hi < 0
-        text += (
-            f" <span class='note'>[{html.escape(shown(lo))}, {html.escape(shown(hi))}]"
-            f"</span> <span class='{'sure' if sure else 'unsure'}' title='{html.escape(label('interval', lang))}'>"
-            f"{html.escape(label('certain' if sure else 'uncertain', lang))}</span>"
-        )
+        text += f" <span class='note'>[{html.escape(shown(lo))}, {html.escape(shown(hi))}]</span> " + _verdict(
+            row, column, lang)
     return text
+
+
+def _total(row: pd.Series, column: str) -> bool:
+    """Whether the column's interval is a total one (a comparison with --posterior)."""
+    return np.isfinite(pd.to_numeric(row.get(f"{column}_share_noise", np.nan), errors="coerce"))
+
+
+def _verdict(row: pd.Series, column: str, lang: str) -> str:
+    """Robust only when a total interval excludes zero; a seed-noise interval never makes a conclusion robust;
+    an uncertain total names what the effect depends on."""
+    lo, hi = row.get(f"{column}_lo", np.nan), row.get(f"{column}_hi", np.nan)
+    excludes_zero = lo > 0 or hi < 0
+    if not _total(row, column):
+        key = "certain" if excludes_zero else "uncertain"
+        return (f"<span class='unsure' title='{html.escape(label('interval', lang))}'>"
+                f"{html.escape(label(key, lang))}</span>")
+    if excludes_zero:
+        return f"<span class='sure'>{html.escape(label('robust', lang))}</span>"
+    return (f"<span class='unsure'>{html.escape(label('uncertain_total', lang))}; "
+            f"{html.escape(label('depends_on', lang))} {html.escape(_depends_on(row, column, lang))}</span>")
+
+
+def _depends_on(row: pd.Series, column: str, lang: str) -> str:
+    """The uncertainty sources with at least a quarter of the variance, largest first, and for Δ high-skill
+    workers the assumed responses it moves with."""
+    from model.uncertainty import SOURCES
+
+    shares = sorted(((float(row[f"{column}_share_{s}"]), s) for s in SOURCES), reverse=True)
+    named = [f"{label(s, lang)} {share:.0%}" for share, s in shares if share >= 0.25] or [label(shares[0][1], lang)]
+    moves = str(row.get(f"{column}_moves_with", "") or "")
+    if moves and moves != "nan":
+        sep = "、" if lang == "zh" else ", "
+        named.append(f"{label('moves_with', lang)}: {sep.join(label(n, lang) for n in moves.split('; '))}")
+    return ("；" if lang == "zh" else "; ").join(named)
+
+
+def _confidence(headline: pd.DataFrame, lang: str) -> str:
+    """Per option and key effect: the verdict and where the variance comes from; the chance of being cheapest."""
+    from model.uncertainty import SOURCES
+
+    total = any(_total(row, "delta_high_skill_workers") for _, row in headline.iterrows())
+    effects = (("delta_high_skill", "delta_high_skill_workers"), ("retained", "delta_retained_workers"),
+               ("delta_wage", "delta_mean_wage_yuan_month"), ("delta_turnover", "delta_turnover_pp"))
+    head = (f"<tr><th>{html.escape(label('option', lang))}</th><th>{html.escape(label('effect', lang))}</th>"
+            f"<th>{html.escape(label('verdict', lang))}</th>"
+            + (f"<th>{html.escape(label('variance_from', lang))}</th>" if total else "") + "</tr>")
+    rows = []
+    for _, row in headline.iterrows():
+        for key, column in effects:
+            if not np.isfinite(row.get(f"{column}_lo", np.nan)):
+                continue
+            shares = " · ".join(f"{label(s, lang)} {float(row[f'{column}_share_{s}']):.0%}" for s in SOURCES
+                                if np.isfinite(float(row.get(f"{column}_share_{s}", np.nan))))
+            rows.append(f"<tr><td>{html.escape(str(row.scenario))}</td><td>{html.escape(label(key, lang))}</td>"
+                        f"<td>{_verdict(row, column, lang)}</td>" + (f"<td>{html.escape(shares)}</td>" if total else "")
+                        + "</tr>")
+    ranking = "".join(f"<tr><td>{html.escape(str(row.scenario))}</td>"
+                      f"<td>{float(row.get('probability_cheapest_per_high_skill_worker', np.nan)):.0%}</td></tr>"
+                      for _, row in headline.sort_values("probability_cheapest_per_high_skill_worker",
+                                                         ascending=False).iterrows()
+                      if "probability_cheapest_per_high_skill_worker" in row)
+    text = label("confidence_text_total" if total else "confidence_text_noise", lang)
+    return (f"<p class='note'>{html.escape(text)}</p><table>{head}{''.join(rows)}</table>"
+            f"<h3>{html.escape(label('p_cheapest', lang))}</h3><table><tr><th>{html.escape(label('option', lang))}"
+            f"</th><th>%</th></tr>{ranking}</table>")
 
 
 def _trajectories(effects: pd.DataFrame, lang: str) -> go.Figure:

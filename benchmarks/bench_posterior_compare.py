@@ -1,0 +1,55 @@
+"""Uncertainty benchmark: baseline vs reform_2020 under 20 posterior draws x 2 seeds, scale 0.01, 2020-01..2030-12.
+
+    python -m benchmarks.bench_posterior_compare
+
+Runs `workforce compare --posterior 20` in a fresh process after a short warm-up that fills the numba compile
+cache; the result (wall time, runs, the decomposition of Δ high-skill workers) goes to
+benchmarks/results/posterior_compare.json and is printed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+RESULTS = Path(__file__).resolve().parent / "results"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def compare(draws: int, seeds: int, scale: float, end: str) -> dict:
+    with tempfile.TemporaryDirectory() as out:
+        command = [sys.executable, "-m", "model.cli", "compare", "scenarios/baseline.yaml",
+                   "scenarios/reform_2020.yaml", "--posterior", str(draws), "--seeds", str(seeds),
+                   "--scale", str(scale), "--end", end, "--out", out]
+        started = time.perf_counter()
+        subprocess.run(command, check=True, cwd=REPO, capture_output=True)
+        wall = time.perf_counter() - started
+        manifest = json.loads((Path(out) / "manifest.json").read_text())
+        row = pd.read_csv(Path(out) / "headline.csv").iloc[0]
+    runs = [run for runs in manifest["runs"].values() for run in runs]
+    effect = "delta_high_skill_workers"
+    return {"command": " ".join(["workforce", *command[3:-2]]), "posterior_draws": draws, "seeds": seeds,
+            "scale": scale, "runs": len(runs), "process_wall_seconds": round(wall, 1),
+            "worker_processes": manifest["worker_processes"],
+            "mean_run_seconds": round(sum(r["timings_seconds"]["total"] for r in runs) / len(runs), 2),
+            effect: {"mean": round(row[effect]), "interval": [round(row[f"{effect}_lo"]), round(row[f"{effect}_hi"])],
+                     **{s: round(float(row[f"{effect}_share_{s}"]), 3) for s in ("noise", "fitted", "assumed")},
+                     "moves_with": row.get(f"{effect}_moves_with")}}
+
+
+def main() -> None:
+    RESULTS.mkdir(exist_ok=True)
+    compare(2, 2, 0.001, "2020-03")  # warm the compile cache
+    result = compare(20, 2, 0.01, "2030-12")
+    (RESULTS / "posterior_compare.json").write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""The Bayesian calibration: reproducible on any number of processes, resumable, calibrated (SBC on a
+two-parameter toy of the model's own statistics), and its stored posterior consistent with the data."""
+
+import time
+
+import numpy as np
+import pytest
+import yaml
+
+from model import calibration_checks as checks
+from model import posterior
+from model.calibration_inputs import load_calibration
+from model.priors import calibrated_priors
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return posterior.PosteriorSettings(scale=0.0005, seeds=1, population=6, generations=2, budget_seconds=600)
+
+
+def test_the_calibration_gives_the_same_sample_on_one_or_two_processes_and_resumes(tmp_path, tiny):
+    priors = calibrated_priors(load_calibration(use_fitted=False), ("quit_base_logit", "certification_drive"))
+    one = posterior.calibrate(tiny, tmp_path / "one", priors=priors, workers=1)
+    two = posterior.calibrate(tiny, tmp_path / "two", priors=priors, workers=2)
+    assert one.generations == 2 and one.evaluations >= 2 * tiny.population
+    np.testing.assert_array_equal(one.particles.to_numpy(), two.particles.to_numpy())
+    started = time.monotonic()
+    again = posterior.calibrate(tiny, tmp_path / "one", priors=priors, workers=1)  # all generations stored
+    assert time.monotonic() - started < 30
+    np.testing.assert_array_equal(again.particles.to_numpy(), one.particles.to_numpy())
+    summary = posterior.summary(one)
+    assert set(summary["parameters"]) == set(priors)
+    for p in summary["parameters"].values():
+        assert p["posterior_interval"][0] <= p["posterior_mean"] <= p["posterior_interval"][1]
+
+
+def test_simulation_based_calibration_on_a_two_parameter_toy_covers_the_truth():
+    """The posterior's 90% intervals cover the true parameters in 80-97% of replications."""
+    table = checks.sbc(checks.LinearToy(), checks.toy_priors(),
+                       checks.SbcSettings(replications=30, population=40, generations=6, seed=0))
+    assert len(table) == 60 and (table.final_temperature == 1.0).all()
+    assert 0.80 <= checks.coverage(table)["all"] <= 0.97
+    assert (table.lo <= table.hi).all()
+
+
+def test_the_toy_reproduces_the_fit_at_the_fitted_values():
+    toy = checks.LinearToy()
+    fitted = yaml.safe_load(posterior.CALIBRATION_DIR.joinpath("fitted.yaml").read_text())
+    at_fit = toy({name: fitted["parameters"][name] for name in checks.TOY_PARAMETERS})
+    for name, target in fitted["targets"].items():
+        if target["use"] == "fit":
+            statistic = next(t.statistic for n, t in posterior.load_targets().items() if n == name)
+            assert at_fit[statistic] == pytest.approx(target["simulated"])
+
+
+def test_the_shipped_posterior_is_exact_and_its_predictive_checks_hold():
+    summary = yaml.safe_load(posterior.SUMMARY_FILE.read_text(encoding="utf-8"))
+    assert summary["provenance"]["exact_posterior"] and summary["provenance"]["final_temperature"] == 1.0
+    particles = posterior.load_particles()
+    assert particles.weight.sum() == pytest.approx(1.0)
+    assert set(summary["parameters"]) == set(posterior.CALIBRATED)
+    assert all(check["inside"] for check in summary["predictive_checks"].values())
+    bounds = load_calibration().parameters
+    for name in posterior.CALIBRATED:
+        lo, hi = bounds[name].bounds
+        assert particles[name].between(lo, hi).all()

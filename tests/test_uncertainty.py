@@ -1,0 +1,197 @@
+"""Uncertainty: priors, the posterior's draws, the variance decomposition, propagation through `compare
+--posterior`, and the report's confidence wording."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from model import compare, posterior, report, uncertainty
+from model.calibration_inputs import load_calibration
+from model.errors import InputError
+from model.priors import CALIBRATED, Prior, calibrated_priors, draw, response_priors
+from model.scenario import Scenario
+
+REPO = Path(__file__).resolve().parent.parent
+BASELINE = REPO / "scenarios" / "baseline.yaml"
+
+
+def nested_samples(a, m, r, sd_fitted, sd_assumed, sd_noise, seed=0, trailing=()):
+    rng = np.random.default_rng(seed)
+    fitted = rng.normal(0, sd_fitted, (a, 1, 1, *trailing))
+    assumed = rng.normal(0, sd_assumed, (a, m, 1, *trailing))
+    noise = rng.normal(0, sd_noise, (a, m, r, *trailing))
+    return (5.0 + fitted + assumed + noise).reshape(a * m, r, *trailing)
+
+
+def test_variance_shares_sum_to_one_and_recover_known_components():
+    samples = nested_samples(a=60, m=8, r=4, sd_fitted=2.0, sd_assumed=1.0, sd_noise=0.5, trailing=(3,))
+    parts = uncertainty.decompose(samples, per_fitted=8)
+    total = parts["share_noise"] + parts["share_fitted"] + parts["share_assumed"]
+    np.testing.assert_allclose(total, 1.0)
+    truth = np.array([0.25, 4.0, 1.0]) / 5.25
+    for k, source in enumerate(uncertainty.SOURCES):
+        np.testing.assert_allclose(parts[f"share_{source}"], truth[k], atol=0.12)
+    assert np.all(parts["lo"] < parts["mean"]) and np.all(parts["mean"] < parts["hi"])
+
+
+def test_pure_seed_noise_is_put_on_simulation_noise():
+    parts = uncertainty.decompose(nested_samples(8, 6, 5, 0.0, 0.0, 1.0), per_fitted=6)
+    assert parts["share_noise"] > 0.8
+
+
+def test_an_effect_that_never_varies_has_no_shares_and_a_point_interval():
+    parts = uncertainty.decompose(np.full((6, 2, 4), 3.0), per_fitted=3)
+    assert np.all(np.isnan(parts["share_noise"])) and np.all(parts["lo"] == 3.0) and np.all(parts["hi"] == 3.0)
+
+
+def test_triangular_priors_follow_scipy_and_stay_in_their_range():
+    prior = Prior("x", "triangular", -2.0, 1.0, 0.25)
+    u = np.linspace(0.001, 0.999, 50)
+    reference = stats.triang((0.25 + 2.0) / 3.0, loc=-2.0, scale=3.0)
+    np.testing.assert_allclose(prior.quantile(u), reference.ppf(u))
+    assert prior.mean() == pytest.approx(reference.mean()) and prior.sd() == pytest.approx(reference.std())
+    calibration = load_calibration()
+    priors = response_priors(calibration)
+    levers = {n for n, p in calibration.parameters.items() if p.scope == "levers"}
+    assert set(priors) == levers  # every assumed response has its prior
+    for values in draw(priors, 30, seed=1):
+        for name, value in values.items():
+            lo, hi = calibration.parameters[name].bounds
+            assert lo <= value <= hi
+    assert set(calibrated_priors(calibration)) == set(CALIBRATED)
+
+
+def test_posterior_draws_follow_the_particle_weights(tmp_path):
+    calibration = load_calibration()
+    rows = [{"weight": w, **{n: calibration.parameters[n].bounds[k] for n in CALIBRATED}} for k, w in ((0, 1.0),
+                                                                                                       (1, 0.0))]
+    path = tmp_path / "posterior.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    draws = posterior.draws(10, seed=3, path=path)
+    assert all(d[CALIBRATED[0]] == calibration.parameters[CALIBRATED[0]].bounds[0] for d in draws)
+    rows[1]["weight"] = 1.0
+    pd.DataFrame(rows).to_csv(path, index=False)
+    lows = sum(d[CALIBRATED[0]] == calibration.parameters[CALIBRATED[0]].bounds[0]
+               for d in posterior.draws(10, seed=3, path=path))
+    assert lows == 5  # systematic resampling: exactly in proportion to the weights
+
+
+def test_a_missing_or_malformed_posterior_is_a_one_line_input_error(tmp_path):
+    with pytest.raises(InputError, match="calibrate --posterior"):
+        posterior.draws(4, 0, tmp_path / "none.csv")
+    (tmp_path / "bad.csv").write_text("weight,foo\n1,2\n")
+    with pytest.raises(InputError, match="lacks the columns"):
+        posterior.draws(4, 0, tmp_path / "bad.csv")
+    with pytest.raises(InputError, match="posterior: 1 is outside the allowed range"):
+        uncertainty.design(1, 0)
+
+
+@pytest.fixture(scope="module")
+def propagated():
+    """Baseline vs pay parity and a placebo, 4 parameter draws x 2 seeds, with the shipped posterior."""
+    placebo = Scenario(name="placebo", period={"end": "2021-06"})
+    parity = REPO / "scenarios" / "lever_pay_parity.yaml"
+    return compare(BASELINE, [parity, placebo], seeds=2, scale=0.0005, end="2021-06", posterior=4)
+
+
+def test_propagation_runs_every_draw_paired_and_carries_the_decomposition(propagated):
+    result = propagated
+    assert result.manifest["posterior"]["draws"] == 4 and len(result.manifest["posterior"]["parameters"]) == 4
+    assert len(result.manifest["runs"]["baseline"]) == 2 * 2  # per fitted draw and seed, shared by the draws
+    assert all(len(runs) == 4 * 2 for name, runs in result.manifest["runs"].items() if name != "baseline")
+    effects = result.effects
+    shares = effects[["share_noise", "share_fitted", "share_assumed"]].to_numpy(dtype=float)
+    finite = np.isfinite(shares).all(axis=1)
+    assert finite.any()
+    np.testing.assert_allclose(shares[finite].sum(axis=1), 1.0, atol=1e-5)
+    row = result.headline.set_index("scenario").iloc[0]
+    assert row["delta_high_skill_workers_lo"] <= row["delta_high_skill_workers"] <= row["delta_high_skill_workers_hi"]
+    assert sum(row[f"delta_high_skill_workers_share_{s}"] for s in uncertainty.SOURCES) == pytest.approx(1.0)
+    p_first = result.headline.probability_cheapest_per_high_skill_worker
+    assert p_first.between(0, 1).all() and p_first.sum() <= 1.0 + 1e-9
+
+
+def test_a_placebo_under_parameter_draws_has_exactly_zero_effect_and_is_never_robust(propagated):
+    placebo = propagated.effects[propagated.effects.scenario == "placebo"]
+    assert np.nanmax(np.abs(placebo[["mean", "lo", "hi"]].to_numpy(dtype=float))) == 0
+    row = propagated.headline.set_index("scenario").loc["placebo"]
+    assert uncertainty.verdict(row.delta_high_skill_workers_lo, row.delta_high_skill_workers_hi) == "uncertain"
+    assert row.probability_cheapest_per_high_skill_worker == 0
+
+
+def test_compare_cli_with_posterior_writes_and_prints_the_decomposition(tmp_path):
+    out = tmp_path / "cmp"
+    result = subprocess.run([sys.executable, "-m", "model.cli", "compare", str(BASELINE),
+                             str(REPO / "scenarios" / "lever_pay_parity.yaml"), "--seeds", "2", "--scale", "0.0005",
+                             "--end", "2021-03", "--posterior", "4", "--out", str(out)],
+                            capture_output=True, text=True, cwd=REPO, timeout=900)
+    assert result.returncode == 0, result.stderr
+    assert "variance from" in result.stderr and "calibrated parameters" in result.stderr
+    headline = pd.read_csv(out / "headline.csv")
+    assert {"delta_high_skill_workers_share_assumed", "posterior_draws"} <= set(headline.columns)
+    assert {"share_noise", "share_fitted", "share_assumed"} <= set(pd.read_parquet(out / "effects.parquet").columns)
+    assert json.loads((out / "manifest.json").read_text())["posterior"]["draws"] == 4
+    bad = subprocess.run([sys.executable, "-m", "model.cli", "compare", str(BASELINE), str(BASELINE), "--posterior",
+                          "4", "--seeds", "1", "--out", str(tmp_path / "bad")], capture_output=True, text=True,
+                         cwd=REPO, timeout=300)
+    assert bad.returncode == 2 and "seeds" in bad.stderr and not (tmp_path / "bad").exists()
+
+
+def _row(lo, hi, total, **extra):
+    row = {"delta_high_skill_workers": (lo + hi) / 2, "delta_high_skill_workers_lo": lo,
+           "delta_high_skill_workers_hi": hi}
+    if total:
+        row |= {"delta_high_skill_workers_share_noise": 0.1, "delta_high_skill_workers_share_fitted": 0.2,
+                "delta_high_skill_workers_share_assumed": 0.7}
+    return pd.Series(row | extra)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_report_calls_an_effect_robust_only_when_its_total_interval_excludes_zero(lang):
+    robust = report.label("robust", lang)
+    column = "delta_high_skill_workers"
+    assert robust in report._verdict(_row(10, 20, total=True), column, lang)
+    seed_only = report._verdict(_row(10, 20, total=False), column, lang)  # seed noise alone never makes it robust
+    assert robust not in seed_only and report.label("certain", lang) in seed_only
+    uncertain = report._verdict(_row(-10, 20, total=True,
+                                     delta_high_skill_workers_moves_with="certification_wage_response"), column, lang)
+    assert robust not in uncertain
+    assert report.label("assumed", lang) in uncertain and report.label("certification_wage_response", lang) in uncertain
+
+
+def test_a_sweep_with_posterior_draws_runs_every_point_under_each_draw_paired_by_draw(tmp_path):
+    import pyarrow.parquet as pq
+    import yaml
+
+    from model import sweep
+    from model.results_store import MANIFEST_KEY, load_runs
+    from model.sensitivity import run_outcomes
+
+    spec = {"name": "parity under the posterior", "baseline": str(BASELINE),
+            "scenarios": [str(REPO / "scenarios" / "lever_pay_parity.yaml")],
+            "factors": [{"name": "gap_closed", "path": "levers.pay_parity.gap_closed_share.values.2021-01",
+                         "values": [0.0, 0.75]}],
+            "design": {"method": "grid"}, "seeds": 1, "posterior_draws": 2, "scale": 0.0005,
+            "period": {"start": "2020-01", "end": "2020-06"},
+            "keep": {"kpis": ["high_skill_workers"], "dimensions": ["province"], "months": "last"}}
+    path = tmp_path / "experiment.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    summary = sweep(path, tmp_path / "store", workers=1)
+    assert summary.complete and summary.planned == 2 * 2 + 2  # points x draws, and one baseline per draw
+    runs = load_runs(tmp_path / "store")
+    assert sorted(runs.draw.unique()) == [0, 1]
+    scenario = runs[runs.role == "scenario"]
+    assert all(row.paired_baseline.endswith(f"-d{row.draw:03d}-seed0") for row in scenario.itertuples())
+    draws = posterior.draws(2, 0)
+    for row in runs.itertuples():
+        part = pq.read_schema(tmp_path / "store" / "parts" / f"{row.run_id}.parquet")
+        manifest = json.loads(part.metadata[MANIFEST_KEY])
+        assert manifest["parameters"]["quit_base_logit"] == pytest.approx(draws[row.draw]["quit_base_logit"])
+    outcomes = run_outcomes(tmp_path / "store")
+    assert (outcomes[outcomes.gap_closed == 0.0].effect == 0).all()  # a lever at zero strength, under any draw
