@@ -11,9 +11,11 @@ REFORMS ?= scenarios/reform_2020.yaml scenarios/lever_training_subsidy.yaml scen
 setup:
 	@bash scripts/setup.sh
 
+POSTERIOR ?=
+
 demo: setup
 	$(VENV)/bin/workforce compare scenarios/baseline.yaml $(REFORMS) --seeds $(SEEDS) --scale $(SCALE) \
-		--out runs/demo --overwrite
+		$(if $(POSTERIOR),--posterior $(POSTERIOR)) --out runs/demo --overwrite
 
 test: setup
 	$(PY) -m pytest -q

@@ -94,9 +94,12 @@ class Emulator:
 
 @dataclass(frozen=True)
 class SbcSettings:
-    replications: int = 100
-    population: int = 100
-    generations: int = 8
+    """Replications, and the sampler's settings: by default those of the Bayesian calibration itself, since
+    SBC checks the inference as it is run."""
+
+    replications: int = 40
+    population: int = posterior.PosteriorSettings.population
+    generations: int = posterior.PosteriorSettings.generations
     seed: int = 0
 
 

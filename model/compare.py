@@ -87,12 +87,11 @@ def compare(baseline: Scenario | str | Path, reforms: list[Scenario | str | Path
     plan = uncertainty.design(posterior, seed, posterior_file) if posterior is not None else None
     groups = [(None, [None])] if plan is None else [
         (fitted, [d.parameters for d in plan.draws if d.fitted == f]) for f, fitted in enumerate(plan.fitted)]
-    tasks = [(baseline, list(reforms), scale, seed + r, period.start, period.end, None, discount_rate, base, draws)
-             for base, draws in groups for r in range(seeds)]
-    n_workers = pool_size(workers, len(tasks), scale)
+    n_workers = pool_size(workers, len(groups) * seeds, scale)
     cores = os.cpu_count() or 1
     threads = threads or max(1, cores // n_workers)
-    tasks = [(*task[:6], threads, *task[7:]) for task in tasks]
+    tasks = [(baseline, list(reforms), scale, seed + r, period.start, period.end, threads, discount_rate, base, draws)
+             for base, draws in groups for r in range(seeds)]  # one per (calibrated draw, seed)
     runs_per_task = 1 + len(reforms) * len(groups[0][1])
     n_runs = len(tasks) * runs_per_task
     replications = _run_replications(tasks, n_workers, lambda k: on_run and on_run(k * runs_per_task, n_runs))
@@ -127,7 +126,9 @@ def compare(baseline: Scenario | str | Path, reforms: list[Scenario | str | Path
     headline = pd.DataFrame(rows)
     if plan is not None:
         _add_influences(headline, headline_samples, plan, len(groups), seeds)
-    headline["probability_cheapest_per_high_skill_worker"] = _probability_first(headline_samples)
+    headline["probability_cheapest_per_high_skill_worker"] = _probability_first(headline_samples, ("fiscal",))
+    headline["probability_cheapest_total_per_high_skill_worker"] = _probability_first(headline_samples,
+                                                                                      ("fiscal", "employer"))
     manifest = {
         "baseline": names[0], "reforms": names[1:], "seeds": list(range(seed, seed + seeds)), "scale": scale,
         "period": period.model_dump(),
@@ -310,10 +311,10 @@ def _add_influences(headline: pd.DataFrame, samples: list[pd.DataFrame], plan: u
     headline["delta_high_skill_workers_moves_with_rho"] = rhos  # their Spearman correlations with the effect
 
 
-def _probability_first(samples: list[pd.DataFrame]) -> list[float]:
-    """Share of the samples (seeds, or draws by seeds) in which each reform has the lowest fiscal cost per
+def _probability_first(samples: list[pd.DataFrame], payers: tuple[str, ...]) -> list[float]:
+    """Share of the samples (seeds, or draws by seeds) in which each reform has the lowest cost to `payers` per
     additional high-skill worker (a reform that adds none in a sample cannot rank first in it)."""
-    cost = np.stack([t["fiscal_cost_yuan_total"].to_numpy() for t in samples])
+    cost = np.stack([sum(t[f"{payer}_cost_yuan_total"].to_numpy() for payer in payers) for t in samples])
     effect = np.stack([t["delta_high_skill_workers"].to_numpy() for t in samples])
     with np.errstate(divide="ignore", invalid="ignore"):
         per_worker = np.where(effect > 0, cost / effect, np.inf)

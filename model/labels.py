@@ -165,13 +165,23 @@ LABELS: dict[str, tuple[str, str]] = {
     "uncertain_total": ("不确定：总区间含零", "Uncertain: the total interval includes zero"),
     "depends_on": ("主要取决于", "depends mostly on"),
     "moves_with": ("随之变化的参数", "moves with"),
+    "not_pinned": ("数据未能确定的校准参数", "calibrated parameters the data do not pin down"),
     "noise": ("模拟随机误差", "simulation noise"),
     "fitted": ("校准参数", "calibrated parameters"),
     "assumed": ("假设的政策响应参数", "assumed lever responses"),
     "variance_from": ("方差来源", "Variance from"),
     "verdict": ("结论", "Verdict"),
-    "p_cheapest": ("每新增一名高技能人才财政成本最低的概率", "Probability of the lowest fiscal cost per additional "
-                   "high-skill worker"),
+    "p_cheapest_title": ("哪个方案最划算", "Which option gives the most for the money"),
+    "p_cheapest_text": (
+        "在每次抽样（随机种子与参数抽样的组合）中，按每新增一名高技能人才的成本给各方案排序；表中为各方案排名第一的概率。"
+        "未新增高技能人才的抽样中，该方案不能排第一。",
+        "In every sample (a seed, and a parameter draw with --posterior) the options are ranked by their cost per "
+        "additional high-skill worker; the table gives the probability that each ranks first. In a sample where an "
+        "option adds no high-skill worker it cannot rank first.",
+    ),
+    "probability_cheapest_per_high_skill_worker": ("按财政成本排名第一的概率", "P(first), fiscal cost"),
+    "probability_cheapest_total_per_high_skill_worker": ("按财政与企业总成本排名第一的概率",
+                                                         "P(first), fiscal and employer cost"),
     "confidence": ("结论有多可靠", "How sure are these conclusions"),
     "confidence_text_total": (
         "总区间同时计入三种不确定性：模拟随机误差（不同随机种子）、校准参数的不确定性（贝叶斯校准的后验分布）"

@@ -182,8 +182,9 @@ def _with_interval(row: pd.Series, column: str, lang: str) -> str:
 
     text = html.escape(shown(mean))
     if np.isfinite(lo) and np.isfinite(hi) and lo != hi:
-        text += f" <span class='note'>[{html.escape(shown(lo))}, {html.escape(shown(hi))}]</span> " + _verdict(
-            row, column, lang)
+        text += f" <span class='note'>[{html.escape(shown(lo))}, {html.escape(shown(hi))}]</span>"
+        if "cost" not in column:  # a cost is not a conclusion that can hold or fail against zero
+            text += " " + _verdict(row, column, lang)
     return text
 
 
@@ -203,7 +204,7 @@ def _verdict(row: pd.Series, column: str, lang: str) -> str:
                 f"{html.escape(label(key, lang))}</span>")
     if excludes_zero:
         return f"<span class='sure'>{html.escape(label('robust', lang))}</span>"
-    return (f"<span class='unsure'>{html.escape(label('uncertain_total', lang))}; "
+    return (f"<span class='unsure'>{html.escape(label('uncertain_total', lang))}{'；' if lang == 'zh' else '; '}"
             f"{html.escape(label('depends_on', lang))} {html.escape(_depends_on(row, column, lang))}</span>")
 
 
@@ -214,11 +215,23 @@ def _depends_on(row: pd.Series, column: str, lang: str) -> str:
 
     shares = sorted(((float(row[f"{column}_share_{s}"]), s) for s in SOURCES), reverse=True)
     named = [f"{label(s, lang)} {share:.0%}" for share, s in shares if share >= 0.25] or [label(shares[0][1], lang)]
+    sep = "、" if lang == "zh" else ", "
+    if any(s == "fitted" and share >= 0.25 for share, s in shares) and (loose := _not_pinned_down()):
+        named.append(f"{label('not_pinned', lang)}: {sep.join(label(n, lang) for n in loose)}")
     moves = str(row.get(f"{column}_moves_with", "") or "")
     if moves and moves != "nan":
-        sep = "、" if lang == "zh" else ", "
         named.append(f"{label('moves_with', lang)}: {sep.join(label(n, lang) for n in moves.split('; '))}")
     return ("；" if lang == "zh" else "; ").join(named)
+
+
+def _not_pinned_down() -> list[str]:
+    """Calibrated parameters the Bayesian calibration left at their prior (calibration/posterior.yaml)."""
+    from model.posterior import SUMMARY_FILE
+
+    if not SUMMARY_FILE.exists():
+        return []
+    summary = yaml.safe_load(SUMMARY_FILE.read_text(encoding="utf-8")) or {}
+    return [name for name, p in (summary.get("parameters") or {}).items() if not p.get("moved_by_data", True)]
 
 
 def _confidence(headline: pd.DataFrame, lang: str) -> str:
@@ -241,15 +254,16 @@ def _confidence(headline: pd.DataFrame, lang: str) -> str:
             rows.append(f"<tr><td>{html.escape(str(row.scenario))}</td><td>{html.escape(label(key, lang))}</td>"
                         f"<td>{_verdict(row, column, lang)}</td>" + (f"<td>{html.escape(shares)}</td>" if total else "")
                         + "</tr>")
+    columns = [c for c in ("probability_cheapest_per_high_skill_worker",
+                           "probability_cheapest_total_per_high_skill_worker") if c in headline]
     ranking = "".join(f"<tr><td>{html.escape(str(row.scenario))}</td>"
-                      f"<td>{float(row.get('probability_cheapest_per_high_skill_worker', np.nan)):.0%}</td></tr>"
-                      for _, row in headline.sort_values("probability_cheapest_per_high_skill_worker",
-                                                         ascending=False).iterrows()
-                      if "probability_cheapest_per_high_skill_worker" in row)
+                      + "".join(f"<td>{float(row[c]):.0%}</td>" for c in columns) + "</tr>"
+                      for _, row in headline.sort_values(columns[:1], ascending=False).iterrows()) if columns else ""
     text = label("confidence_text_total" if total else "confidence_text_noise", lang)
     return (f"<p class='note'>{html.escape(text)}</p><table>{head}{''.join(rows)}</table>"
-            f"<h3>{html.escape(label('p_cheapest', lang))}</h3><table><tr><th>{html.escape(label('option', lang))}"
-            f"</th><th>%</th></tr>{ranking}</table>")
+            f"<h3>{html.escape(label('p_cheapest_title', lang))}</h3><p class='note'>"
+            f"{html.escape(label('p_cheapest_text', lang))}</p><table><tr><th>{html.escape(label('option', lang))}</th>"
+            + "".join(f"<th>{html.escape(label(c, lang))}</th>" for c in columns) + f"</tr>{ranking}</table>")
 
 
 def _trajectories(effects: pd.DataFrame, lang: str) -> go.Figure:
