@@ -157,6 +157,7 @@ def _confidence(headline) -> Table:  # noqa: ANN001 - the headline DataFrame
     for _, row in headline.iterrows():
         lo, hi = row[f"{column}_lo"], row[f"{column}_hi"]
         said = verdict(lo, hi) if np.isfinite(lo) and np.isfinite(hi) else "one replication: no interval"
+        said = "no effect (zero in every sample)" if said == "none" else said
         cells = [str(row.scenario), said]
         if with_draws:
             shares = ", ".join(f"{LABELS[s]} {row[f'{column}_share_{s}']:.0%}" for s in SOURCES

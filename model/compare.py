@@ -297,18 +297,25 @@ def _summarise(name: str, keys: pd.DataFrame, samples: np.ndarray, per_fitted: i
     return out
 
 
+# The headline effects whose assumed-response dependence is named (report and CLI confidence tables)
+INFLUENCE_EFFECTS = ("delta_high_skill_workers", "delta_retained_workers", "delta_mean_wage_yuan_month",
+                     "delta_turnover_pp")
+
+
 def _add_influences(headline: pd.DataFrame, samples: list[pd.DataFrame], plan: uncertainty.Design, n_fitted: int,
                     seeds: int) -> None:
-    """Which assumed responses each reform's Δ high-skill workers moves with (model/uncertainty.py)."""
-    names, rhos = [], []
-    for table in samples:
-        values = table["delta_high_skill_workers"].to_numpy()
-        ordered = values.reshape(n_fitted, seeds, plan.per_fitted).swapaxes(1, 2).reshape(-1, seeds)
-        found = uncertainty.influential_responses(ordered, plan)
-        names.append("; ".join(name for name, _ in found))
-        rhos.append("; ".join(f"{rho:+.2f}" for _, rho in found))
-    headline["delta_high_skill_workers_moves_with"] = names  # parameter ids, "; "-separated
-    headline["delta_high_skill_workers_moves_with_rho"] = rhos  # their Spearman correlations with the effect
+    """Which assumed responses each reform's key effects move with (model/uncertainty.py): columns
+    `<effect>_moves_with` (parameter ids, "; "-separated) and `<effect>_moves_with_rho` (Spearman correlations)."""
+    for effect in INFLUENCE_EFFECTS:
+        names, rhos = [], []
+        for table in samples:
+            values = table[effect].to_numpy(dtype=float)
+            ordered = values.reshape(n_fitted, seeds, plan.per_fitted).swapaxes(1, 2).reshape(-1, seeds)
+            found = uncertainty.influential_responses(ordered, plan)
+            names.append("; ".join(name for name, _ in found))
+            rhos.append("; ".join(f"{rho:+.2f}" for _, rho in found))
+        headline[f"{effect}_moves_with"] = names
+        headline[f"{effect}_moves_with_rho"] = rhos
 
 
 def _probability_first(samples: list[pd.DataFrame], payers: tuple[str, ...]) -> list[float]:

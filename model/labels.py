@@ -162,6 +162,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "uncertain": ("不确定：区间含零", "Uncertain: the interval includes zero"),
     "robust": ("结论稳健：计入参数不确定性的总区间不含零",
                "Robust: the total interval, with parameter uncertainty, excludes zero"),
+    "no_effect": ("无影响：所有抽样中均为零", "No effect: zero in every sample"),
     "uncertain_total": ("不确定：总区间含零", "Uncertain: the total interval includes zero"),
     "depends_on": ("主要取决于", "depends mostly on"),
     "moves_with": ("随之变化的参数", "moves with"),

@@ -195,8 +195,10 @@ def _total(row: pd.Series, column: str) -> bool:
 
 def _verdict(row: pd.Series, column: str, lang: str) -> str:
     """Robust only when a total interval excludes zero; a seed-noise interval never makes a conclusion robust;
-    an uncertain total names what the effect depends on."""
+    an uncertain total names what the effect depends on; an effect that is zero in every sample is no effect."""
     lo, hi = row.get(f"{column}_lo", np.nan), row.get(f"{column}_hi", np.nan)
+    if lo == 0 and hi == 0:
+        return f"<span class='unsure'>{html.escape(label('no_effect', lang))}</span>"
     excludes_zero = lo > 0 or hi < 0
     if not _total(row, column):
         key = "certain" if excludes_zero else "uncertain"
@@ -209,8 +211,8 @@ def _verdict(row: pd.Series, column: str, lang: str) -> str:
 
 
 def _depends_on(row: pd.Series, column: str, lang: str) -> str:
-    """The uncertainty sources with at least a quarter of the variance, largest first, and for Δ high-skill
-    workers the assumed responses it moves with."""
+    """The uncertainty sources with at least a quarter of the variance, largest first; the calibrated parameters
+    the data leave at their prior when the calibrated share counts; the assumed responses the effect moves with."""
     from model.uncertainty import SOURCES
 
     shares = sorted(((float(row[f"{column}_share_{s}"]), s) for s in SOURCES), reverse=True)

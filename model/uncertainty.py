@@ -122,5 +122,8 @@ def influential_responses(effects: np.ndarray, design_: Design, top: int = 2) ->
 
 
 def verdict(lo: float, hi: float) -> str:
-    """'robust' when the total interval excludes zero, else 'uncertain'."""
+    """'robust' when the total interval excludes zero, 'none' when every sample is exactly zero (the option
+    does not act on this outcome), else 'uncertain'."""
+    if lo == 0 and hi == 0:
+        return "none"
     return "robust" if (lo > 0 or hi < 0) else "uncertain"

@@ -113,6 +113,9 @@ def test_propagation_runs_every_draw_paired_and_carries_the_decomposition(propag
     row = result.headline.set_index("scenario").iloc[0]
     assert row["delta_high_skill_workers_lo"] <= row["delta_high_skill_workers"] <= row["delta_high_skill_workers_hi"]
     assert sum(row[f"delta_high_skill_workers_share_{s}"] for s in uncertainty.SOURCES) == pytest.approx(1.0)
+    from model.compare import INFLUENCE_EFFECTS
+
+    assert {f"{effect}_moves_with" for effect in INFLUENCE_EFFECTS} <= set(result.headline.columns)
     p_first = result.headline.probability_cheapest_per_high_skill_worker
     assert p_first.between(0, 1).all() and p_first.sum() <= 1.0 + 1e-9
 
@@ -121,8 +124,11 @@ def test_a_placebo_under_parameter_draws_has_exactly_zero_effect_and_is_never_ro
     placebo = propagated.effects[propagated.effects.scenario == "placebo"]
     assert np.nanmax(np.abs(placebo[["mean", "lo", "hi"]].to_numpy(dtype=float))) == 0
     row = propagated.headline.set_index("scenario").loc["placebo"]
-    assert uncertainty.verdict(row.delta_high_skill_workers_lo, row.delta_high_skill_workers_hi) == "uncertain"
+    assert uncertainty.verdict(row.delta_high_skill_workers_lo, row.delta_high_skill_workers_hi) == "none"
     assert row.probability_cheapest_per_high_skill_worker == 0
+    for lang in ("zh", "en"):
+        said = report._verdict(row, "delta_high_skill_workers", lang)
+        assert report.label("no_effect", lang) in said and report.label("robust", lang) not in said
 
 
 def test_compare_cli_with_posterior_writes_and_prints_the_decomposition(tmp_path):
@@ -163,6 +169,7 @@ def test_the_report_calls_an_effect_robust_only_when_its_total_interval_excludes
                                      delta_high_skill_workers_moves_with="certification_wage_response"), column, lang)
     assert robust not in uncertain
     assert report.label("assumed", lang) in uncertain and report.label("certification_wage_response", lang) in uncertain
+    assert report.label("no_effect", lang) in report._verdict(_row(0, 0, total=True), column, lang)
 
 
 def test_a_sweep_with_posterior_draws_runs_every_point_under_each_draw_paired_by_draw(tmp_path):
