@@ -64,15 +64,15 @@ def run(
     if threads is not None and threads < 1:
         raise InputError(f"threads: {threads} is outside the allowed range (1 or more)")
     with output_lock(out), _progress() as progress:
-        task = progress.add_task(f"{spec.name} ×{scale:g}", total=None)
+        task = progress.add_task(f"{spec.key} ×{scale:g}", total=None)
         result = simulate(scenario, scale, seed, start, end, threads,
                           on_month=lambda k, n: progress.update(task, completed=k, total=n))
         write_run(out, result)
     table = result.table
-    err.print(_summary(table, spec.name))
+    err.print(_summary(table, spec.key))
     seconds = result.manifest["timings_seconds"]["total"]
     period = f"{spec.period.start}..{spec.period.end}"
-    err.print(f"{spec.name}: {len(table):,} KPI rows for {period} in {seconds:.1f} s → {out}")
+    err.print(f"{spec.key}: {len(table):,} KPI rows for {period} in {seconds:.1f} s → {out}")
 
 
 SUMMARY_KPIS = ("workers", "high_skill_workers", "high_skill_share", "certified_share", "mean_wage_yuan_month",
@@ -507,7 +507,7 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to
     for path in files:
         spec = load_scenario(path)
         levers = ", ".join(module.NAME for module, _ in spec.levers.active()) or "no levers"
-        err.print(f"{path}: ok ({spec.name}, {spec.period.start}..{spec.period.end}; {levers})", soft_wrap=True,
+        err.print(f"{path}: ok ({spec.key}, {spec.period.start}..{spec.period.end}; {levers})", soft_wrap=True,
                   markup=False)
 
 

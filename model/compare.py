@@ -82,7 +82,7 @@ def compare(baseline: Scenario | str | Path, reforms: list[Scenario | str | Path
     base_spec, _ = resolve_scenario(baseline, start, end)
     period = base_spec.period
     specs = [resolve_scenario(r, period.start, period.end) for r in reforms]  # validate all before running
-    names = _unique_names([base_spec.name, *[s.name for s, _ in specs]])
+    names = _unique_names([base_spec.key, *[s.key for s, _ in specs]])
     posterior_file = posterior_file or uncertainty.posterior.POSTERIOR_FILE
     plan = uncertainty.design(posterior, seed, posterior_file) if posterior is not None else None
     groups = [(None, [None])] if plan is None else [

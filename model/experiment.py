@@ -37,6 +37,8 @@ from model.kpis import DIMENSIONS, KPI_IDS, LEDGER_KPI_IDS
 from model.provenance import file_sha256
 from model.scenario import (
     LAST_MONTH_LABEL,
+    BilingualDescription,
+    BilingualName,
     Description,
     Name,
     Period,
@@ -150,8 +152,8 @@ class Experiment(Strict):
     """A sweep: base scenario files (paths relative to the experiment file), an optional baseline, factors,
     a design, seeds, scale, the reported period and the KPIs kept."""
 
-    name: Name
-    description: Description = ""
+    name: Name | BilingualName
+    description: Description | BilingualDescription = ""
     baseline: str | None = None
     scenarios: list[str] = Field(min_length=1, max_length=50)
     factors: list[Factor] = Field(min_length=1, max_length=MAX_FACTORS)
@@ -342,7 +344,7 @@ def plan_experiment(path: str | Path, scale: float | None = None, seeds: int | N
         **({"posterior_sha256": file_sha256(posterior.POSTERIOR_FILE)} if experiment.posterior_draws else {}),
     }
     fingerprint = hashlib.sha256(json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    return Plan(experiment, path, design, runs, [b.name for b, _ in bases], baseline[0].name if baseline else None,
+    return Plan(experiment, path, design, runs, [b.key for b, _ in bases], baseline[0].key if baseline else None,
                 fingerprint, definition)
 
 
@@ -403,7 +405,7 @@ def _apply_scenario_factors(base: Scenario, factors: list[Factor], values: dict[
     try:
         return Scenario.model_validate(mapping).with_period(base.period.start, base.period.end)
     except ValidationError as exc:
-        detail = first_error(f"scenario {base.name!r}", exc).split(": ", 1)[1]
+        detail = first_error(f"scenario {base.key!r}", exc).split(": ", 1)[1]
         raise InputError(f"{where}: design point {point} ({_describe(values)}) gives an invalid scenario: "
                          f"{detail}") from None
 

@@ -62,7 +62,8 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None) -
     effects = effects.astype({"kpi": str, "dimension": str, "group": str, "scenario": str})
     t = lambda key: html.escape(label(key, lang))  # noqa: E731 - a local shorthand for escaped labels
     # plotly renders a subset of HTML in chart text (links included): names reach the charts escaped
-    shown, shown_headline = _escaped_names(effects), _escaped_names(headline)
+    names = _display_names(manifest, lang)
+    shown, shown_headline = _escaped_names(effects, names), _escaped_names(headline, names)
     figures = [
         _trajectories(shown, lang),
         _cost_effectiveness(shown_headline, lang),
@@ -82,14 +83,15 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None) -
         )
         for k, fig in enumerate(figures)
     ]
-    cards = "".join(_card(row, manifest, lang) for _, row in headline.iterrows())
+    cards = "".join(_card(row, manifest, names, lang) for _, row in headline.iterrows())
+    colon = "：" if lang == "zh" else ": "
     sections = [
         f"<h1>{t('title')}</h1>",
-        f"<p class='note'>{t('baseline')}: {html.escape(str(manifest.get('baseline', '')))} · "
-        f"{t('period')}: {html.escape(_period(manifest))} · {t('scale')}: {manifest.get('scale')} · "
-        f"{t('seeds')}: {len(manifest.get('seeds', []))}</p>",
+        f"<p class='note'>{_baseline_note(manifest, names, lang)} · "
+        f"{t('period')}{colon}{html.escape(_period(manifest))} · {t('scale')}{colon}{manifest.get('scale')} · "
+        f"{t('seeds')}{colon}{len(manifest.get('seeds', []))}</p>",
         f"<h2>{t('summary')}</h2><div class='cards'>{cards}</div>",
-        f"<h2>{t('confidence')}</h2>{_confidence(headline, lang)}",
+        f"<h2>{t('confidence')}</h2>{_confidence(headline, names, lang)}",
         f"<h2>{t('trajectories')}</h2>{charts[0]}",
         f"<h2>{t('cost_effectiveness')}</h2>{charts[1]}",
         f"<h2>{t('by_region')}</h2>{charts[2]}",
@@ -98,7 +100,7 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None) -
         f"<h2>{t('who_gains')}</h2><p class='note'>{t('who_gains_text')}</p>{charts[5]}",
         *([f"<h2>{t('sensitivity')}</h2><p class='note'>{t('sensitivity_text')}</p>{charts[6]}"] if sweep else []),
         f"<h2>{t('methods')}</h2><p>{t('methods_text')}</p>{_calibration(lang)}",
-        f"<h2>{t('provenance')}</h2>{_provenance(manifest, lang)}",
+        f"<h2>{t('provenance')}</h2>{_provenance(manifest, names, lang)}",
     ]
     return (
         f"<!DOCTYPE html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
@@ -108,8 +110,32 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None) -
     )
 
 
-def _escaped_names(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.assign(scenario=frame.scenario.astype(str).map(html.escape))
+def _baseline_note(manifest: dict, names: dict[str, str], lang: str) -> str:
+    """'Baseline: <its name>', or the label alone when the baseline is called just that."""
+    name = names.get(manifest.get("baseline", ""), "")
+    if name.strip().lower() in {label("baseline", lang).lower(), "baseline", ""}:
+        return html.escape(label("baseline", lang))
+    return f"{html.escape(label('baseline', lang))}{'：' if lang == 'zh' else ': '}{html.escape(name)}"
+
+
+def _display_names(manifest: dict, lang: str) -> dict[str, str]:
+    """Each option's name in the report language, from the scenario each run recorded (a bilingual name, or a
+    plain one shown as written), keyed by the name results carry."""
+    names = {}
+    for key, runs in manifest.get("runs", {}).items():
+        names[key] = _in_language((runs[0].get("scenario") or {}).get("name", key) if runs else key, lang)
+    if len(set(names.values())) < len(names):  # two options would read alike: keep the distinct keys
+        return {key: key for key in names}
+    return names
+
+
+def _in_language(text: object, lang: str) -> str:
+    """A recorded scenario text: `{zh, en}` gives the report language's, a string itself."""
+    return str(text.get(lang, "")) if isinstance(text, dict) else str(text)
+
+
+def _escaped_names(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    return frame.assign(scenario=frame.scenario.astype(str).map(lambda key: html.escape(names.get(key, key))))
 
 
 def write_report(directory: Path, out: Path, lang: str = "zh", xlsx: Path | None = None,
@@ -145,9 +171,10 @@ def write_spreadsheet(directory: Path, path: Path, lang: str = "zh") -> None:
     partial.replace(path)
 
 
-def _card(row: pd.Series, manifest: dict, lang: str) -> str:
-    name = str(row["scenario"])
-    runs = manifest.get("runs", {}).get(name) or [{}]
+def _card(row: pd.Series, manifest: dict, names: dict[str, str], lang: str) -> str:
+    key = str(row["scenario"])
+    name = names.get(key, key)
+    runs = manifest.get("runs", {}).get(key) or [{}]
     scenario = runs[0].get("scenario", {})
     levers = [k for k, v in (scenario.get("levers") or {}).items() if v]
     changes = "、".join(label(k, lang) for k in levers) if lang == "zh" else ", ".join(label(k, lang) for k in levers)
@@ -168,7 +195,7 @@ def _card(row: pd.Series, manifest: dict, lang: str) -> str:
         f"<div class='card'><h3>{html.escape(name)}</h3>"
         f"<p><b>{html.escape(label('what_it_changes', lang))}</b>: "
         f"{html.escape(changes or label('no_levers', lang))}</p>"
-        f"<p class='note'>{html.escape(str(scenario.get('description', '')))}</p><dl>{rows}</dl></div>"
+        f"<p class='note'>{html.escape(_in_language(scenario.get('description', ''), lang))}</p><dl>{rows}</dl></div>"
     )
 
 
@@ -236,7 +263,7 @@ def _not_pinned_down() -> list[str]:
     return [name for name, p in (summary.get("parameters") or {}).items() if not p.get("moved_by_data", True)]
 
 
-def _confidence(headline: pd.DataFrame, lang: str) -> str:
+def _confidence(headline: pd.DataFrame, names: dict[str, str], lang: str) -> str:
     """Per option and key effect: the verdict and where the variance comes from; the chance of being cheapest."""
     from model.uncertainty import SOURCES
 
@@ -253,12 +280,12 @@ def _confidence(headline: pd.DataFrame, lang: str) -> str:
                 continue
             shares = " · ".join(f"{label(s, lang)} {float(row[f'{column}_share_{s}']):.0%}" for s in SOURCES
                                 if np.isfinite(float(row.get(f"{column}_share_{s}", np.nan))))
-            rows.append(f"<tr><td>{html.escape(str(row.scenario))}</td><td>{html.escape(label(key, lang))}</td>"
+            rows.append(f"<tr><td>{html.escape(names.get(row.scenario, str(row.scenario)))}</td><td>{html.escape(label(key, lang))}</td>"
                         f"<td>{_verdict(row, column, lang)}</td>" + (f"<td>{html.escape(shares)}</td>" if total else "")
                         + "</tr>")
     columns = [c for c in ("probability_cheapest_per_high_skill_worker",
                            "probability_cheapest_total_per_high_skill_worker") if c in headline]
-    ranking = "".join(f"<tr><td>{html.escape(str(row.scenario))}</td>"
+    ranking = "".join(f"<tr><td>{html.escape(names.get(row.scenario, str(row.scenario)))}</td>"
                       + "".join(f"<td>{float(row[c]):.0%}</td>" for c in columns) + "</tr>"
                       for _, row in headline.sort_values(columns[:1], ascending=False).iterrows()) if columns else ""
     text = label("confidence_text_total" if total else "confidence_text_noise", lang)
@@ -452,9 +479,10 @@ def _calibration(lang: str) -> str:
     )
 
 
-def _provenance(manifest: dict, lang: str) -> str:
+def _provenance(manifest: dict, names: dict[str, str], lang: str) -> str:
     rows = []
-    for name, runs in manifest.get("runs", {}).items():
+    for key, runs in manifest.get("runs", {}).items():
+        name = names.get(key, key)
         first = runs[0] if runs else {}
         scenario = first.get("scenario", {})
         git = first.get("git") or {}
@@ -466,7 +494,7 @@ def _provenance(manifest: dict, lang: str) -> str:
         )
     head = (
         f"<tr><th>{html.escape(label('option', lang))}</th><th>file</th><th>sha256</th>"
-        f"<th>{html.escape(label('code_version', lang))}</th><th>{html.escape(label('seeds', lang))}</th></tr>"
+        f"<th>{html.escape(label('code_version', lang))}</th><th>{html.escape(label('runs', lang))}</th></tr>"
     )
     return f"<table>{head}{''.join(rows)}</table>"
 

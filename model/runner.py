@@ -73,7 +73,8 @@ def simulate(scenario: Scenario | str | Path | None = None, scale: float = 0.01,
     table = model.kpi_table()
     wall = time.perf_counter() - started
     manifest = {
-        "scenario": {"file": source, "sha256": file_sha256(Path(source)) if source else None, **spec.model_dump()},
+        "scenario": {"file": source, "sha256": file_sha256(Path(source)) if source else None, "key": spec.key,
+                     **spec.model_dump()},
         "seed": seed,
         "scale": model.scale,
         "simulated_months": {"first": month_label(BASE_MONTH), "last": month_label(spec.period.last_month)},

@@ -38,6 +38,35 @@ Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(lambda
 Description = Annotated[str, Field(max_length=10_000), AfterValidator(lambda v: printable(v, "\n\t"))]
 
 
+class BilingualName(BaseModel):
+    """A name in both report languages (`name: {zh: ..., en: ...}`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    zh: Name
+    en: Name
+
+
+class BilingualDescription(BaseModel):
+    """A description in both report languages."""
+
+    model_config = ConfigDict(extra="forbid")
+    zh: Description
+    en: Description
+
+
+def in_language(text: str | BilingualName | BilingualDescription, lang: str) -> str:
+    """The text for a report language: a plain string is the same in both."""
+    return text if isinstance(text, str) else getattr(text, lang)
+
+
+def name_key(name: str | BilingualName) -> str:
+    """What results are keyed by (the `scenario` column, the manifest): a plain name as written, a bilingual
+    one as 'zh (en)'."""
+    if isinstance(name, str):
+        return name
+    return name.zh if name.zh == name.en else f"{name.zh} ({name.en})"
+
+
 class Period(BaseModel):
     """Months reported, inclusive ('YYYY-MM'); simulation always starts at the base month 2020-01."""
 
@@ -74,13 +103,19 @@ class Period(BaseModel):
 
 
 class Scenario(BaseModel):
-    """A scenario: name (Chinese allowed), description, period and the levers it sets."""
+    """A scenario: name and description (a string, or `{zh: ..., en: ...}` for the report languages), period
+    and the levers it sets."""
 
     model_config = ConfigDict(extra="forbid")
-    name: Name
-    description: Description = ""
+    name: Name | BilingualName
+    description: Description | BilingualDescription = ""
     period: Period = Period()
     levers: Levers = Levers()  # type: ignore[valid-type]
+
+    @property
+    def key(self) -> str:
+        """The name results are keyed by (model.scenario.name_key)."""
+        return name_key(self.name)
 
     @model_validator(mode="after")
     def _lever_dates_in_period(self) -> Scenario:
@@ -99,7 +134,8 @@ class Scenario(BaseModel):
 
     @classmethod
     def baseline(cls) -> Scenario:
-        return cls(name="baseline", description="No reform measures.")
+        return cls(name=BilingualName(zh="基准情景", en="baseline"),
+                   description=BilingualDescription(zh="不实施任何产改措施。", en="No reform measures."))
 
     def with_period(self, start: str | None = None, end: str | None = None) -> Scenario:
         """A copy with the period overridden (e.g. by command-line flags), validated again."""
@@ -142,19 +178,28 @@ _NoAliasLoader.add_implicit_resolver(  # YAML 1.2 floats: exponent without a dot
 
 
 # pydantic's names for the member of a union that failed (`scale.float`, `function-after[...]`), not fields
-_TYPE_TAG = re.compile(r"^(float|int|str|bool|none|list|dict|[a-z-]+\[.*\])$")
+_TYPE_TAG = re.compile(r"^(float|int|str|bool|none|list|dict|[a-z-]+\[.*\]|Bilingual(Name|Description))$")
 
 
 def first_error(where: str, exc: ValidationError, root: type[BaseModel] | None = None) -> str:
     """The first validation problem as one line: where, the field path, what is allowed."""
     root = root or Scenario
-    err = exc.errors()[0]
+    errors = exc.errors()
+    err = errors[0]
+    if err["type"] == "string_type" and len(errors) > 1 and errors[1]["loc"][:1] == err["loc"][:1]:
+        # a text or {zh, en}: a mapping's problem is in its bilingual form; anything else is neither
+        if isinstance(err["input"], dict):
+            err = errors[1]
+        else:
+            return f"{where}: {err['loc'][0]}: must be a text, or {{zh: ..., en: ...}} with both languages"
     path = [str(p) for p in err["loc"] if p != "[key]" and not _TYPE_TAG.match(str(p))]
     loc = ".".join(path)
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         if root is Scenario and path[:1] == ["levers"] and len(path) == 2:
             msg = f"unknown lever (allowed: {', '.join(LEVER_IDS)})"
+        elif len(path) == 2 and path[0] in ("name", "description"):
+            msg = "unknown key (allowed: zh, en)"
         elif root is Scenario and len(path) == 1:
             msg = "unknown key (allowed: name, description, period, levers, extends)"
         else:
@@ -240,7 +285,8 @@ def _resolved(text: str, where: str, directory: Path, chain: tuple[Path, ...]) -
     base = _resolved(read_text(base_path, f"{where}: extends: {base_name}"), str(base_path), base_path.parent,
                      (*chain, base_path))
     _no_empty_levers(raw, base, where)
-    return merge(base, raw)
+    # a scenario says what it is itself: a base's name and description would mislabel it
+    return merge({k: v for k, v in base.items() if k not in ("name", "description")}, raw)
 
 
 def _no_empty_levers(raw: dict, base: dict, where: str) -> None:

@@ -39,7 +39,8 @@ def test_run_writes_kpis_and_a_manifest_with_provenance(tmp_path):
     assert table.date.nunique() == 6
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 4 and manifest["scale"] == 0.0005
-    assert manifest["scenario"]["name"] == "baseline" and manifest["scenario"]["sha256"]
+    assert manifest["scenario"]["name"] == {"zh": "基准情景", "en": "baseline"} and manifest["scenario"]["sha256"]
+    assert manifest["scenario"]["key"] == "基准情景 (baseline)"
     assert "quit_base_logit" in manifest["parameters"]
     assert manifest["package_version"] and "timings_seconds" in manifest
     assert set(manifest["calibration_files"]) >= {"population.yaml", "parameters.yaml"}

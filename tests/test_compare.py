@@ -86,8 +86,8 @@ def test_compare_cli_writes_effects_headline_and_manifest(tmp_path):
     headline = pd.read_csv(out / "headline.csv")
     assert len(headline) == 1
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["seeds"] == [0, 1] and manifest["baseline"] == "baseline"
-    assert len(manifest["runs"]["baseline"]) == 2
+    assert manifest["seeds"] == [0, 1] and manifest["baseline"] == "基准情景 (baseline)"
+    assert len(manifest["runs"][manifest["baseline"]]) == 2
 
 
 def test_a_malformed_reform_stops_before_any_run_and_writes_nothing(tmp_path):

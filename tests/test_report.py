@@ -154,3 +154,20 @@ def test_a_scenario_name_with_rich_markup_is_printed_as_it_is(tmp_path):
                              "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0, result.stderr
     assert "[bold]x[/] [link=http://e.com]y[/link] [/]" in result.stderr
+
+
+def test_each_report_language_shows_the_options_own_names_and_descriptions(tmp_path):
+    base = load_scenario(REPO / "scenarios" / "baseline.yaml").with_period(end="2020-03")
+    parity = load_scenario(REPO / "scenarios" / "lever_pay_parity.yaml").with_period(end="2020-03")
+    result = compare(base, [parity], seeds=2, scale=0.0005, workers=1)
+    out = tmp_path / "cmp"
+    write_results(out, {"effects.parquet": lambda p: result.effects.to_parquet(p, index=False),
+                        "headline.csv": lambda p: result.headline.to_csv(p, index=False)}, result.manifest)
+    pages = {}
+    for lang in ("zh", "en"):
+        write_report(out, tmp_path / f"{lang}.html", lang)
+        pages[lang] = (tmp_path / f"{lang}.html").read_text(encoding="utf-8")
+    zh_text, en_text = parity.description.zh[:20], parity.description.en[:40]
+    assert "<h3>技能与工程待遇贯通</h3>" in pages["zh"] and zh_text in pages["zh"] and en_text not in pages["zh"]
+    assert "<h3>pay parity</h3>" in pages["en"] and en_text in pages["en"] and zh_text not in pages["en"]
+    assert "基准情景: 基准情景" not in pages["zh"] and "基准情景：基准情景" not in pages["zh"]

@@ -43,6 +43,26 @@ def test_reform_2020_carries_the_articles_figures():
     assert levers.training_subsidy.source is not None
 
 
+@pytest.mark.parametrize("path", [*SHIPPED, *sorted((REPO / "scenarios" / "experiments").glob("*.yaml"))],
+                         ids=lambda p: p.name)
+def test_every_shipped_file_names_and_describes_itself_in_both_report_languages(path):
+    import yaml
+
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for field in ("name", "description"):
+        assert set(raw[field]) == {"zh", "en"}, field
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in raw[field]["zh"]), f"{field}.zh is not Chinese"
+
+
+def test_a_bilingual_name_keys_results_as_zh_en_and_a_plain_name_still_works(tmp_path):
+    from model.scenario import in_language
+
+    spec = load_scenario(write(tmp_path, "a.yaml", "name: {zh: 甲方案, en: option A}\ndescription: {zh: 说明, en: text}\n"))
+    assert spec.key == "甲方案 (option A)" and in_language(spec.description, "zh") == "说明"
+    plain = load_scenario(write(tmp_path, "b.yaml", "name: plain\ndescription: words\n"))
+    assert plain.key == "plain" and in_language(plain.description, "zh") == "words"
+
+
 def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -130,6 +150,12 @@ MALFORMED = {
     "not_a_mapping": ("- name: x\n", "a scenario must be a mapping", ""),
     "unknown_top_key": ("name: x\nlevers_typo: {}\n", "levers_typo", "unknown key"),
     "missing_extends": ("name: x\nextends: nowhere.yaml\n", "extends: nowhere.yaml", "no such scenario file"),
+    "name_not_text": ("name: 123\n", "name", "a text, or {zh: ..., en: ...}"),
+    "name_one_language": ("name: {zh: 甲}\n", "name.en", "required"),
+    "name_third_language": ("name: {zh: 甲, en: a, fr: b}\n", "name.fr", "allowed: zh, en"),
+    "description_list": ("name: x\ndescription: [a]\n", "description", "a text, or {zh: ..., en: ...}"),
+    "inherits_no_name": (f"extends: {REPO / 'scenarios' / 'baseline.yaml'}\n"
+                         "levers: {career_ladder: {adoption_share: {values: {2021-01: 0.5}}}}\n", "name", "required"),
 }
 
 
