@@ -234,6 +234,9 @@ def calibrate(
                                                    "calibration/sbc.csv.")] = False,
     replications: Annotated[int | None, typer.Option(help="With --sbc: replications per stand-in (default 40; "
                                                           "quick 10).")] = None,
+    particles: Annotated[int | None, typer.Option(help="With --sbc: particles per calibration (default 120, the "
+                                                       "calibration's; another number writes "
+                                                       "runs/sbc-particles-N.csv).")] = None,
 ) -> None:
     """Fit the free behavioural parameters to calibration/targets.yaml → calibration/fitted.yaml."""
     from model import fit as fitting
@@ -249,11 +252,13 @@ def calibrate(
         raise InputError(f"budget_minutes: {budget_minutes} is outside the allowed range 0 to 10000")
     if replications is not None and not 2 <= replications <= 10_000:
         raise InputError(f"replications: {replications} is outside the allowed range 2 to 10000")
+    if particles is not None and not 10 <= particles <= 10_000:
+        raise InputError(f"particles: {particles} is outside the allowed range 10 to 10000")
     if posterior:
         _bayesian_calibration(quick, scale, seed, seeds, budget_minutes, workers)
         return
     if sbc:
-        _simulation_based_calibration(quick, seed, replications)
+        _simulation_based_calibration(quick, seed, replications, particles)
         return
     if check:
         if targets is not None:
@@ -326,7 +331,7 @@ def calibrate(
               f"parameters: {result.parameters} → calibration/fitted.yaml", markup=False, soft_wrap=True)
 
 
-def _simulation_based_calibration(quick: bool, seed: int, replications: int | None) -> None:
+def _simulation_based_calibration(quick: bool, seed: int, replications: int | None, particles: int | None) -> None:
     """`calibrate --sbc`: coverage of the posterior's 90% intervals on the two stand-ins (model/calibration_checks)."""
     import pandas as pd
 
@@ -337,6 +342,8 @@ def _simulation_based_calibration(quick: bool, seed: int, replications: int | No
     settings = checks.SbcSettings(seed=seed, **({"replications": 10, "population": 40} if quick else {}))
     if replications:
         settings = checks.SbcSettings(**{**settings.__dict__, "replications": replications})
+    if particles:
+        settings = checks.SbcSettings(**{**settings.__dict__, "population": particles})
     database = bayes.database_path(bayes.PosteriorSettings(), Path("runs"))
     emulator = (checks.Emulator.from_database(database, bayes.CALIBRATED) if database.exists()
                 else checks.Emulator.from_particles())
@@ -349,7 +356,12 @@ def _simulation_based_calibration(quick: bool, seed: int, replications: int | No
             progress.add_task(f"SBC: {name}", total=None)
             tables.append(checks.sbc(simulator, priors, settings).assign(stand_in=name))
     table = pd.concat(tables, ignore_index=True)
-    path = Path("runs") / "sbc-quick.csv" if quick else checks.SBC_FILE
+    if quick:
+        path = Path("runs") / "sbc-quick.csv"
+    elif settings.population != checks.SbcSettings.population:
+        path = Path("runs") / f"sbc-particles-{settings.population}.csv"
+    else:
+        path = checks.SBC_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, lambda p: table.to_csv(p, index=False, float_format="%.6g"))
     for name, part in table.groupby("stand_in", sort=False):

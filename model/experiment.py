@@ -34,6 +34,7 @@ from pydantic import (
 from model.calibration_inputs import CALIBRATION_DIR, Calibration, Leaf, load_calibration
 from model.errors import InputError
 from model.kpis import DIMENSIONS, KPI_IDS, LEDGER_KPI_IDS
+from model.labels import LABELS, LANGUAGES
 from model.provenance import file_sha256
 from model.scenario import (
     LAST_MONTH_LABEL,
@@ -44,6 +45,7 @@ from model.scenario import (
     Period,
     Scenario,
     first_error,
+    in_language,
     load_scenario,
     read_mapping,
     read_text,
@@ -80,6 +82,8 @@ class Factor(Strict):
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
     description: str = Field(default="", max_length=2000)
+    # how reports and charts name the factor (a text or {zh, en}); default: the parameter's label, else the name
+    label: Name | BilingualName | None = None
     path: str | list[str] = Field(min_length=1)
     mode: Literal["set", "multiply"] = "set"
     values: list[FiniteNumber] | None = Field(default=None, min_length=1, max_length=1000)
@@ -88,6 +92,16 @@ class Factor(Strict):
     @property
     def paths(self) -> list[str]:
         return [self.path] if isinstance(self.path, str) else list(self.path)
+
+    def label_in(self, lang: str) -> str:
+        """The factor's name for a report language: its own label, a parameter's label, else its id."""
+        if self.label is not None:
+            return in_language(self.label, lang)
+        if self.kind == "parameter" and len(self.paths) == 1:
+            parameter = self.paths[0].removeprefix("parameters.")
+            if parameter in LABELS:
+                return LABELS[parameter][LANGUAGES.index(lang)]
+        return self.name
 
     @property
     def kind(self) -> Literal["scenario", "parameter"]:

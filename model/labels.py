@@ -226,6 +226,44 @@ LABELS: dict[str, tuple[str, str]] = {
     "scale": ("模拟规模", "Scale"),
     "seeds": ("随机种子数", "Seeds"),
     "runs": ("运行次数", "Runs"),
+    # the calibration block: its columns and the published figures (calibration/targets.yaml)
+    "target": ("公布数据", "Published figure"),
+    "published": ("公布值", "Published"),
+    "simulated": ("模拟值", "Simulated"),
+    "tolerance": ("容差", "Tolerance"),
+    "target_use": ("用途", "Use"),
+    "use_fit": ("拟合", "fitted"),
+    "use_check": ("检验（不拟合）", "checked, not fitted"),
+    "use_none": ("仅记录", "recorded only"),
+    "calibration_method": ("模拟矩估计：先差分进化，再Nelder-Mead单纯形法", "Method of simulated moments: differential "
+                                                                   "evolution, then Nelder-Mead"),
+    "objective": ("目标函数值", "objective"),
+    "file": ("情景文件", "Scenario file"),
+    "sha256": ("SHA-256校验值", "SHA-256"),
+    "target_industrial_workers_2020": ("2020年末产业工人数", "Industrial workers, end of 2020"),
+    "target_high_skill_workers_2020": ("2020年末产业工人中的高技能人才", "High-skill industrial workers, end of 2020"),
+    "target_migrant_mean_age_2020": ("2020年农民工平均年龄（岁）", "Migrant workers' mean age, 2020 (years)"),
+    "target_migrant_mean_age_rise_2020": ("农民工平均年龄每年上升（岁）", "Yearly rise in migrants' mean age (years)"),
+    "target_migrant_share_over_50_rise_2020": ("50岁以上农民工占比每年上升", "Yearly rise in migrants' share over 50"),
+    "target_high_skill_inflow_rate_2020": ("每年新增高技能人才占存量比例", "New high-skill workers a year, share of the stock"),
+    "target_high_skill_growth_2020": ("高技能人才年净增长率", "Net growth of high-skill workers a year"),
+    "target_high_skill_share_rise_2020": ("高技能人才占比每年上升", "Yearly rise in the high-skill share"),
+    "target_migrant_share_over_50_2020": ("50岁以上农民工占比", "Migrants' share over 50"),
+    "target_manufacturing_wage_non_private_2020": ("制造业非私营单位年平均工资（元）",
+                                                   "Manufacturing wage, non-private units (yuan a year)"),
+    "target_manufacturing_wage_private_2020": ("制造业私营单位年平均工资（元）",
+                                               "Manufacturing wage, private units (yuan a year)"),
+    "target_pay_ratio_senior_to_intermediate": ("高级工与中级工工资之比", "Pay ratio, 高级工 to 中级工"),
+    "target_pay_ratio_technician_to_intermediate": ("技师与中级工工资之比", "Pay ratio, 技师 to 中级工"),
+    "target_turnover_manufacturing": ("制造业职工年流动率", "Annual turnover of manufacturing employees"),
+    "target_migrant_job_spell": ("农民工年离职率（平均工作时长约两年）", "Migrants' yearly separation rate (job spell about two years)"),
+    "target_search_duration_months": ("农民工两份工作间隔（月）", "Migrants' gap between jobs (months)"),
+    "unit_pp": ("百分点", "percentage points"),
+    "unit_yuan_month": ("元/月", "yuan a month"),
+    "unit_10k_workers": ("万人", "10,000 workers"),
+    "unit_workers": ("人", "workers"),
+    "delta_turnover_rate": ("年流动率变化", "Change in annual turnover"),
+    "delta_mean_wage": ("月均工资变化", "Change in mean wage"),
     "period": ("时期", "Period"),
     "code_version": ("代码版本", "Code version"),
     "calibration_fit": ("校准", "Calibration"),
@@ -271,18 +309,21 @@ def label(key: str, lang: str) -> str:
 
 
 def number(value: float, lang: str, digits: int = 3) -> str:
-    """A number for people: 万 / 亿 in Chinese, thousands / million / billion in English; '–' if missing."""
+    """A number for people, never in scientific notation: 万 / 亿 / 万亿 in Chinese, M / bn / tn in English,
+    `digits` significant digits (whole numbers below 10,000 written out); '–' if missing."""
     if value is None or not math.isfinite(value):
         return "–"
-    size = abs(value)
-    if lang == "zh":
-        if size >= 1e8:
-            return f"{value / 1e8:.{digits}g}亿"
-        if size >= 1e4:
-            return f"{value / 1e4:.{digits}g}万"
-        return f"{value:,.0f}" if size >= 1000 else f"{value:.{digits}g}"
-    if size >= 1e9:
-        return f"{value / 1e9:.{digits}g} bn"
-    if size >= 1e6:
-        return f"{value / 1e6:.{digits}g} M"
-    return f"{value:,.0f}" if size >= 1000 else f"{value:.{digits}g}"
+    units = ((1e12, "万亿"), (1e8, "亿"), (1e4, "万")) if lang == "zh" else ((1e12, " tn"), (1e9, " bn"), (1e6, " M"))
+    for size, unit in units:
+        if abs(value) >= size:
+            return f"{significant(value / size, digits)}{unit}"
+    return f"{value:,.0f}" if abs(value) >= 1000 else significant(value, digits)
+
+
+def significant(value: float, digits: int) -> str:
+    """`value` to `digits` significant digits in plain decimal notation (thousands separated, no trailing zeros)."""
+    if value == 0:
+        return "0"
+    decimals = max(digits - 1 - math.floor(math.log10(abs(value))), 0)
+    text = f"{round(value, decimals):,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if decimals else text

@@ -24,6 +24,8 @@ from model.formula_guard import neutralise
 from model.labels import LANGUAGES, label, number
 
 TRAJECTORY_KPIS = ("high_skill_workers", "turnover_rate_annual", "mean_wage_yuan_month")
+TRAJECTORY_LABELS = {"high_skill_workers": "delta_high_skill", "turnover_rate_annual": "delta_turnover_rate",
+                     "mean_wage_yuan_month": "delta_mean_wage"}
 GROUP_DIMENSIONS = ("region", "city", "sector", "ownership", "grade", "migrant", "migrant_generation", "age_band")
 STYLE = """
 body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",Arial,sans-serif;
@@ -73,7 +75,7 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None) -
         _who_gains(shown, lang),
     ]
     if sweep is not None:
-        figures.append(_sweep_figure(sweep, lang))
+        figures.append(_plain_numbers(_sweep_figure(sweep, lang)))
     charts = [
         fig.to_html(
             full_html=False,
@@ -295,13 +297,39 @@ def _confidence(headline: pd.DataFrame, names: dict[str, str], lang: str) -> str
             + "".join(f"<th>{html.escape(label(c, lang))}</th>" for c in columns) + f"</tr>{ranking}</table>")
 
 
+def _axis_unit(kpi: str, lang: str) -> tuple[float, str]:
+    """How a KPI's effect is drawn on a chart axis: the factor applied and the unit named in the title (counts in
+    万人 for Chinese readers, turnover in percentage points, wages in yuan a month)."""
+    if kpi == "turnover_rate_annual":
+        return 100.0, label("unit_pp", lang)
+    if kpi == "mean_wage_yuan_month":
+        return 1.0, label("unit_yuan_month", lang)
+    return (1e-4, label("unit_10k_workers", lang)) if lang == "zh" else (1.0, label("unit_workers", lang))
+
+
+def _titled(text: str, unit: str, lang: str) -> str:
+    return f"{text}（{unit}）" if lang == "zh" else f"{text} ({unit})"
+
+
+def _plain_numbers(fig: go.Figure) -> go.Figure:
+    """Axis ticks in plain numbers with separators (no 150k / 1.5G, no e+)."""
+    fig.update_xaxes(exponentformat="none", separatethousands=True)
+    fig.update_yaxes(exponentformat="none", separatethousands=True)
+    return fig
+
+
 def _trajectories(effects: pd.DataFrame, lang: str) -> go.Figure:
-    fig = make_subplots(rows=1, cols=len(TRAJECTORY_KPIS), subplot_titles=[label(k, lang) for k in TRAJECTORY_KPIS])
+    units = [_axis_unit(k, lang) for k in TRAJECTORY_KPIS]
+    fig = make_subplots(rows=1, cols=len(TRAJECTORY_KPIS),
+                        subplot_titles=[_titled(label(TRAJECTORY_LABELS[k], lang), unit, lang)
+                                        for k, (_, unit) in zip(TRAJECTORY_KPIS, units, strict=True)])
     province = effects[effects.dimension == "province"]
     for k, scenario in enumerate(province.scenario.unique()):
         colour = _COLOURS[k % len(_COLOURS)]
         for col, kpi in enumerate(TRAJECTORY_KPIS, start=1):
             rows = province[(province.scenario == scenario) & (province.kpi == kpi)].sort_values("date")
+            factor = units[col - 1][0]
+            rows = rows.assign(mean=rows["mean"] * factor, lo=rows.lo * factor, hi=rows.hi * factor)
             band_x = list(rows.date) + list(rows.date[::-1])
             band_y = list(rows.hi) + list(rows.lo[::-1])
             fig.add_trace(
@@ -331,16 +359,17 @@ def _trajectories(effects: pd.DataFrame, lang: str) -> go.Figure:
                 col=col,
             )
     fig.update_layout(height=380, margin={"t": 40})
-    return fig
+    return _plain_numbers(fig)
 
 
 def _cost_effectiveness(headline: pd.DataFrame, lang: str) -> go.Figure:
+    factor, unit = _axis_unit("high_skill_workers", lang)
     fig = make_subplots(rows=1, cols=2, subplot_titles=[label("delta_high_skill", lang), label("retained", lang)])
     for col, column in enumerate(("delta_high_skill_workers", "delta_retained_workers"), start=1):
         fig.add_trace(
             go.Scatter(
                 x=headline["fiscal_cost_yuan_total"] / 1e8,
-                y=headline[column],
+                y=headline[column] * factor,
                 mode="markers+text",
                 text=headline["scenario"],
                 textposition="top center",
@@ -348,43 +377,46 @@ def _cost_effectiveness(headline: pd.DataFrame, lang: str) -> go.Figure:
                 error_y={
                     "type": "data",
                     "symmetric": False,
-                    "array": headline[f"{column}_hi"] - headline[column],
-                    "arrayminus": headline[column] - headline[f"{column}_lo"],
+                    "array": (headline[f"{column}_hi"] - headline[column]) * factor,
+                    "arrayminus": (headline[column] - headline[f"{column}_lo"]) * factor,
                 },
             ),
             row=1,
             col=col,
         )
+        fig.update_yaxes(title_text=unit, row=1, col=col)
         fig.update_xaxes(
             title_text=f"{label('fiscal_cost', lang)} ({'亿元' if lang == 'zh' else '100 million yuan'})",
             row=1,
             col=col,
         )
     fig.update_layout(height=420, margin={"t": 40})
-    return fig
+    return _plain_numbers(fig)
 
 
 def _by_group(effects: pd.DataFrame, dimension: str, lang: str) -> go.Figure:
     last = effects[
         (effects.date == effects.date.max()) & (effects.dimension == dimension) & (effects.kpi == "high_skill_workers")
     ]
+    factor, unit = _axis_unit("high_skill_workers", lang)
     fig = go.Figure()
     for scenario, rows in last.groupby("scenario", sort=False):
         fig.add_trace(
             go.Bar(
                 x=[label(g, lang) for g in rows.group],
-                y=rows["mean"],
+                y=rows["mean"] * factor,
                 name=scenario,
                 error_y={
                     "type": "data",
                     "symmetric": False,
-                    "array": rows.hi - rows["mean"],
-                    "arrayminus": rows["mean"] - rows.lo,
+                    "array": (rows.hi - rows["mean"]) * factor,
+                    "arrayminus": (rows["mean"] - rows.lo) * factor,
                 },
             )
         )
-    fig.update_layout(barmode="group", height=400, yaxis_title=label("delta_high_skill", lang), margin={"t": 20})
-    return fig
+    fig.update_layout(barmode="group", height=400, yaxis_title=_titled(label("delta_high_skill", lang), unit, lang),
+                      margin={"t": 20})
+    return _plain_numbers(fig)
 
 
 def _who_gains(effects: pd.DataFrame, lang: str) -> go.Figure:
@@ -397,7 +429,7 @@ def _who_gains(effects: pd.DataFrame, lang: str) -> go.Figure:
                                       "arrayminus": 100 * (part["mean"] - part.lo)}))
     fig.update_layout(barmode="group", height=400, margin={"t": 20},
                       xaxis_title=label("wage_decile", lang), yaxis_title=label("own_wage_effect_pct", lang))
-    return fig
+    return _plain_numbers(fig)
 
 
 def _who_pays(headline: pd.DataFrame, lang: str) -> go.Figure:
@@ -420,7 +452,7 @@ def _who_pays(headline: pd.DataFrame, lang: str) -> go.Figure:
     fig.update_layout(
         barmode="stack", height=400, margin={"t": 20}, yaxis_title="亿元" if lang == "zh" else "100 million yuan"
     )
-    return fig
+    return _plain_numbers(fig)
 
 
 def _sweep_figure(directory: Path, lang: str) -> go.Figure:
@@ -435,9 +467,11 @@ def _sweep_figure(directory: Path, lang: str) -> go.Figure:
         rows = analysis.indices[analysis.indices.kpi == kpi]
         stats = (("S1", "S1_conf", "first_order"), ("ST", "ST_conf", "total_order")) if "ST" in rows else \
             (("mu_star", "mu_star_conf", "mu_star"),)
+        named = {f.name: f.label_in(lang) for f in experiment_of(directory).factors}
         for scenario, group in rows.groupby("scenario", sort=False):
             for column, conf, key in stats:
-                fig.add_trace(go.Bar(x=group.factor, y=group[column], error_y={"type": "data", "array": group[conf]},
+                fig.add_trace(go.Bar(x=[html.escape(named.get(f, f)) for f in group.factor], y=group[column],
+                                     error_y={"type": "data", "array": group[conf]},
                                      name=f"{html.escape(str(scenario))}: {label(key, lang)}"))
         fig.update_layout(barmode="group", height=420, margin={"t": 20})
         return fig
@@ -445,11 +479,12 @@ def _sweep_figure(directory: Path, lang: str) -> go.Figure:
     if surface.empty:
         raise InputError(f"sweep: {directory} has neither sensitivity indices nor a baseline-paired surface of {kpi}")
     factors = [f.name for f in experiment_of(directory).factors]
+    titles = [html.escape(f.label_in(lang)) for f in experiment_of(directory).factors]
     if experiment_of(directory).design.method == "grid" and len(factors) == 2:
         grid = surface.pivot_table(index=factors[1], columns=factors[0], values="effect", aggfunc="mean")
         fig.add_trace(go.Heatmap(z=grid.to_numpy(), x=[f"{v:g}" for v in grid.columns],
                                  y=[f"{v:g}" for v in grid.index], colorbar={"title": label("delta_high_skill", lang)}))
-        fig.update_layout(xaxis_title=factors[0], yaxis_title=factors[1], height=450, margin={"t": 20})
+        fig.update_layout(xaxis_title=titles[0], yaxis_title=titles[1], height=450, margin={"t": 20})
         return fig
     for scenario, group in surface.groupby("scenario", sort=False):
         fig.add_trace(go.Scatter(x=group.fiscal_cost_yuan / 1e8, y=group.effect, mode="markers",
@@ -462,20 +497,25 @@ def _sweep_figure(directory: Path, lang: str) -> go.Figure:
 
 
 def _calibration(lang: str) -> str:
+    """The point fit against the published figures, in the report language (calibration/fitted.yaml)."""
     if not FITTED_FILE.exists():
         return ""
     fitted = yaml.safe_load(FITTED_FILE.read_text(encoding="utf-8"))
+    t = lambda key: html.escape(label(key, lang))  # noqa: E731 - a local shorthand for escaped labels
     rows = "".join(
-        f"<tr><td>{html.escape(name)}</td><td>{html.escape(str(t['published']))}</td>"
-        f"<td>{html.escape(str(t['simulated']))}</td><td>{html.escape(str(t['tolerance']))}</td></tr>"
-        for name, t in fitted.get("targets", {}).items()
+        f"<tr><td>{t(f'target_{name}')}</td><td>{html.escape(number(target['published'], lang))}</td>"
+        f"<td>{html.escape(number(target['simulated'], lang))}</td>"
+        f"<td>±{html.escape(number(target['tolerance'], lang))}</td><td>{t('use_' + str(target.get('use')))}</td></tr>"
+        for name, target in fitted.get("targets", {}).items()
     )
-    head = "<tr><th></th><th>published</th><th>simulated</th><th>tolerance</th></tr>"
+    head = "".join(f"<th>{t(key)}</th>" for key in ("target", "published", "simulated", "tolerance", "target_use"))
     provenance = fitted.get("provenance", {})
+    objective = fitted.get("objective")
     return (
-        f"<h3>{html.escape(label('calibration_fit', lang))}</h3><p class='note'>"
-        f"{html.escape(str(provenance.get('method', '')))}; objective {html.escape(str(fitted.get('objective')))}; "
-        f"{html.escape(str(provenance.get('date', '')))}</p><table>{head}{rows}</table>"
+        f"<h3>{t('calibration_fit')}</h3><p class='note'>{t('calibration_method')}{'；' if lang == 'zh' else '; '}"
+        f"{t('objective')} {html.escape(number(objective, lang) if isinstance(objective, float) else str(objective))}"
+        f"{'；' if lang == 'zh' else '; '}{html.escape(str(provenance.get('date', '')))}</p>"
+        f"<table><tr>{head}</tr>{rows}</table>"
     )
 
 
@@ -493,7 +533,7 @@ def _provenance(manifest: dict, names: dict[str, str], lang: str) -> str:
             f"{' (dirty)' if git.get('dirty') else ''}</td><td>{len(runs)}</td></tr>"
         )
     head = (
-        f"<tr><th>{html.escape(label('option', lang))}</th><th>file</th><th>sha256</th>"
+        f"<tr><th>{html.escape(label('option', lang))}</th><th>{html.escape(label('file', lang))}</th><th>{html.escape(label('sha256', lang))}</th>"
         f"<th>{html.escape(label('code_version', lang))}</th><th>{html.escape(label('runs', lang))}</th></tr>"
     )
     return f"<table>{head}{''.join(rows)}</table>"

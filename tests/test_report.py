@@ -67,8 +67,9 @@ def test_the_report_is_self_contained_escaped_and_draws_every_chart(comparison_d
     charts = re.findall(r'id="chart-(\d)"', page)
     assert sorted(set(charts)) == ["0", "1", "2", "3", "4", "5"]
     assert page.count("Plotly.newPlot") >= 6
-    expected = ("高技能人才", "苏南", "培训补贴", "方法说明") if lang == "zh" else (
-        "High-skill workers", "South (Sunan)", "Training subsidy", "Methods")
+    assert '"exponentformat":"none"' in page  # no 150k or 1.5G on an axis
+    expected = ("高技能人才", "苏南", "培训补贴", "方法说明", "万人", "百分点") if lang == "zh" else (
+        "Additional high-skill workers", "South (Sunan)", "Training subsidy", "Methods", "percentage points")
     for text in expected:  # in the page's text, or JSON-escaped in a chart's data
         assert text in page or text.encode("unicode_escape").decode() in page, text
 
@@ -101,6 +102,11 @@ def test_numbers_are_formatted_for_each_language():
     assert number(45_500, "zh") == "4.55万" and number(3.2e8, "zh") == "3.2亿"
     assert number(1.5e9, "en") == "1.5 bn" and number(4.55e6, "en") == "4.55 M" and number(12_345, "en") == "12,345"
     assert number(float("nan"), "zh") == "–"
+    assert number(8.2e11, "zh") == "8,200亿" and number(5.92e7, "zh") == "5,920万" and number(1.2e12, "zh") == "1.2万亿"
+    assert number(1.2e12, "en") == "1.2 tn" and number(-2.6e9, "en") == "-2.6 bn"
+    for power in range(-6, 21):  # never scientific notation, whatever the size
+        for lang in ("zh", "en"):
+            assert "e" not in number(1.234 * 10.0**power, lang).replace(" bn", "").replace(" M", "").replace(" tn", "")
 
 
 def test_a_scenario_name_that_looks_like_a_formula_stays_text_in_the_spreadsheet_and_csv(comparison_dir, tmp_path):

@@ -3,12 +3,13 @@ offline, every chart draws, no network request is made, no console error is logg
 each language is kept in out/test-artifacts/."""
 
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.test_report import comparison_dir, sweep_dir  # noqa: F401 - the shared small comparison and sweep
+from tests.test_report import HOSTILE, comparison_dir, sweep_dir  # noqa: F401 - the shared small comparison and sweep
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "out" / "test-artifacts"
@@ -38,9 +39,19 @@ def test_the_report_draws_every_chart_offline_in_chromium(comparison_dir, sweep_
         page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {charts}", timeout=60_000)
         svgs_per_chart = page.evaluate(
             "Array.from(document.querySelectorAll('[id^=chart-]')).map(d => d.querySelectorAll('svg').length)")
+        visible = page.evaluate("document.body.innerText")
+        ticks = page.evaluate("Array.from(document.querySelectorAll('.xtick text, .ytick text, .cbaxis text'))"
+                              ".map(t => t.textContent)")
+        titles = page.evaluate("Array.from(document.querySelectorAll('h1, h2, h3, th, .gtitle, .xtitle, .ytitle,"
+                               " .annotation-text')).map(t => t.textContent)")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"report_{lang}.png"), full_page=True)
         browser.close()
     assert len(svgs_per_chart) == charts and all(n > 0 for n in svgs_per_chart), svgs_per_chart
     assert [url for url in requests if not url.startswith("file://")] == []
     assert errors == []
+    assert ticks and not [t for t in [*ticks, *visible.split()] if re.search(r"\d[eE][+-]\d", t)]  # no e+ anywhere
+    assert not [t for t in ticks if re.fullmatch(r"[−-]?[\d.,]+[kMGTB]", t)], ticks  # no 150k, 1.5G on an axis
+    if lang == "zh":  # every heading and axis title carries Chinese, not only ASCII ids
+        ascii_only = [t for t in titles if t.strip() and t.isascii() and not re.fullmatch(r"[\d\s.,:%()–-]+", t)]
+        assert [t for t in ascii_only if t != HOSTILE] == [], [t for t in ascii_only if t != HOSTILE]  # user-named options aside

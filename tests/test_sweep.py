@@ -36,8 +36,10 @@ def write_experiment(directory: Path, **changes) -> Path:
         "scenarios": [str(SCENARIOS / "training_and_parity.yaml")],
         "factors": [
             {"name": "training_subsidy_multiplier", "mode": "multiply", "values": [0.0, 2.0],
+             "label": {"zh": "培训补贴（A类标准的倍数）", "en": "training subsidy (multiple of the class-A schedule)"},
              "path": ["levers.training_subsidy.subsidy_yuan", "levers.training_subsidy.annual_budget_yuan"]},
-            {"name": "pay_parity_gap_closed", "path": "levers.pay_parity.gap_closed_share.values.2021-01",
+            {"name": "pay_parity_gap_closed", "label": {"zh": "补齐的待遇差距比例", "en": "share of the pay gap closed"},
+             "path": "levers.pay_parity.gap_closed_share.values.2021-01",
              "values": [0.0, 0.75]},
         ],
         "design": {"method": "grid"},
