@@ -419,7 +419,9 @@ def report(
     directory: Annotated[Path, typer.Argument(help="A `workforce compare` output directory.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")] = Path("report.html"),
     lang: Annotated[str, typer.Option(help="Language of the labels: zh (default) or en.")] = "zh",
-    xlsx: Annotated[Path | None, typer.Option(help="Also write the headline and effects by group (.xlsx or .csv).")]
+    xlsx: Annotated[Path | None, typer.Option(help="Also write the spreadsheet: ranking, headline, annual effects, "
+                                                     "effects by group, costs, provenance (.xlsx in the report's "
+                                                     "language; a .csv name writes the tidy CSV bundle).")]
     = None,
     sweep: Annotated[Path | None, typer.Option(help="A `workforce sweep` store: adds its sensitivity indices or "
                                                     "policy surface.")] = None,

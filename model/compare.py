@@ -242,6 +242,8 @@ def summarise_headline(draws: list[dict[str, float]] | pd.DataFrame, per_fitted:
     bounded and all three are left empty (NaN).
     """
     table = pd.DataFrame(draws)
+    if {"fiscal_cost_yuan_total", "employer_cost_yuan_total"} <= set(table.columns):
+        table["total_cost_yuan_total"] = table.fiscal_cost_yuan_total + table.employer_cost_yuan_total
     out: dict[str, float] = {}
     if per_fitted is None:
         mean, lo, hi = mean_interval(table.to_numpy())

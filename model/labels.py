@@ -154,6 +154,46 @@ LABELS: dict[str, tuple[str, str]] = {
     "fiscal_cost": ("累计财政支出", "Cumulative fiscal cost"),
     "employer_cost": ("累计企业成本", "Cumulative employer cost"),
     "cost_per_high_skill": ("每新增一名高技能人才的财政成本", "Fiscal cost per additional high-skill worker"),
+    "total_cost": ("累计总成本（财政＋企业）", "Cumulative total cost (fiscal + employer)"),
+    "rank": ("排名", "Rank"),
+    # the spreadsheet's columns and measures
+    "unit": ("单位", "Unit"),
+    "measure": ("指标", "Measure"),
+    "kpi": ("指标", "KPI"),
+    "dimension": ("维度", "Dimension"),
+    "group": ("分组", "Group"),
+    "year": ("年份", "Year"),
+    "month": ("月份", "Month"),
+    "mean": ("均值", "Mean"),
+    "interval_lo": ("90%区间下限", "90% interval, low"),
+    "interval_hi": ("90%区间上限", "90% interval, high"),
+    "variance_share": ("方差份额", "Variance share"),
+    "payer": ("付费方", "Payer"),
+    "cost_yuan": ("累计成本", "Cumulative cost"),
+    "discounted_yuan": ("贴现后累计成本", "Discounted cumulative cost"),
+    "item": ("项目", "Item"),
+    "value": ("内容", "Value"),
+    "posterior_draws": ("参数抽样数", "Parameter draws"),
+    "discount_rate": ("贴现率", "Discount rate"),
+    "delta_high_skill_workers": ("新增高技能人才", "Additional high-skill workers"),
+    "delta_high_skill_share": ("高技能人才占比变化", "Change in the high-skill share"),
+    "delta_turnover_pp": ("年流动率变化", "Change in annual turnover"),
+    "delta_mean_wage_yuan_month": ("月均工资变化", "Change in mean wage"),
+    "delta_output_index": ("产出指数变化", "Change in the output index"),
+    "delta_retained_workers": ("留住的产业工人", "Workers kept in industry"),
+    "delta_employed_workers": ("在岗人数变化", "Change in employment"),
+    "fiscal_cost_yuan_total": ("累计财政支出", "Cumulative fiscal cost"),
+    "fiscal_cost_yuan_total_discounted": ("贴现后累计财政支出", "Discounted cumulative fiscal cost"),
+    "employer_cost_yuan_total": ("累计企业成本", "Cumulative employer cost"),
+    "employer_cost_yuan_total_discounted": ("贴现后累计企业成本", "Discounted cumulative employer cost"),
+    "total_cost_yuan_total": ("累计总成本（财政＋企业）", "Cumulative total cost (fiscal + employer)"),
+    "fiscal_cost_per_retained_worker_yuan": ("每留住一名产业工人的财政成本", "Fiscal cost per worker kept in industry"),
+    "total_cost_per_high_skill_worker_yuan": ("每新增一名高技能人才的总成本", "Total cost per additional high-skill worker"),
+    "fiscal_cost_per_high_skill_worker_yuan": ("每新增一名高技能人才的财政成本",
+                                               "Fiscal cost per additional high-skill worker"),
+    "total_cost_per_retained_worker_yuan": ("每留住一名产业工人的总成本", "Total cost per worker kept in industry"),
+    "total_cost_per_high_skill": ("每新增一名高技能人才的总成本", "Total cost per additional high-skill worker"),
+    "total_cost_per_retained": ("每留住一名产业工人的总成本", "Total cost per worker kept in industry"),
     "retained": ("留住的产业工人", "Workers kept in industry"),
     "interval": ("90%区间", "90% interval"),
     # without --posterior the interval is seed noise only: it cannot make a conclusion robust
@@ -174,11 +214,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "verdict": ("结论", "Verdict"),
     "p_cheapest_title": ("哪个方案最划算", "Which option gives the most for the money"),
     "p_cheapest_text": (
-        "在每次抽样（随机种子与参数抽样的组合）中，按每新增一名高技能人才的成本给各方案排序；表中为各方案排名第一的概率。"
+        "各方案按每新增一名高技能人才的总成本（财政＋企业）从低到高排列，括号内为90%区间；效果区间含零的方案无法计算单位成本，"
+        "排在最后。排名第一的概率：在每次抽样（随机种子与参数抽样的组合）中按单位成本排序，统计各方案排第一的比例；"
         "未新增高技能人才的抽样中，该方案不能排第一。",
-        "In every sample (a seed, and a parameter draw with --posterior) the options are ranked by their cost per "
-        "additional high-skill worker; the table gives the probability that each ranks first. In a sample where an "
-        "option adds no high-skill worker it cannot rank first.",
+        "The options from the lowest total cost (fiscal + employer) per additional high-skill worker, with 90% "
+        "intervals; an option whose effect interval includes zero has no cost per worker and comes last. The "
+        "probability of ranking first: in every sample (a seed, and a parameter draw with --posterior) the options "
+        "are ranked by cost per worker; an option that adds no high-skill worker in a sample cannot rank first.",
     ),
     "probability_cheapest_per_high_skill_worker": ("按财政成本排名第一的概率", "P(first), fiscal cost"),
     "probability_cheapest_total_per_high_skill_worker": ("按财政与企业总成本排名第一的概率",
@@ -327,3 +369,30 @@ def significant(value: float, digits: int) -> str:
     decimals = max(digits - 1 - math.floor(math.log10(abs(value))), 0)
     text = f"{round(value, decimals):,.{decimals}f}"
     return text.rstrip("0").rstrip(".") if decimals else text
+
+
+UNITS = {"workers": ("人", "workers"), "yuan": ("元", "yuan"), "yuan_month": ("元/月", "yuan a month"),
+         "share": ("比例", "share"), "pp": ("百分点", "percentage points"), "years": ("岁", "years"),
+         "index": ("指数", "index"), "ratio": ("比值", "ratio")}
+
+
+def unit_of(key: str, lang: str | None) -> str:
+    """The unit of a KPI or headline number, read from its id; `lang` None gives the unit's id."""
+    if key.endswith("_yuan_month"):
+        unit = "yuan_month"
+    elif "_yuan" in key:
+        unit = "yuan"
+    elif key.endswith("_pp"):
+        unit = "pp"
+    elif "share" in key or key in ("own_wage_effect", "turnover_rate_annual"):
+        unit = "share"
+    elif key == "mean_age":
+        unit = "years"
+    elif "index" in key:
+        unit = "index"
+    elif "ratio" in key:
+        unit = "ratio"
+    else:
+        unit = "workers"
+    return unit if lang is None else UNITS[unit][LANGUAGES.index(lang)]
+

@@ -1,5 +1,5 @@
 """The policy-options report: one self-contained HTML file (plotly.js embedded, no network requests) from
-a comparison directory, in Chinese or English, and the same numbers as a spreadsheet.
+a comparison directory, in Chinese or English (the same numbers as a spreadsheet: model/spreadsheet.py).
 
 Every piece of user-supplied text (scenario names, descriptions) is escaped; labels come from
 model/labels.py.
@@ -19,14 +19,13 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from model.calibration_inputs import FITTED_FILE
+from model.comparison_files import display_names, in_language, load_comparison
 from model.errors import InputError
-from model.formula_guard import neutralise
 from model.labels import LANGUAGES, label, number
 
 TRAJECTORY_KPIS = ("high_skill_workers", "turnover_rate_annual", "mean_wage_yuan_month")
 TRAJECTORY_LABELS = {"high_skill_workers": "delta_high_skill", "turnover_rate_annual": "delta_turnover_rate",
                      "mean_wage_yuan_month": "delta_mean_wage"}
-GROUP_DIMENSIONS = ("region", "city", "sector", "ownership", "grade", "migrant", "migrant_generation", "age_band")
 STYLE = """
 body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",Arial,sans-serif;
 margin:2em auto;max-width:1200px;color:#222;line-height:1.5}
@@ -39,23 +38,6 @@ td,th{border:1px solid #ddd;padding:.25em .5em;text-align:left}
 """
 
 
-def load_comparison(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """effects.parquet, headline.csv and manifest.json of a `workforce compare` directory."""
-    directory = Path(directory)
-    try:
-        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-        effects = pd.read_parquet(directory / "effects.parquet")
-        headline = pd.read_csv(directory / "headline.csv")
-    except FileNotFoundError as exc:
-        raise InputError(
-            f"{directory}: not a comparison directory (missing {Path(exc.filename).name}); "
-            "make one with `workforce compare`"
-        ) from None
-    except (ValueError, OSError) as exc:
-        raise InputError(f"{directory}: unreadable comparison results ({exc})") from None
-    return effects, headline, manifest
-
-
 def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None) -> str:
     """The report as one HTML document; with `sweep` (a `workforce sweep` store) a sensitivity section too."""
     if lang not in LANGUAGES:
@@ -64,7 +46,7 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None) -
     effects = effects.astype({"kpi": str, "dimension": str, "group": str, "scenario": str})
     t = lambda key: html.escape(label(key, lang))  # noqa: E731 - a local shorthand for escaped labels
     # plotly renders a subset of HTML in chart text (links included): names reach the charts escaped
-    names = _display_names(manifest, lang)
+    names = display_names(manifest, lang)
     shown, shown_headline = _escaped_names(effects, names), _escaped_names(headline, names)
     figures = [
         _trajectories(shown, lang),
@@ -120,22 +102,6 @@ def _baseline_note(manifest: dict, names: dict[str, str], lang: str) -> str:
     return f"{html.escape(label('baseline', lang))}{'：' if lang == 'zh' else ': '}{html.escape(name)}"
 
 
-def _display_names(manifest: dict, lang: str) -> dict[str, str]:
-    """Each option's name in the report language, from the scenario each run recorded (a bilingual name, or a
-    plain one shown as written), keyed by the name results carry."""
-    names = {}
-    for key, runs in manifest.get("runs", {}).items():
-        names[key] = _in_language((runs[0].get("scenario") or {}).get("name", key) if runs else key, lang)
-    if len(set(names.values())) < len(names):  # two options would read alike: keep the distinct keys
-        return {key: key for key in names}
-    return names
-
-
-def _in_language(text: object, lang: str) -> str:
-    """A recorded scenario text: `{zh, en}` gives the report language's, a string itself."""
-    return str(text.get(lang, "")) if isinstance(text, dict) else str(text)
-
-
 def _escaped_names(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     return frame.assign(scenario=frame.scenario.astype(str).map(lambda key: html.escape(names.get(key, key))))
 
@@ -149,28 +115,10 @@ def write_report(directory: Path, out: Path, lang: str = "zh", xlsx: Path | None
     partial = out.with_name(f".{out.name}.partial")
     partial.write_text(document, encoding="utf-8")
     if xlsx is not None:
+        from model.spreadsheet import write_spreadsheet
+
         write_spreadsheet(directory, Path(xlsx), lang)
     partial.replace(out)
-
-
-def write_spreadsheet(directory: Path, path: Path, lang: str = "zh") -> None:
-    """The headline table and the effects by group at the last month, as .xlsx (or .csv files for .csv)."""
-    effects, headline, _ = load_comparison(directory)
-    effects = effects.astype({"kpi": str, "dimension": str, "group": str, "scenario": str})
-    last = effects[(effects.date == effects.date.max()) & effects.dimension.isin(GROUP_DIMENSIONS)].copy()
-    for column in ("kpi", "dimension", "group"):
-        last[f"{column}_label"] = last[column].map(lambda key: label(key, lang))
-    headline, last = neutralise(headline), neutralise(last)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".csv":
-        headline.to_csv(path, index=False)
-        last.to_csv(path.with_name(f"{path.stem}_by_group.csv"), index=False)
-        return
-    partial = path.with_name(f".{path.stem}.partial.xlsx")
-    with pd.ExcelWriter(partial) as writer:
-        headline.to_excel(writer, sheet_name="headline", index=False)
-        last.to_excel(writer, sheet_name="effects_by_group", index=False)
-    partial.replace(path)
 
 
 def _card(row: pd.Series, manifest: dict, names: dict[str, str], lang: str) -> str:
@@ -181,12 +129,16 @@ def _card(row: pd.Series, manifest: dict, names: dict[str, str], lang: str) -> s
     levers = [k for k, v in (scenario.get("levers") or {}).items() if v]
     changes = "、".join(label(k, lang) for k in levers) if lang == "zh" else ", ".join(label(k, lang) for k in levers)
     items = [
-        ("fiscal_cost", "fiscal_cost_yuan_total"),
         ("delta_high_skill", "delta_high_skill_workers"),
+        ("retained", "delta_retained_workers"),
         ("delta_turnover", "delta_turnover_pp"),
         ("delta_wage", "delta_mean_wage_yuan_month"),
-        ("retained", "delta_retained_workers"),
+        ("fiscal_cost", "fiscal_cost_yuan_total"),
+        ("employer_cost", "employer_cost_yuan_total"),
+        ("total_cost", "total_cost_yuan_total"),
         ("cost_per_high_skill", "fiscal_cost_per_high_skill_worker_yuan"),
+        ("total_cost_per_high_skill", "total_cost_per_high_skill_worker_yuan"),
+        ("total_cost_per_retained", "total_cost_per_retained_worker_yuan"),
         ("wage_winners_share", "wage_winners_share"),
         ("wage_losers_share", "wage_losers_share"),
     ]
@@ -197,23 +149,28 @@ def _card(row: pd.Series, manifest: dict, names: dict[str, str], lang: str) -> s
         f"<div class='card'><h3>{html.escape(name)}</h3>"
         f"<p><b>{html.escape(label('what_it_changes', lang))}</b>: "
         f"{html.escape(changes or label('no_levers', lang))}</p>"
-        f"<p class='note'>{html.escape(_in_language(scenario.get('description', ''), lang))}</p><dl>{rows}</dl></div>"
+        f"<p class='note'>{html.escape(in_language(scenario.get('description', ''), lang))}</p><dl>{rows}</dl></div>"
     )
 
 
 def _with_interval(row: pd.Series, column: str, lang: str) -> str:
     mean, lo, hi = (row.get(f"{column}{s}", np.nan) for s in ("", "_lo", "_hi"))
-    digits = 3
+    money = column.endswith(("_yuan", "_yuan_total"))
 
-    def shown(value: float) -> str:  # shares as percentages
-        return f"{100 * value:.1f}%" if column.endswith("_share") and np.isfinite(value) else number(value, lang,
-                                                                                                     digits)
+    def shown(value: float) -> str:  # shares as percentages, money with its unit
+        if not np.isfinite(value):
+            return number(value, lang)
+        if column.endswith("_share"):
+            return f"{100 * value:.1f}%"
+        return number(value, lang) + (("元" if lang == "zh" else " yuan") if money else "")
 
     text = html.escape(shown(mean))
+    # a cost, or a share of workers (never below zero), is not a conclusion that can hold or fail against zero
+    judged = "cost" not in column and not column.endswith("_share")
     if np.isfinite(lo) and np.isfinite(hi) and lo != hi:
         text += f" <span class='note'>[{html.escape(shown(lo))}, {html.escape(shown(hi))}]</span>"
-        if "cost" not in column:  # a cost is not a conclusion that can hold or fail against zero
-            text += " " + _verdict(row, column, lang)
+    if judged and np.isfinite(lo) and np.isfinite(hi) and (lo != hi or lo == 0):
+        text += " " + _verdict(row, column, lang)
     return text
 
 
@@ -246,12 +203,12 @@ def _depends_on(row: pd.Series, column: str, lang: str) -> str:
 
     shares = sorted(((float(row[f"{column}_share_{s}"]), s) for s in SOURCES), reverse=True)
     named = [f"{label(s, lang)} {share:.0%}" for share, s in shares if share >= 0.25] or [label(shares[0][1], lang)]
-    sep = "、" if lang == "zh" else ", "
+    sep, colon = ("、", "：") if lang == "zh" else (", ", ": ")
     if any(s == "fitted" and share >= 0.25 for share, s in shares) and (loose := _not_pinned_down()):
-        named.append(f"{label('not_pinned', lang)}: {sep.join(label(n, lang) for n in loose)}")
+        named.append(f"{label('not_pinned', lang)}{colon}{sep.join(label(n, lang) for n in loose)}")
     moves = str(row.get(f"{column}_moves_with", "") or "")
     if moves and moves != "nan":
-        named.append(f"{label('moves_with', lang)}: {sep.join(label(n, lang) for n in moves.split('; '))}")
+        named.append(f"{label('moves_with', lang)}{colon}{sep.join(label(n, lang) for n in moves.split('; '))}")
     return ("；" if lang == "zh" else "; ").join(named)
 
 
@@ -285,16 +242,31 @@ def _confidence(headline: pd.DataFrame, names: dict[str, str], lang: str) -> str
             rows.append(f"<tr><td>{html.escape(names.get(row.scenario, str(row.scenario)))}</td><td>{html.escape(label(key, lang))}</td>"
                         f"<td>{_verdict(row, column, lang)}</td>" + (f"<td>{html.escape(shares)}</td>" if total else "")
                         + "</tr>")
-    columns = [c for c in ("probability_cheapest_per_high_skill_worker",
-                           "probability_cheapest_total_per_high_skill_worker") if c in headline]
-    ranking = "".join(f"<tr><td>{html.escape(names.get(row.scenario, str(row.scenario)))}</td>"
-                      + "".join(f"<td>{float(row[c]):.0%}</td>" for c in columns) + "</tr>"
-                      for _, row in headline.sort_values(columns[:1], ascending=False).iterrows()) if columns else ""
     text = label("confidence_text_total" if total else "confidence_text_noise", lang)
     return (f"<p class='note'>{html.escape(text)}</p><table>{head}{''.join(rows)}</table>"
             f"<h3>{html.escape(label('p_cheapest_title', lang))}</h3><p class='note'>"
-            f"{html.escape(label('p_cheapest_text', lang))}</p><table><tr><th>{html.escape(label('option', lang))}</th>"
-            + "".join(f"<th>{html.escape(label(c, lang))}</th>" for c in columns) + f"</tr>{ranking}</table>")
+            f"{html.escape(label('p_cheapest_text', lang))}</p>{_ranking(headline, names, lang)}")
+
+
+RANKING_COLUMNS = ("total_cost_per_high_skill_worker_yuan", "fiscal_cost_per_high_skill_worker_yuan",
+                   "total_cost_per_retained_worker_yuan", "probability_cheapest_total_per_high_skill_worker",
+                   "probability_cheapest_per_high_skill_worker")
+
+
+def _ranking(headline: pd.DataFrame, names: dict[str, str], lang: str) -> str:
+    """The options by total cost per additional high-skill worker (an option without a bounded effect last), with
+    the fiscal cost per worker, the total cost per worker kept, and the chance each ranks first."""
+    columns = [c for c in RANKING_COLUMNS if c in headline]
+    if not columns:
+        return ""
+    order = headline.sort_values(columns[0], na_position="last")
+    body = "".join(
+        f"<tr><td>{k}</td><td>{html.escape(names.get(row.scenario, str(row.scenario)))}</td>"
+        + "".join(f"<td>{float(row[c]):.0%}</td>" if c.startswith("probability") else
+                  f"<td>{_with_interval(row, c, lang)}</td>" for c in columns) + "</tr>"
+        for k, (_, row) in enumerate(order.iterrows(), start=1))
+    return (f"<table><tr><th>{html.escape(label('rank', lang))}</th><th>{html.escape(label('option', lang))}</th>"
+            + "".join(f"<th>{html.escape(label(c, lang))}</th>" for c in columns) + f"</tr>{body}</table>")
 
 
 def _axis_unit(kpi: str, lang: str) -> tuple[float, str]:
@@ -362,17 +334,25 @@ def _trajectories(effects: pd.DataFrame, lang: str) -> go.Figure:
     return _plain_numbers(fig)
 
 
+PAYERS = (("fiscal_cost", "fiscal_cost_yuan_total"), ("employer_cost", "employer_cost_yuan_total"),
+          ("total_cost", "total_cost_yuan_total"))
+
+
 def _cost_effectiveness(headline: pd.DataFrame, lang: str) -> go.Figure:
+    """Effects against cost, with a switch between the state's, the employers' and the total cost."""
     factor, unit = _axis_unit("high_skill_workers", lang)
+    payers = [(key, column) for key, column in PAYERS if column in headline]
+    money = "亿元" if lang == "zh" else "100 million yuan"
     fig = make_subplots(rows=1, cols=2, subplot_titles=[label("delta_high_skill", lang), label("retained", lang)])
     for col, column in enumerate(("delta_high_skill_workers", "delta_retained_workers"), start=1):
         fig.add_trace(
             go.Scatter(
-                x=headline["fiscal_cost_yuan_total"] / 1e8,
+                x=headline[payers[0][1]] / 1e8,
                 y=headline[column] * factor,
                 mode="markers+text",
                 text=headline["scenario"],
                 textposition="top center",
+                cliponaxis=False,
                 showlegend=False,
                 error_y={
                     "type": "data",
@@ -385,12 +365,15 @@ def _cost_effectiveness(headline: pd.DataFrame, lang: str) -> go.Figure:
             col=col,
         )
         fig.update_yaxes(title_text=unit, row=1, col=col)
-        fig.update_xaxes(
-            title_text=f"{label('fiscal_cost', lang)} ({'亿元' if lang == 'zh' else '100 million yuan'})",
-            row=1,
-            col=col,
-        )
-    fig.update_layout(height=420, margin={"t": 40})
+        fig.update_xaxes(title_text=_titled(label(payers[0][0], lang), money, lang), row=1, col=col)
+    buttons = [{"label": label(key, lang), "method": "update",
+                "args": [{"x": [list(headline[column] / 1e8)] * 2},
+                         {"xaxis.title.text": _titled(label(key, lang), money, lang),
+                          "xaxis2.title.text": _titled(label(key, lang), money, lang)}]}
+               for key, column in payers]
+    fig.update_layout(height=440, margin={"t": 70},
+                      updatemenus=[{"type": "buttons", "direction": "right", "x": 0, "y": 1.22, "xanchor": "left",
+                                    "buttons": buttons, "showactive": True}])
     return _plain_numbers(fig)
 
 

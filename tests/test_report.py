@@ -13,7 +13,8 @@ from model import compare
 from model.kpis import KPI_IDS
 from model.labels import LABELS, label, number
 from model.levers import LEVER_IDS
-from model.report import write_report, write_spreadsheet
+from model.report import write_report
+from model.spreadsheet import write_spreadsheet
 from model.runner import write_results
 from model.scenario import Scenario, load_scenario
 
@@ -74,14 +75,33 @@ def test_the_report_is_self_contained_escaped_and_draws_every_chart(comparison_d
         assert text in page or text.encode("unicode_escape").decode() in page, text
 
 
-def test_the_spreadsheet_has_the_headline_and_effects_by_group(comparison_dir, tmp_path):
-    xlsx = tmp_path / "report.xlsx"
-    write_report(comparison_dir, tmp_path / "r.html", "en", xlsx)
-    sheets = pd.read_excel(xlsx, sheet_name=None)
-    assert set(sheets) == {"headline", "effects_by_group"}
-    assert sheets["headline"].scenario.tolist() == [HOSTILE]
-    by_group = sheets["effects_by_group"]
-    assert {"region", "sector", "age_band"} <= set(by_group.dimension) and "group_label" in by_group
+def test_the_spreadsheet_is_labelled_formatted_and_holds_every_table(comparison_dir, tmp_path):
+    import openpyxl
+
+    for lang, sheets_named, option, unit in (("en", ("ranking", "headline", "annual", "effects_by_group", "costs",
+                                                     "provenance"), "Option", "Unit"),
+                                             ("zh", ("方案排名", "主要结果", "年度走势", "分组效果", "成本", "数据来源"), "方案",
+                                              "单位")):
+        xlsx = tmp_path / f"report_{lang}.xlsx"
+        write_report(comparison_dir, tmp_path / "r.html", lang, xlsx)
+        sheets = pd.read_excel(xlsx, sheet_name=None)
+        assert tuple(sheets) == sheets_named
+        headline = sheets[sheets_named[1]]
+        assert set(headline[option]) == {HOSTILE} and unit in headline
+        assert not any(re.fullmatch(r"[a-z_]+", str(c)) for sheet in sheets.values() for c in sheet.columns)
+        by_group = sheets[sheets_named[3]]
+        assert by_group.iloc[:, 5].nunique() >= 1 and len(by_group) > len(sheets[sheets_named[2]])
+        book = openpyxl.load_workbook(xlsx)
+        for sheet in book:
+            assert sheet.freeze_panes in ("A2", "B2")
+            assert all((sheet.column_dimensions[c].width or 0) >= 8 for c in "AB")
+        money = [c for c in book[sheets_named[4]][2] if isinstance(c.value, float)]
+        assert money and all(c.number_format == "#,##0" for c in money)
+    csv = tmp_path / "out.csv"
+    write_spreadsheet(comparison_dir, csv, "en")
+    for part in ("", "_by_group", "_ranking", "_annual", "_costs", "_provenance"):
+        assert (tmp_path / f"out{part}.csv").exists(), part
+    assert "delta_high_skill_workers" in pd.read_csv(csv).columns  # the CSV bundle keeps machine-readable ids
 
 
 def test_a_directory_without_a_comparison_is_a_one_line_error(tmp_path):

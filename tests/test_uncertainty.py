@@ -103,8 +103,9 @@ def propagated():
 def test_propagation_runs_every_draw_paired_and_carries_the_decomposition(propagated):
     result = propagated
     assert result.manifest["posterior"]["draws"] == 4 and len(result.manifest["posterior"]["parameters"]) == 4
-    assert len(result.manifest["runs"][result.manifest["baseline"]]) == 2 * 2  # per fitted draw and seed, shared by the draws
-    assert all(len(runs) == 4 * 2 for name, runs in result.manifest["runs"].items() if name != "baseline")
+    assert len(result.manifest["runs"][result.manifest["baseline"]]) == 2 * 2  # per fitted draw and seed, shared
+    assert all(len(runs) == 4 * 2 for name, runs in result.manifest["runs"].items()
+               if name != result.manifest["baseline"])
     effects = result.effects
     shares = effects[["share_noise", "share_fitted", "share_assumed"]].to_numpy(dtype=float)
     finite = np.isfinite(shares).all(axis=1)
