@@ -425,11 +425,13 @@ def report(
     = None,
     sweep: Annotated[Path | None, typer.Option(help="A `workforce sweep` store: adds its sensitivity indices or "
                                                     "policy surface.")] = None,
+    allow_mismatch: Annotated[bool, typer.Option("--allow-mismatch", help="Show a sweep run at another scale or "
+                                                                         "period than the comparison.")] = False,
 ) -> None:
     """One self-contained HTML report of a comparison (opens offline), in Chinese or English."""
     from model.report import write_report
 
-    write_report(directory, output, lang, xlsx, sweep)
+    write_report(directory, output, lang, xlsx, sweep, allow_mismatch)
     err.print(f"report → {output}" + (f", spreadsheet → {xlsx}" if xlsx else ""), markup=False, soft_wrap=True)
 
 

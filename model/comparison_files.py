@@ -16,18 +16,34 @@ GROUP_DIMENSIONS = ("region", "city", "sector", "ownership", "grade", "migrant",
 def load_comparison(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """effects.parquet, headline.csv and manifest.json of a `workforce compare` directory."""
     directory = Path(directory)
+    missing = [name for name in ("manifest.json", "effects.parquet", "headline.csv") if not (directory / name).is_file()]
+    if missing:
+        single = " (it holds a single run: `workforce run` output)" if (directory / "kpis.parquet").exists() else ""
+        raise InputError(f"{directory}: not a comparison directory (missing {', '.join(missing)}){single}; "
+                         "make one with `workforce compare`")
     try:
         manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
         effects = pd.read_parquet(directory / "effects.parquet")
-        headline = pd.read_csv(directory / "headline.csv")
-    except FileNotFoundError as exc:
-        raise InputError(
-            f"{directory}: not a comparison directory (missing {Path(exc.filename).name}); "
-            "make one with `workforce compare`"
-        ) from None
+        headline = pd.read_csv(directory / "headline.csv", dtype={"scenario": str}, keep_default_na=False,
+                               na_values=[""])
     except (ValueError, OSError) as exc:
         raise InputError(f"{directory}: unreadable comparison results ({exc})") from None
+    _whole(directory, effects, headline, manifest)
     return effects, headline, manifest
+
+
+def _whole(directory: Path, effects: pd.DataFrame, headline: pd.DataFrame, manifest: dict) -> None:
+    """The three files belong to one finished comparison: the same options, each with its runs."""
+    if not isinstance(manifest, dict) or not {"baseline", "runs", "period", "scale"} <= set(manifest):
+        raise InputError(f"{directory}: manifest.json is not a comparison's (no baseline, runs, period or scale); "
+                         "make one with `workforce compare`")
+    if "scenario" not in headline or "scenario" not in effects:
+        raise InputError(f"{directory}: headline.csv or effects.parquet has no scenario column; rerun `workforce compare`")
+    options, effected = set(headline.scenario.astype(str)), set(effects.scenario.astype(str).unique())
+    missing = sorted((options | effected) - set(manifest["runs"]))
+    if options != effected or missing or not options:
+        raise InputError(f"{directory}: a partial or mixed comparison (headline: {len(options)} options, effects: "
+                         f"{len(effected)}, without runs: {len(missing)}); rerun `workforce compare`")
 
 
 def display_names(manifest: dict, lang: str) -> dict[str, str]:

@@ -38,11 +38,14 @@ td,th{border:1px solid #ddd;padding:.25em .5em;text-align:left}
 """
 
 
-def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None) -> str:
-    """The report as one HTML document; with `sweep` (a `workforce sweep` store) a sensitivity section too."""
+def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None, allow_mismatch: bool = False) -> str:
+    """The report as one HTML document; with `sweep` (a `workforce sweep` store) a sensitivity section too, which
+    must have run at the comparison's scale and period unless `allow_mismatch`."""
     if lang not in LANGUAGES:
         raise InputError(f"lang: {lang!r} is not one of {', '.join(LANGUAGES)}")
     effects, headline, manifest = load_comparison(directory)
+    if sweep is not None and not allow_mismatch:
+        _same_setting(Path(sweep), manifest)
     effects = effects.astype({"kpi": str, "dimension": str, "group": str, "scenario": str})
     t = lambda key: html.escape(label(key, lang))  # noqa: E731 - a local shorthand for escaped labels
     # plotly renders a subset of HTML in chart text (links included): names reach the charts escaped
@@ -107,18 +110,35 @@ def _escaped_names(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 
 
 def write_report(directory: Path, out: Path, lang: str = "zh", xlsx: Path | None = None,
-                 sweep: Path | None = None) -> None:
-    """Write the HTML report (and the spreadsheet) to temporary names, then rename them."""
-    document = build_report(directory, lang, sweep)
+                 sweep: Path | None = None, allow_mismatch: bool = False) -> None:
+    """Write the HTML report (and the spreadsheet) to temporary names, then rename them; on failure nothing."""
+    document = build_report(directory, lang, sweep, allow_mismatch)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.partial")
-    partial.write_text(document, encoding="utf-8")
-    if xlsx is not None:
-        from model.spreadsheet import write_spreadsheet
+    try:
+        partial.write_text(document, encoding="utf-8")
+        if xlsx is not None:
+            from model.spreadsheet import write_spreadsheet
 
-        write_spreadsheet(directory, Path(xlsx), lang)
-    partial.replace(out)
+            write_spreadsheet(directory, Path(xlsx), lang)
+        partial.replace(out)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _same_setting(sweep: Path, manifest: dict) -> None:
+    """A sweep shown beside a comparison ran at its scale and over its period."""
+    from model.sensitivity import experiment_of
+
+    experiment = experiment_of(sweep)
+    period = manifest.get("period") or {}
+    theirs = (float(experiment.scale), experiment.period.start, experiment.period.end)
+    ours = (float(manifest.get("scale", float("nan"))), period.get("start"), period.get("end"))
+    if theirs != ours:
+        raise InputError(f"sweep: {sweep} ran at scale {theirs[0]:g}, {theirs[1]}..{theirs[2]}; the comparison at "
+                         f"scale {ours[0]:g}, {ours[1]}..{ours[2]}; allowed: the same scale and period "
+                         "(or --allow-mismatch)")
 
 
 def _card(row: pd.Series, manifest: dict, names: dict[str, str], lang: str) -> str:

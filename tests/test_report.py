@@ -24,8 +24,8 @@ HOSTILE = "<script>alert(1)</script>"
 
 @pytest.fixture(scope="module")
 def comparison_dir(tmp_path_factory):
-    base = Scenario(name="baseline", period={"end": "2020-06"})
-    reform = load_scenario(REPO / "scenarios" / "reform_2020.yaml").with_period(end="2020-06")
+    base = Scenario(name="baseline", period={"end": "2021-03"})  # the period and scale of sweep_dir
+    reform = load_scenario(REPO / "scenarios" / "reform_2020.yaml").with_period(end="2021-03")
     reform = reform.model_copy(update={"name": HOSTILE, "description": "pay & <b>bold</b> claims"})
     result = compare(base, [reform], seeds=2, scale=0.0005, workers=1)
     out = tmp_path_factory.mktemp("cmp")
@@ -104,6 +104,44 @@ def test_the_spreadsheet_is_labelled_formatted_and_holds_every_table(comparison_
     assert "delta_high_skill_workers" in pd.read_csv(csv).columns  # the CSV bundle keeps machine-readable ids
 
 
+def test_a_sweep_of_another_scale_or_period_is_refused_unless_allowed(comparison_dir, sweep_dir, tmp_path):
+    import json
+    import shutil
+
+    other = tmp_path / "other"
+    shutil.copytree(comparison_dir, other)
+    manifest = json.loads((other / "manifest.json").read_text())
+    (other / "manifest.json").write_text(json.dumps({**manifest, "scale": 0.01}))
+    out = tmp_path / "r.html"
+    command = [sys.executable, "-m", "model.cli", "report", str(other), "-o", str(out), "--sweep", str(sweep_dir)]
+    refused = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+    assert "scale 0.0005" in refused.stderr and "--allow-mismatch" in refused.stderr and not out.exists()
+    assert not list(tmp_path.glob(".*partial*"))
+    allowed = subprocess.run([*command, "--allow-mismatch"], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert allowed.returncode == 0 and out.exists()
+
+
+def test_a_run_folder_or_a_partial_comparison_is_refused_and_nothing_written(comparison_dir, tmp_path):
+    import shutil
+
+    from model.runner import simulate, write_run
+
+    single = tmp_path / "run"
+    write_run(single, simulate(Scenario(name="baseline", period={"end": "2020-02"}), scale=0.0005, seed=0))
+    partial = tmp_path / "partial"
+    shutil.copytree(comparison_dir, partial)
+    effects = pd.read_parquet(partial / "effects.parquet")
+    effects.iloc[:0].to_parquet(partial / "effects.parquet", index=False)  # the effects of no option
+    for directory, said in ((single, "not a comparison directory"), (partial, "partial or mixed comparison")):
+        out = tmp_path / f"{directory.name}.html"
+        result = subprocess.run([sys.executable, "-m", "model.cli", "report", str(directory), "-o", str(out),
+                                 "--xlsx", str(tmp_path / f"{directory.name}.xlsx")],
+                                capture_output=True, text=True, cwd=REPO, timeout=300)
+        assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert said in result.stderr and not out.exists() and not (tmp_path / f"{directory.name}.xlsx").exists()
+
+
 def test_a_directory_without_a_comparison_is_a_one_line_error(tmp_path):
     result = subprocess.run([sys.executable, "-m", "model.cli", "report", str(tmp_path), "-o",
                              str(tmp_path / "r.html")], capture_output=True, text=True, cwd=REPO, timeout=300)
@@ -129,46 +167,48 @@ def test_numbers_are_formatted_for_each_language():
             assert "e" not in number(1.234 * 10.0**power, lang).replace(" bn", "").replace(" M", "").replace(" tn", "")
 
 
-def test_a_scenario_name_that_looks_like_a_formula_stays_text_in_the_spreadsheet_and_csv(comparison_dir, tmp_path):
-    """OWASP CSV injection: names starting with = + - @ are written with a leading apostrophe."""
+def renamed(comparison_dir: Path, folder: Path, name: str) -> Path:
+    """A copy of the comparison whose option is called `name` in every file (as if its scenario were)."""
+    import json
     import shutil
 
+    shutil.copytree(comparison_dir, folder)
+    for file, read, write in (("headline.csv", pd.read_csv, lambda f, p: f.to_csv(p, index=False)),
+                              ("effects.parquet", pd.read_parquet, lambda f, p: f.to_parquet(p, index=False))):
+        frame = read(folder / file)
+        frame["scenario"] = name
+        write(frame, folder / file)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    runs = {key if key == manifest["baseline"] else name: value for key, value in manifest["runs"].items()}
+    for run in runs[name]:
+        run["scenario"]["name"] = name
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "runs": runs, "reforms": [name]}))
+    return folder
+
+
+@pytest.mark.parametrize("formula", ['=HYPERLINK("http://example.com","x")', "@SUM(1+1)", "+1", "-cmd"])
+def test_a_scenario_name_that_looks_like_a_formula_stays_text_in_the_spreadsheet_and_csv(comparison_dir, tmp_path,
+                                                                                          formula):
+    """OWASP CSV injection: names starting with = + - @ are written with a leading apostrophe."""
     import openpyxl
 
-    hostile = tmp_path / "cmp"
-    shutil.copytree(comparison_dir, hostile)
-    for name in ("headline.csv",):
-        frame = pd.read_csv(hostile / name)
-        frame["scenario"] = '=HYPERLINK("http://example.com","x")'
-        frame.to_csv(hostile / name, index=False)
-    effects = pd.read_parquet(hostile / "effects.parquet")
-    effects["scenario"] = "@SUM(1+1)"
-    effects.to_parquet(hostile / "effects.parquet", index=False)
+    hostile = renamed(comparison_dir, tmp_path / "cmp", formula)
     write_spreadsheet(hostile, tmp_path / "out.xlsx", "zh")
     book = openpyxl.load_workbook(tmp_path / "out.xlsx")
     cells = [c for sheet in book for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
     assert not any(c.value.startswith(("=", "+", "-", "@")) for c in cells)
-    assert any(c.value == "'=HYPERLINK(\"http://example.com\",\"x\")" for c in cells)
+    assert any(c.value == f"'{formula}" for c in cells)
     write_spreadsheet(hostile, tmp_path / "out.csv", "en")
-    for path in (tmp_path / "out.csv", tmp_path / "out_by_group.csv"):
+    for path in tmp_path.glob("out*.csv"):
         text = path.read_text(encoding="utf-8")
-        assert "\n=" not in text and ",=" not in text and ",@" not in text
+        assert not any(f"{sep}{start}" in text for sep in ("\n", ",") for start in "=+@"), path
 
 
 def test_html_in_a_scenario_name_is_shown_as_text_in_the_charts_not_as_a_live_link(comparison_dir, tmp_path):
-    import shutil
-
     from model.report import build_report
 
-    hostile = tmp_path / "cmp"
-    shutil.copytree(comparison_dir, hostile)
     link = '<a href="http://example.com">click</a>'
-    for name, read, write in (("headline.csv", pd.read_csv, lambda f, p: f.to_csv(p, index=False)),
-                              ("effects.parquet", pd.read_parquet, lambda f, p: f.to_parquet(p, index=False))):
-        frame = read(hostile / name)
-        frame["scenario"] = link
-        write(frame, hostile / name)
-    page = build_report(hostile, "en")
+    page = build_report(renamed(comparison_dir, tmp_path / "cmp", link), "en")
     assert link not in page and '\\u003ca href' not in page and "&lt;a href" in page
 
 
