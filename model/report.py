@@ -167,7 +167,7 @@ def _card(row: pd.Series, manifest: dict, names: dict[str, str], lang: str) -> s
     )
     return (
         f"<div class='card'><h3>{html.escape(name)}</h3>"
-        f"<p><b>{html.escape(label('what_it_changes', lang))}</b>: "
+        f"<p><b>{html.escape(label('what_it_changes', lang))}</b>{'：' if lang == 'zh' else ': '}"
         f"{html.escape(changes or label('no_levers', lang))}</p>"
         f"<p class='note'>{html.escape(in_language(scenario.get('description', ''), lang))}</p><dl>{rows}</dl></div>"
     )
