@@ -156,6 +156,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "cost_per_high_skill": ("每新增一名高技能人才的财政成本", "Fiscal cost per additional high-skill worker"),
     "total_cost": ("累计总成本（财政＋企业）", "Cumulative total cost (fiscal + employer)"),
     "rank": ("排名", "Rank"),
+    "reading_guide": ("阅读指南", "Reading guide"),
+    "no_cost_per_worker": ("无法计算（效果区间含零）", "not defined (the effect's interval includes zero)"),
+    "guide_noise_only": ("以上区间只计入模拟随机误差，未计入参数不确定性；用 --posterior 运行比较，才能判断哪些结论稳健、依赖哪些假设。",
+                         "These intervals count simulation noise only, not parameter uncertainty; run the comparison "
+                         "with --posterior to learn which conclusions are robust and which assumptions they rest on."),
+    "guide_robust": ("计入全部不确定性后，{}的结论稳健", "Under everything we do not know, {} hold"),
+    "guide_uncertain": ("{}不确定（总区间含零）", "{} may be zero (the total interval includes it)"),
+    "guide_assumed": ("这些效果随以下假设的行为响应而变化（无江苏数据确定，取值见证据范围）：{}",
+                      "These effects move with assumed behavioural responses that no Jiangsu figure pins down: {}"),
     # the spreadsheet's columns and measures
     "unit": ("单位", "Unit"),
     "measure": ("指标", "Measure"),

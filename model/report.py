@@ -77,6 +77,7 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None, a
         f"<p class='note'>{_baseline_note(manifest, names, lang)} · "
         f"{t('period')}{colon}{html.escape(_period(manifest))} · {t('scale')}{colon}{manifest.get('scale')} · "
         f"{t('seeds')}{colon}{len(manifest.get('seeds', []))}</p>",
+        f"<h2>{t('reading_guide')}</h2>{_reading_guide(headline, manifest, names, lang)}",
         f"<h2>{t('summary')}</h2><div class='cards'>{cards}</div>",
         f"<h2>{t('confidence')}</h2>{_confidence(headline, names, lang)}",
         f"<h2>{t('trajectories')}</h2>{charts[0]}",
@@ -139,6 +140,69 @@ def _same_setting(sweep: Path, manifest: dict) -> None:
         raise InputError(f"sweep: {sweep} ran at scale {theirs[0]:g}, {theirs[1]}..{theirs[2]}; the comparison at "
                          f"scale {ours[0]:g}, {ours[1]}..{ours[2]}; allowed: the same scale and period "
                          "(or --allow-mismatch)")
+
+
+GUIDE_EFFECTS = (("delta_high_skill", "delta_high_skill_workers"), ("retained", "delta_retained_workers"),
+                 ("delta_wage", "delta_mean_wage_yuan_month"), ("delta_turnover", "delta_turnover_pp"))
+
+
+def _reading_guide(headline: pd.DataFrame, manifest: dict, names: dict[str, str], lang: str) -> str:
+    """One paragraph per option, written from the numbers: what it does, what it achieves and costs whom, which
+    conclusions hold under everything we do not know, and the assumed responses they rest on."""
+    zh = lang == "zh"
+    sep, end = ("、", "。") if zh else (", ", ". ")
+    paragraphs = []
+    for _, row in headline.iterrows():
+        key = str(row.scenario)
+        runs = manifest.get("runs", {}).get(key) or [{}]
+        does = in_language((runs[0].get("scenario") or {}).get("description", ""), lang).strip()
+
+        def value(column: str, money: bool = False) -> str:
+            text = number(row.get(column, np.nan), lang)
+            return text + (("元" if zh else " yuan") if money and text != "–" else "")
+
+        def interval(column: str) -> str:
+            lo, hi = number(row.get(f"{column}_lo", np.nan), lang), number(row.get(f"{column}_hi", np.nan), lang)
+            return f"（90%区间{lo}至{hi}）" if zh else f" (90% interval {lo} to {hi})"
+
+        per_worker = row.get("total_cost_per_high_skill_worker_yuan", np.nan)
+        cost_per = value("total_cost_per_high_skill_worker_yuan", money=True) if np.isfinite(per_worker) else (
+            label("no_cost_per_worker", lang))
+        if zh:
+            achieves = (f"到{row.month}，新增高技能人才{value('delta_high_skill_workers')}人"
+                        f"{interval('delta_high_skill_workers')}，留住产业工人{value('delta_retained_workers')}人，"
+                        f"月均工资变化{value('delta_mean_wage_yuan_month')}元。累计总成本{value('total_cost_yuan_total', True)}，"
+                        f"其中财政承担{value('fiscal_cost_yuan_total', True)}，企业承担{value('employer_cost_yuan_total', True)}；"
+                        f"每新增一名高技能人才的总成本为{cost_per}。")
+        else:
+            achieves = (f"By {row.month} it adds {value('delta_high_skill_workers')} high-skill workers"
+                        f"{interval('delta_high_skill_workers')}, keeps {value('delta_retained_workers')} workers in "
+                        f"industry and changes the mean wage by {value('delta_mean_wage_yuan_month')} yuan a month. "
+                        f"It costs {value('total_cost_yuan_total', True)} in all: the state pays "
+                        f"{value('fiscal_cost_yuan_total', True)}, employers {value('employer_cost_yuan_total', True)}; "
+                        f"the total cost per additional high-skill worker is {cost_per}.")
+        robust, uncertain, assumed = [], [], []
+        for effect, column in GUIDE_EFFECTS:
+            lo, hi = row.get(f"{column}_lo", np.nan), row.get(f"{column}_hi", np.nan)
+            if not (np.isfinite(lo) and np.isfinite(hi)) or (lo == 0 and hi == 0):
+                continue
+            (robust if (lo > 0 or hi < 0) else uncertain).append(label(effect, lang))
+            moves = str(row.get(f"{column}_moves_with", "") or "")
+            assumed += [n for n in moves.split("; ") if n and n != "nan" and n not in assumed]
+        if not _total(row, "delta_high_skill_workers"):
+            sure = label("guide_noise_only", lang)
+        else:
+            sure = ""
+            if robust:
+                sure += label("guide_robust", lang).format(sep.join(robust)) + end
+            if uncertain:
+                sure += label("guide_uncertain", lang).format(sep.join(uncertain)) + end
+            if assumed:
+                sure += label("guide_assumed", lang).format(sep.join(label(n, lang) for n in assumed)) + end
+        paragraphs.append(f"<p><b>{html.escape(names.get(key, key))}</b>{'：' if zh else ': '}"
+                          f"{html.escape(does)}{'' if not does or does.endswith(('。', '.')) else end}"
+                          f"{html.escape(achieves)}{html.escape(sure.strip())}</p>")
+    return "".join(paragraphs)
 
 
 def _card(row: pd.Series, manifest: dict, names: dict[str, str], lang: str) -> str:

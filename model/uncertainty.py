@@ -97,10 +97,13 @@ def decompose(samples: np.ndarray, per_fitted: int) -> dict[str, np.ndarray]:
             **{f"share_{name}": share for name, share in shares.items()}}
 
 
-def influential_responses(effects: np.ndarray, design_: Design, top: int = 2) -> list[tuple[str, float]]:
+def influential_responses(effects: np.ndarray, design_: Design, top: int = 2,
+                          level: float = 0.05) -> list[tuple[str, float]]:
     """The assumed responses an effect moves with most: Spearman correlation, over the response draws, between
-    a response and the effect's deviation from its fitted draw's mean (seeds averaged). Indicative with a few
-    dozen draws; parameters the effect does not vary with are left out (|rho| < 0.3)."""
+    a response and the effect's deviation from its fitted draw's mean (seeds averaged). A response is named only
+    when its correlation is significant at `level` after a Bonferroni correction over all the responses drawn,
+    so that with a few dozen draws chance correlations (with a response the option never reads) are not named;
+    with few draws only strong dependences pass."""
     from scipy.stats import spearmanr
 
     per = design_.per_fitted
@@ -115,9 +118,9 @@ def influential_responses(effects: np.ndarray, design_: Design, top: int = 2) ->
     for name in names:
         values = np.array([d.parameters[name] for d in design_.draws])
         if np.ptp(values) > 0:
-            rho = float(spearmanr(values, deviation).statistic)
-            if abs(rho) >= 0.3:
-                out.append((name, rho))
+            test = spearmanr(values, deviation)
+            if float(test.pvalue) < level / len(names):
+                out.append((name, float(test.statistic)))
     return sorted(out, key=lambda item: -abs(item[1]))[:top]
 
 

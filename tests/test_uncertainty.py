@@ -203,3 +203,18 @@ def test_a_sweep_with_posterior_draws_runs_every_point_under_each_draw_paired_by
         assert manifest["parameters"]["quit_base_logit"] == pytest.approx(draws[row.draw]["quit_base_logit"])
     outcomes = run_outcomes(tmp_path / "store")
     assert (outcomes[outcomes.gap_closed == 0.0].effect == 0).all()  # a lever at zero strength, under any draw
+
+
+def test_only_a_response_the_effect_really_moves_with_is_named():
+    """A synthetic effect driven by one assumed response names that one; pure noise names a response only at the
+    corrected test's family-wise rate (5%), not with the one-in-five chance of an uncorrected |rho| >= 0.3."""
+    plan = uncertainty.design(40, 0)
+    rng = np.random.default_rng(3)
+    driver = "training_human_capital_gain_monthly"
+    values = np.array([d.parameters[driver] for d in plan.draws])
+    driven = (1e5 * values)[:, None] + rng.normal(0, 50, (len(values), 2))  # draws x seeds
+    named = uncertainty.influential_responses(driven, plan)
+    assert [name for name, _ in named] == [driver] and named[0][1] > 0.9
+    named_by_chance = sum(bool(uncertainty.influential_responses(
+        np.random.default_rng(trial).normal(0, 1, (len(plan.draws), 2)), plan)) for trial in range(40))
+    assert named_by_chance <= 5  # family-wise 5%: about 2 of 40 noise effects name a response by chance
