@@ -16,7 +16,8 @@ GROUP_DIMENSIONS = ("region", "city", "sector", "ownership", "grade", "migrant",
 def load_comparison(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """effects.parquet, headline.csv and manifest.json of a `workforce compare` directory."""
     directory = Path(directory)
-    missing = [name for name in ("manifest.json", "effects.parquet", "headline.csv") if not (directory / name).is_file()]
+    files = ("manifest.json", "effects.parquet", "headline.csv")
+    missing = [name for name in files if not (directory / name).is_file()]
     if missing:
         single = " (it holds a single run: `workforce run` output)" if (directory / "kpis.parquet").exists() else ""
         raise InputError(f"{directory}: not a comparison directory (missing {', '.join(missing)}){single}; "
@@ -38,7 +39,8 @@ def _whole(directory: Path, effects: pd.DataFrame, headline: pd.DataFrame, manif
         raise InputError(f"{directory}: manifest.json is not a comparison's (no baseline, runs, period or scale); "
                          "make one with `workforce compare`")
     if "scenario" not in headline or "scenario" not in effects:
-        raise InputError(f"{directory}: headline.csv or effects.parquet has no scenario column; rerun `workforce compare`")
+        raise InputError(f"{directory}: headline.csv or effects.parquet has no scenario column; "
+                         "rerun `workforce compare`")
     options, effected = set(headline.scenario.astype(str)), set(effects.scenario.astype(str).unique())
     missing = sorted((options | effected) - set(manifest["runs"]))
     if options != effected or missing or not options:

@@ -8,7 +8,6 @@ model/labels.py.
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 import numpy as np
@@ -149,60 +148,61 @@ GUIDE_EFFECTS = (("delta_high_skill", "delta_high_skill_workers"), ("retained", 
 def _reading_guide(headline: pd.DataFrame, manifest: dict, names: dict[str, str], lang: str) -> str:
     """One paragraph per option, written from the numbers: what it does, what it achieves and costs whom, which
     conclusions hold under everything we do not know, and the assumed responses they rest on."""
+    return "".join(_guide_paragraph(row, manifest, names, lang) for _, row in headline.iterrows())
+
+
+def _guide_paragraph(row: pd.Series, manifest: dict, names: dict[str, str], lang: str) -> str:
     zh = lang == "zh"
-    sep, end = ("、", "。") if zh else (", ", ". ")
-    paragraphs = []
-    for _, row in headline.iterrows():
-        key = str(row.scenario)
-        runs = manifest.get("runs", {}).get(key) or [{}]
-        does = in_language((runs[0].get("scenario") or {}).get("description", ""), lang).strip()
+    key = str(row.scenario)
+    runs = manifest.get("runs", {}).get(key) or [{}]
+    does = in_language((runs[0].get("scenario") or {}).get("description", ""), lang).strip()
+    if does and not does.endswith(("。", ".")):
+        does += "。" if zh else "."
 
-        def value(column: str, money: bool = False) -> str:
-            text = number(row.get(column, np.nan), lang)
-            return text + (("元" if zh else " yuan") if money and text != "–" else "")
+    def value(column: str, money: bool = False) -> str:
+        text = number(row.get(column, np.nan), lang)
+        return text + (("元" if zh else " yuan") if money and text != "–" else "")
 
-        def interval(column: str) -> str:
-            lo, hi = number(row.get(f"{column}_lo", np.nan), lang), number(row.get(f"{column}_hi", np.nan), lang)
-            return f"（90%区间{lo}至{hi}）" if zh else f" (90% interval {lo} to {hi})"
+    lo, hi = value("delta_high_skill_workers_lo"), value("delta_high_skill_workers_hi")
+    per_worker = row.get("total_cost_per_high_skill_worker_yuan", np.nan)
+    cost_per = value("total_cost_per_high_skill_worker_yuan", True) if np.isfinite(per_worker) else (
+        label("no_cost_per_worker", lang))
+    if zh:
+        achieves = (f"到{row.month}，新增高技能人才{value('delta_high_skill_workers')}人（90%区间{lo}至{hi}），"
+                    f"留住产业工人{value('delta_retained_workers')}人，月均工资变化{value('delta_mean_wage_yuan_month')}元。"
+                    f"累计总成本{value('total_cost_yuan_total', True)}，"
+                    f"其中财政承担{value('fiscal_cost_yuan_total', True)}，"
+                    f"企业承担{value('employer_cost_yuan_total', True)}；"
+                    f"每新增一名高技能人才的总成本为{cost_per}。")
+    else:
+        achieves = (f"By {row.month} it adds {value('delta_high_skill_workers')} high-skill workers (90% interval "
+                    f"{lo} to {hi}), keeps {value('delta_retained_workers')} workers in industry and changes the "
+                    f"mean wage by {value('delta_mean_wage_yuan_month')} yuan a month. It costs "
+                    f"{value('total_cost_yuan_total', True)} in all: the state pays "
+                    f"{value('fiscal_cost_yuan_total', True)}, employers {value('employer_cost_yuan_total', True)}; "
+                    f"the total cost per additional high-skill worker is {cost_per}.")
+    return (f"<p><b>{html.escape(names.get(key, key))}</b>{'：' if zh else ': '}"
+            f"{html.escape(('' if zh else ' ').join(t for t in (does, achieves, _how_sure(row, lang)) if t))}</p>")
 
-        per_worker = row.get("total_cost_per_high_skill_worker_yuan", np.nan)
-        cost_per = value("total_cost_per_high_skill_worker_yuan", money=True) if np.isfinite(per_worker) else (
-            label("no_cost_per_worker", lang))
-        if zh:
-            achieves = (f"到{row.month}，新增高技能人才{value('delta_high_skill_workers')}人"
-                        f"{interval('delta_high_skill_workers')}，留住产业工人{value('delta_retained_workers')}人，"
-                        f"月均工资变化{value('delta_mean_wage_yuan_month')}元。累计总成本{value('total_cost_yuan_total', True)}，"
-                        f"其中财政承担{value('fiscal_cost_yuan_total', True)}，企业承担{value('employer_cost_yuan_total', True)}；"
-                        f"每新增一名高技能人才的总成本为{cost_per}。")
-        else:
-            achieves = (f"By {row.month} it adds {value('delta_high_skill_workers')} high-skill workers"
-                        f"{interval('delta_high_skill_workers')}, keeps {value('delta_retained_workers')} workers in "
-                        f"industry and changes the mean wage by {value('delta_mean_wage_yuan_month')} yuan a month. "
-                        f"It costs {value('total_cost_yuan_total', True)} in all: the state pays "
-                        f"{value('fiscal_cost_yuan_total', True)}, employers {value('employer_cost_yuan_total', True)}; "
-                        f"the total cost per additional high-skill worker is {cost_per}.")
-        robust, uncertain, assumed = [], [], []
-        for effect, column in GUIDE_EFFECTS:
-            lo, hi = row.get(f"{column}_lo", np.nan), row.get(f"{column}_hi", np.nan)
-            if not (np.isfinite(lo) and np.isfinite(hi)) or (lo == 0 and hi == 0):
-                continue
-            (robust if (lo > 0 or hi < 0) else uncertain).append(label(effect, lang))
-            moves = str(row.get(f"{column}_moves_with", "") or "")
-            assumed += [n for n in moves.split("; ") if n and n != "nan" and n not in assumed]
-        if not _total(row, "delta_high_skill_workers"):
-            sure = label("guide_noise_only", lang)
-        else:
-            sure = ""
-            if robust:
-                sure += label("guide_robust", lang).format(sep.join(robust)) + end
-            if uncertain:
-                sure += label("guide_uncertain", lang).format(sep.join(uncertain)) + end
-            if assumed:
-                sure += label("guide_assumed", lang).format(sep.join(label(n, lang) for n in assumed)) + end
-        paragraphs.append(f"<p><b>{html.escape(names.get(key, key))}</b>{'：' if zh else ': '}"
-                          f"{html.escape(does)}{'' if not does or does.endswith(('。', '.')) else end}"
-                          f"{html.escape(achieves)}{html.escape(sure.strip())}</p>")
-    return "".join(paragraphs)
+
+def _how_sure(row: pd.Series, lang: str) -> str:
+    """Which key effects are robust, which may be zero, and the assumed responses they move with."""
+    if not _total(row, "delta_high_skill_workers"):
+        return label("guide_noise_only", lang)
+    sep, end = ("、", "。") if lang == "zh" else (", ", ".")
+    named = (lambda key: label(key, lang)) if lang == "zh" else (lambda key: label(key, lang).lower())
+    robust, uncertain, assumed = [], [], []
+    for effect, column in GUIDE_EFFECTS:
+        lo, hi = row.get(f"{column}_lo", np.nan), row.get(f"{column}_hi", np.nan)
+        if not (np.isfinite(lo) and np.isfinite(hi)) or (lo == 0 and hi == 0):
+            continue
+        (robust if (lo > 0 or hi < 0) else uncertain).append(named(effect))
+        moves = str(row.get(f"{column}_moves_with", "") or "")
+        assumed += [n for n in moves.split("; ") if n and n != "nan" and n not in assumed]
+    parts = [label(key, lang).format(sep.join(items)) + end for key, items in
+             (("guide_robust", robust), ("guide_uncertain", uncertain),
+              ("guide_assumed", [label(n, lang) for n in assumed])) if items]
+    return ("" if lang == "zh" else " ").join(parts)
 
 
 def _card(row: pd.Series, manifest: dict, names: dict[str, str], lang: str) -> str:
@@ -323,7 +323,8 @@ def _confidence(headline: pd.DataFrame, names: dict[str, str], lang: str) -> str
                 continue
             shares = " · ".join(f"{label(s, lang)} {float(row[f'{column}_share_{s}']):.0%}" for s in SOURCES
                                 if np.isfinite(float(row.get(f"{column}_share_{s}", np.nan))))
-            rows.append(f"<tr><td>{html.escape(names.get(row.scenario, str(row.scenario)))}</td><td>{html.escape(label(key, lang))}</td>"
+            rows.append(f"<tr><td>{html.escape(names.get(row.scenario, str(row.scenario)))}</td>"
+                        f"<td>{html.escape(label(key, lang))}</td>"
                         f"<td>{_verdict(row, column, lang)}</td>" + (f"<td>{html.escape(shares)}</td>" if total else "")
                         + "</tr>")
     text = label("confidence_text_total" if total else "confidence_text_noise", lang)
@@ -600,7 +601,8 @@ def _provenance(manifest: dict, names: dict[str, str], lang: str) -> str:
             f"{' (dirty)' if git.get('dirty') else ''}</td><td>{len(runs)}</td></tr>"
         )
     head = (
-        f"<tr><th>{html.escape(label('option', lang))}</th><th>{html.escape(label('file', lang))}</th><th>{html.escape(label('sha256', lang))}</th>"
+        f"<tr><th>{html.escape(label('option', lang))}</th><th>{html.escape(label('file', lang))}</th>"
+        f"<th>{html.escape(label('sha256', lang))}</th>"
         f"<th>{html.escape(label('code_version', lang))}</th><th>{html.escape(label('runs', lang))}</th></tr>"
     )
     return f"<table>{head}{''.join(rows)}</table>"

@@ -67,7 +67,8 @@ def _ranking(headline: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
         for column in RANKED:
             for suffix in ("", "_lo", "_hi"):
                 out[f"{column}{suffix}"] = row.get(f"{column}{suffix}", np.nan)
-        for column in ("probability_cheapest_total_per_high_skill_worker", "probability_cheapest_per_high_skill_worker"):
+        for payers in ("total_", ""):
+            column = f"probability_cheapest_{payers}per_high_skill_worker"
             out[column] = row.get(column, np.nan)
         rows.append(out)
     return pd.DataFrame(rows)
@@ -201,7 +202,8 @@ def _header(column: str, sheet: str, lang: str) -> str:
     if column in bounds:
         return label(bounds[column], lang)
     if column.startswith("share_") and column.removeprefix("share_") in SOURCES:
-        return f"{label('variance_share', lang)}{'：' if lang == 'zh' else ': '}{label(column.removeprefix('share_'), lang)}"
+        source = label(column.removeprefix("share_"), lang)
+        return f"{label('variance_share', lang)}{'：' if lang == 'zh' else ': '}{source}"
     return label(column, lang)
 
 

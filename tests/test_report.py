@@ -14,9 +14,9 @@ from model.kpis import KPI_IDS
 from model.labels import LABELS, label, number
 from model.levers import LEVER_IDS
 from model.report import write_report
-from model.spreadsheet import write_spreadsheet
 from model.runner import write_results
 from model.scenario import Scenario, load_scenario
+from model.spreadsheet import write_spreadsheet
 
 REPO = Path(__file__).resolve().parent.parent
 HOSTILE = "<script>alert(1)</script>"
@@ -78,10 +78,9 @@ def test_the_report_is_self_contained_escaped_and_draws_every_chart(comparison_d
 def test_the_spreadsheet_is_labelled_formatted_and_holds_every_table(comparison_dir, tmp_path):
     import openpyxl
 
-    for lang, sheets_named, option, unit in (("en", ("ranking", "headline", "annual", "effects_by_group", "costs",
-                                                     "provenance"), "Option", "Unit"),
-                                             ("zh", ("方案排名", "主要结果", "年度走势", "分组效果", "成本", "数据来源"), "方案",
-                                              "单位")):
+    english = ("ranking", "headline", "annual", "effects_by_group", "costs", "provenance")
+    chinese = ("方案排名", "主要结果", "年度走势", "分组效果", "成本", "数据来源")
+    for lang, sheets_named, option, unit in (("en", english, "Option", "Unit"), ("zh", chinese, "方案", "单位")):
         xlsx = tmp_path / f"report_{lang}.xlsx"
         write_report(comparison_dir, tmp_path / "r.html", lang, xlsx)
         sheets = pd.read_excel(xlsx, sheet_name=None)
@@ -237,3 +236,16 @@ def test_each_report_language_shows_the_options_own_names_and_descriptions(tmp_p
     assert "<h3>技能与工程待遇贯通</h3>" in pages["zh"] and zh_text in pages["zh"] and en_text not in pages["zh"]
     assert "<h3>pay parity</h3>" in pages["en"] and en_text in pages["en"] and zh_text not in pages["en"]
     assert "基准情景: 基准情景" not in pages["zh"] and "基准情景：基准情景" not in pages["zh"]
+
+
+def test_the_reading_guide_gives_each_option_a_paragraph_from_its_numbers(comparison_dir):
+    from model.report import build_report
+
+    headline = pd.read_csv(comparison_dir / "headline.csv")
+    for lang, heading, noise_only in (("zh", "阅读指南", "只计入模拟随机误差"),
+                                      ("en", "Reading guide", "simulation noise only")):
+        page = build_report(comparison_dir, lang)
+        guide = page[page.index(heading):page.index("<h2>", page.index(heading))]
+        assert guide.count("<p>") == len(headline)
+        assert number(headline.delta_high_skill_workers.iloc[0], lang) in guide  # written from the numbers
+        assert noise_only in guide  # without --posterior it says the intervals are seed noise only

@@ -57,7 +57,8 @@ def test_every_shipped_file_names_and_describes_itself_in_both_report_languages(
 def test_a_bilingual_name_keys_results_as_zh_en_and_a_plain_name_still_works(tmp_path):
     from model.scenario import in_language
 
-    spec = load_scenario(write(tmp_path, "a.yaml", "name: {zh: 甲方案, en: option A}\ndescription: {zh: 说明, en: text}\n"))
+    text = "name: {zh: 甲方案, en: option A}\ndescription: {zh: 说明, en: text}\n"
+    spec = load_scenario(write(tmp_path, "a.yaml", text))
     assert spec.key == "甲方案 (option A)" and in_language(spec.description, "zh") == "说明"
     plain = load_scenario(write(tmp_path, "b.yaml", "name: plain\ndescription: words\n"))
     assert plain.key == "plain" and in_language(plain.description, "zh") == "words"
