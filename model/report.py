@@ -8,6 +8,7 @@ model/labels.py.
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +58,8 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None, a
         _by_group(shown, "sector", lang),
         _who_pays(shown_headline, lang),
         _who_gains(shown, lang),
+        _city_map(_by_city(shown, "high_skill_workers", last=True), "high_skill_workers", lang),
+        _city_map(_by_city(shown, "employer_cost_yuan", last=False), "employer_cost_yuan", lang),
     ]
     if sweep is not None:
         figures.append(_plain_numbers(_sweep_figure(sweep, lang)))
@@ -85,7 +88,8 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None, a
         f"<h2>{t('by_sector')}</h2>{charts[3]}",
         f"<h2>{t('who_pays')}</h2>{charts[4]}",
         f"<h2>{t('who_gains')}</h2><p class='note'>{t('who_gains_text')}</p>{charts[5]}",
-        *([f"<h2>{t('sensitivity')}</h2><p class='note'>{t('sensitivity_text')}</p>{charts[6]}"] if sweep else []),
+        f"<h2>{t('by_city')}</h2><p class='note'>{t('by_city_text')}</p>{charts[6]}{charts[7]}",
+        *([f"<h2>{t('sensitivity')}</h2><p class='note'>{t('sensitivity_text')}</p>{charts[8]}"] if sweep else []),
         f"<h2>{t('methods')}</h2><p>{t('methods_text')}</p>{_calibration(lang)}",
         f"<h2>{t('provenance')}</h2>{_provenance(manifest, names, lang)}",
     ]
@@ -485,6 +489,62 @@ def _by_group(effects: pd.DataFrame, dimension: str, lang: str) -> go.Figure:
     fig.update_layout(barmode="group", height=400, yaxis_title=_titled(label("delta_high_skill", lang), unit, lang),
                       margin={"t": 20})
     return _plain_numbers(fig)
+
+
+CITY_MAP = Path(__file__).resolve().parent / "data" / "jiangsu_cities.geojson"
+
+
+def _by_city(effects: pd.DataFrame, kpi: str, last: bool) -> pd.DataFrame:
+    """Each option's effect on a KPI by city: at the last month (a stock), or summed over the months (a flow)."""
+    rows = effects[(effects.dimension == "city") & (effects.kpi == kpi)]
+    if last:
+        rows = rows[rows.date == rows.date.max()]
+    return rows.groupby(["scenario", "group"], sort=False, observed=True)["mean"].sum().reset_index()
+
+
+def _city_map(values: pd.DataFrame, kpi: str, lang: str) -> go.Figure:
+    """Jiangsu's 13 prefecture-level cities coloured by one option's effect (buttons switch the option), drawn as
+    filled outlines on plain axes (model/data/jiangsu_cities.geojson), so the map needs no tiles and no network."""
+    from plotly.colors import sample_colorscale
+
+    factor, unit = (1e-8, "亿元" if lang == "zh" else "100 million yuan") if kpi.endswith("_yuan") else \
+        _axis_unit(kpi, lang)
+    cities = {f["id"]: f["geometry"] for f in json.loads(CITY_MAP.read_text(encoding="utf-8"))["features"]}
+    options = list(dict.fromkeys(values.scenario))
+    scaled = values.assign(value=values["mean"] * factor)
+    low, high = min(float(scaled.value.min()), 0.0), max(float(scaled.value.max()), 0.0)
+    span = high - low or 1.0
+    fig = go.Figure()
+    for k, option in enumerate(options):
+        part = scaled[scaled.scenario == option].set_index("group").value
+        for city, geometry in cities.items():
+            value = float(part.get(city, np.nan))
+            polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+            x, y = [], []
+            for polygon in polygons:
+                ring = np.asarray(polygon[0])
+                x += [*ring[:, 0], None]
+                y += [*ring[:, 1], None]
+            colour = sample_colorscale("Blues", [(value - low) / span])[0] if np.isfinite(value) else "#eeeeee"
+            fig.add_trace(go.Scatter(x=x, y=y, fill="toself", fillcolor=colour, mode="lines",
+                                     line={"color": "#555", "width": 0.8}, visible=k == 0, showlegend=False,
+                                     name=label(city, lang), hoveron="fills",
+                                     text=f"{label(city, lang)}: {number(value, lang)} {unit}", hoverinfo="text"))
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+                             marker={"colorscale": "Blues", "cmin": low, "cmax": high, "color": [low],
+                                     "showscale": True, "colorbar": {"title": {"text": unit},
+                                                                     "exponentformat": "none"}}))
+    per = len(cities)
+    buttons = [{"label": option, "method": "update",
+                "args": [{"visible": [j // per == k for j in range(per * len(options))] + [True]}]}
+               for k, option in enumerate(options)]
+    fig.update_layout(height=560, margin={"t": 110},
+                      title={"text": _titled(label(f"map_{kpi}", lang), unit, lang), "y": 0.97, "x": 0.02},
+                      updatemenus=[{"type": "buttons", "direction": "right", "x": 0, "y": 1.14, "xanchor": "left",
+                                    "buttons": buttons, "showactive": True}],
+                      xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x", "scaleratio": 1.19},
+                      plot_bgcolor="white")
+    return fig
 
 
 def _who_gains(effects: pd.DataFrame, lang: str) -> go.Figure:

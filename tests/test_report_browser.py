@@ -27,7 +27,7 @@ def test_the_report_draws_every_chart_offline_in_chromium(comparison_dir, sweep_
     assert CHROMIUM, "Chromium is required in CI"
     path = tmp_path / f"report_{lang}.html"
     write_report(comparison_dir, path, lang, sweep=sweep_dir if lang == "zh" else None)
-    charts = 7 if lang == "zh" else 6  # the Chinese report also shows the sweep's policy surface
+    charts = 9 if lang == "zh" else 8  # the Chinese report also shows the sweep's policy surface
     requests, errors = [], []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -40,6 +40,8 @@ def test_the_report_draws_every_chart_offline_in_chromium(comparison_dir, sweep_
         svgs_per_chart = page.evaluate(
             "Array.from(document.querySelectorAll('[id^=chart-]')).map(d => d.querySelectorAll('svg').length)")
         visible = page.evaluate("document.body.innerText")
+        regions = page.evaluate("['chart-6', 'chart-7'].map(id => document.getElementById(id).data"
+                                ".filter(t => t.fill === 'toself' && t.visible !== false).length)")
         ticks = page.evaluate("Array.from(document.querySelectorAll('.xtick text, .ytick text, .cbaxis text'))"
                               ".map(t => t.textContent)")
         titles = page.evaluate("Array.from(document.querySelectorAll('h1, h2, h3, th, .gtitle, .xtitle, .ytitle,"
@@ -50,6 +52,7 @@ def test_the_report_draws_every_chart_offline_in_chromium(comparison_dir, sweep_
     assert len(svgs_per_chart) == charts and all(n > 0 for n in svgs_per_chart), svgs_per_chart
     assert [url for url in requests if not url.startswith("file://")] == []
     assert errors == []
+    assert regions == [13, 13]  # each map draws Jiangsu's 13 prefecture-level cities
     assert ticks and not [t for t in [*ticks, *visible.split()] if re.search(r"\d[eE][+-]\d", t)]  # no e+ anywhere
     assert not [t for t in ticks if re.fullmatch(r"[−-]?[\d.,]+[kMGTB]", t)], ticks  # no 150k, 1.5G on an axis
     if lang == "zh":  # every heading and axis title carries Chinese, not only ASCII ids
