@@ -257,7 +257,7 @@ def summarise_headline(draws: list[dict[str, float]] | pd.DataFrame, per_fitted:
         if per_fitted is not None:
             for source in uncertainty.SOURCES:
                 out[f"{column}_share_{source}"] = float(parts[f"share_{source}"][k])
-    for payer, cost in (("fiscal", out["fiscal_cost_yuan_total"]),
+    for payer, cost in (("fiscal", out["fiscal_cost_yuan_total"]), ("employer", out["employer_cost_yuan_total"]),
                         ("total", out["fiscal_cost_yuan_total"] + out["employer_cost_yuan_total"])):
         for unit, effect in (("high_skill_worker", "delta_high_skill_workers"),
                              ("retained_worker", "delta_retained_workers")):
