@@ -280,11 +280,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "who_gains_text": (
         "按每名职工在基准情景中的工资十分位，显示改革本身带来的平均工资变化：把改革情景中的技能等级、人力资本和工资政策"
         "放在该职工基准情景中的同一企业、同一工资表上计算，与其基准工资相比。换岗、企业工资溢价漂移等随机路径差异不计入，"
-        "因此几乎不影响任何人的安慰剂改革显示为零。误差线为90%区间。",
+        "因此几乎不影响任何人的安慰剂改革显示为零。误差线为90%区间。按钮可改为按区域、代际、技能等级、年龄段、所有制或行业显示。",
         "The mean change in pay that the reform itself brings, by decile of each worker's baseline wage: the worker's "
         "grade, skill and pay policy in the reform, valued at their baseline employer on the baseline's pay schedule, "
         "against their baseline wage. Chance differences of path (another employer, drifting employer premiums) are "
-        "left out, so a placebo reform that touches almost nobody shows zero. Bars: 90% intervals.",
+        "left out, so a placebo reform that touches almost nobody shows zero. Bars: 90% intervals. The buttons show "
+        "it by region, cohort, grade, age band, ownership or sector instead.",
     ),
     "own_wage_effect_pct": ("本人工资效应（占基准工资 %）", "Own wage effect (% of baseline wage)"),
     "fiscal": ("财政", "State"),

@@ -550,16 +550,31 @@ def _city_map(values: pd.DataFrame, kpi: str, lang: str) -> go.Figure:
     return fig
 
 
+WHO_GAINS_BY = ("wage_decile", "region", "migrant_generation", "grade", "age_band", "ownership", "sector")
+
+
 def _who_gains(effects: pd.DataFrame, lang: str) -> go.Figure:
-    """The mean own wage effect by decile of the baseline wage, per option, in % of the baseline wage."""
-    rows = effects[(effects.kpi == "own_wage_effect") & (effects.dimension == "wage_decile")]
+    """The mean own wage effect per option, in % of the baseline wage, by decile of the baseline wage and (buttons)
+    by region, cohort, grade, age band, ownership and sector."""
+    rows = effects[(effects.kpi == "own_wage_effect")]
+    options = list(dict.fromkeys(rows.scenario))
+    dimensions = [d for d in WHO_GAINS_BY if (rows.dimension == d).any()]
     fig = go.Figure()
-    for scenario, part in rows.groupby("scenario", sort=False):
-        fig.add_trace(go.Bar(x=[label(g, lang) for g in part.group], y=100 * part["mean"], name=scenario,
-                             error_y={"type": "data", "symmetric": False, "array": 100 * (part.hi - part["mean"]),
-                                      "arrayminus": 100 * (part["mean"] - part.lo)}))
-    fig.update_layout(barmode="group", height=400, margin={"t": 20},
-                      xaxis_title=label("wage_decile", lang), yaxis_title=label("own_wage_effect_pct", lang))
+    for k, dimension in enumerate(dimensions):
+        for option in options:
+            part = rows[(rows.dimension == dimension) & (rows.scenario == option)]
+            fig.add_trace(go.Bar(x=[label(g, lang) for g in part.group], y=100 * part["mean"], name=option,
+                                 legendgroup=option, visible=k == 0,
+                                 error_y={"type": "data", "symmetric": False, "array": 100 * (part.hi - part["mean"]),
+                                          "arrayminus": 100 * (part["mean"] - part.lo)}))
+    buttons = [{"label": label(dimension, lang), "method": "update",
+                "args": [{"visible": [j // len(options) == k for j in range(len(options) * len(dimensions))]},
+                         {"xaxis.title.text": label(dimension, lang)}]} for k, dimension in enumerate(dimensions)]
+    fig.update_layout(barmode="group", height=440, margin={"t": 60},
+                      xaxis_title=label(dimensions[0], lang) if dimensions else "",
+                      yaxis_title=label("own_wage_effect_pct", lang),
+                      updatemenus=[{"type": "buttons", "direction": "right", "x": 0, "y": 1.16, "xanchor": "left",
+                                    "buttons": buttons, "showactive": True}])
     return _plain_numbers(fig)
 
 

@@ -285,7 +285,7 @@ def test_sensitivity_command_writes_tidy_tables(grid_sweep):
     ({"name": "grid\x1b[31m"}, "name: contains a control character"),
     ({"colour": "red"}, "unknown key (allowed: name, description, baseline, scenarios"),
     ({"factors": [{"name": "x", "path": "levers.training_subsidy.annual_quota", "values": [1], "step": 2}]},
-     "factors.0.step: unknown key (allowed: name, description, path, mode, values, range)"),
+     "factors.0.step: unknown key (allowed: name, description, label, path, mode, values, range)"),
     ({"factors": [{"name": "x", "path": "wages.minimum", "values": [1.0]}]}, "use levers.<lever>.<setting>"),
     ({"factors": [{"name": "x", "path": "parameters.no_such_thing", "values": [1.0]}]}, "unknown parameter"),
     ({"factors": [{"name": "x", "path": "parameters.training_take_up_monthly", "values": [0.5]}]},
