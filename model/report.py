@@ -205,8 +205,8 @@ def _how_sure(row: pd.Series, lang: str) -> str:
         assumed += [n for n in moves.split("; ") if n and n != "nan" and n not in assumed]
     parts = [label(key, lang).format(sep.join(items)) + end for key, items in
              (("guide_robust", robust), ("guide_uncertain", uncertain),
-              ("guide_assumed", [label(n, lang) for n in assumed])) if items]
-    return ("" if lang == "zh" else " ").join(parts)
+              ("guide_assumed", [named(n) for n in assumed])) if items]
+    return ("" if lang == "zh" else " ").join(part[:1].upper() + part[1:] for part in parts)
 
 
 def _card(row: pd.Series, manifest: dict, names: dict[str, str], lang: str) -> str:
