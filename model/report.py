@@ -545,6 +545,7 @@ def _city_map(values: pd.DataFrame, kpi: str, lang: str) -> go.Figure:
                       title={"text": _titled(label(f"map_{kpi}", lang), unit, lang), "y": 0.97, "x": 0.02},
                       updatemenus=[{"type": "buttons", "direction": "right", "x": 0, "y": 1.14, "xanchor": "left",
                                     "buttons": buttons, "showactive": True}],
+                      # longitude and latitude on equal axes, a degree of longitude shrunk by cos(33°N) = 0.84
                       xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x", "scaleratio": 1.19},
                       plot_bgcolor="white")
     return fig

@@ -163,8 +163,9 @@ def _write_csv(path: Path, headline: pd.DataFrame, tables: dict[str, pd.DataFram
         partial.replace(target)
 
 
-def _localised(key: str, frame: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, list[str]]:
-    """The sheet as readers see it: ids turned into labels, headers with units; and each row's number format."""
+def _localised(key: str, frame: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, list[str], list[str | None]]:
+    """The sheet as readers see it: ids turned into labels, headers with units; each row's number format; and each
+    column's format where it does not vary by row (decided on the column ids, before they become labels)."""
     frame = frame.drop(columns=["scenario"], errors="ignore").copy()
     formats = ["0.000"] * len(frame)
     for column in ("kpi", "measure", "programme", "payer", "dimension", "group", "item"):
@@ -177,8 +178,9 @@ def _localised(key: str, frame: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, 
     if "moves_with" in frame:
         frame["moves_with"] = frame.moves_with.map(
             lambda v: ("、" if lang == "zh" else ", ").join(label(n, lang) for n in v.split("; ")) if v else "")
+    fixed = [_fixed_format(c, key) for c in frame.columns]
     frame.columns = [_header(c, key, lang) for c in frame.columns]
-    return frame, formats
+    return frame, formats, fixed
 
 
 def _named(key: str, lang: str) -> str:
@@ -214,7 +216,7 @@ def _write_xlsx(path: Path, tables: dict[str, pd.DataFrame], lang: str) -> None:
     column = 0 if lang == "zh" else 1
     with pd.ExcelWriter(partial, engine="openpyxl") as writer:
         for key, frame in tables.items():
-            shown, formats = _localised(key, frame, lang)
+            shown, formats, fixed_formats = _localised(key, frame, lang)
             name = SHEETS[key][column]
             neutralise(shown).to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]
@@ -227,20 +229,18 @@ def _write_xlsx(path: Path, tables: dict[str, pd.DataFrame], lang: str) -> None:
                 sheet.column_dimensions[get_column_letter(k)].width = min(max(width, 8), 60)
                 if not numeric:
                     continue
-                fixed = _fixed_format(shown.columns[k - 1], key)
+                fixed = fixed_formats[k - 1]
                 for row, cell in enumerate(sheet.iter_rows(min_row=2, min_col=k, max_col=k), start=0):
                     cell[0].number_format = fixed or formats[row]
     partial.replace(path)
 
 
-def _fixed_format(header: str, sheet: str) -> str | None:
-    """A column's format when it does not vary by row: ranks, yuan, probabilities and variance shares."""
-    if sheet == "ranking":
-        return "0%" if ("概率" in header or "P(first" in header) else "#,##0"
-    if sheet == "costs":
-        return "#,##0"
-    if sheet in ("headline", "annual", "by_group") and any(w in header for w in ("方差份额", "Variance share")):
-        return "0%"
-    if header in ("年份", "Year", "排名", "Rank"):
+def _fixed_format(column: str, sheet: str) -> str | None:
+    """A column's format when it does not vary by row: ranks and years, yuan, probabilities and variance shares."""
+    if column in ("rank", "year"):
         return "0"
+    if column.startswith(("probability_", "share_")):
+        return "0%"
+    if sheet in ("ranking", "costs") and column != "option":
+        return "#,##0"
     return None

@@ -96,6 +96,9 @@ def test_the_spreadsheet_is_labelled_formatted_and_holds_every_table(comparison_
             assert all((sheet.column_dimensions[c].width or 0) >= 8 for c in "AB")
         money = [c for c in book[sheets_named[4]][2] if isinstance(c.value, float)]
         assert money and all(c.number_format == "#,##0" for c in money)
+        ranking = book[sheets_named[0]]
+        formats = {ranking.cell(1, k).value: ranking.cell(2, k).number_format for k in range(1, ranking.max_column + 1)}
+        assert [f for header, f in formats.items() if "P(first" in header or "概率" in header] == ["0%", "0%"]
     csv = tmp_path / "out.csv"
     write_spreadsheet(comparison_dir, csv, "en")
     for part in ("", "_by_group", "_ranking", "_annual", "_costs", "_provenance"):
