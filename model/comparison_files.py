@@ -9,8 +9,13 @@ from pathlib import Path
 import pandas as pd
 
 from model.errors import InputError
+from model.scenario import in_language
 
 GROUP_DIMENSIONS = ("region", "city", "sector", "ownership", "grade", "migrant", "migrant_generation", "age_band")
+# the options' ranking (report and spreadsheet): by the first, then its companions
+RANKING_COLUMNS = ("total_cost_per_high_skill_worker_yuan", "fiscal_cost_per_high_skill_worker_yuan",
+                   "total_cost_per_retained_worker_yuan", "probability_cheapest_total_per_high_skill_worker",
+                   "probability_cheapest_per_high_skill_worker")
 
 
 def load_comparison(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
@@ -59,6 +64,7 @@ def display_names(manifest: dict, lang: str) -> dict[str, str]:
     return names
 
 
-def in_language(text: object, lang: str) -> str:
-    """A recorded scenario text: `{zh, en}` gives the report language's, a string itself."""
-    return str(text.get(lang, "")) if isinstance(text, dict) else str(text)
+def ranked(headline: pd.DataFrame) -> pd.DataFrame:
+    """The options from the lowest total cost per additional high-skill worker; an option whose effect interval
+    includes zero has no cost per worker and comes last."""
+    return headline.sort_values(RANKING_COLUMNS[0], na_position="last")

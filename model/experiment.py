@@ -34,7 +34,7 @@ from pydantic import (
 from model.calibration_inputs import CALIBRATION_DIR, Calibration, Leaf, load_calibration
 from model.errors import InputError
 from model.kpis import DIMENSIONS, KPI_IDS, LEDGER_KPI_IDS
-from model.labels import LABELS, LANGUAGES
+from model.labels import LABELS, label
 from model.provenance import file_sha256
 from model.scenario import (
     LAST_MONTH_LABEL,
@@ -100,7 +100,7 @@ class Factor(Strict):
         if self.kind == "parameter" and len(self.paths) == 1:
             parameter = self.paths[0].removeprefix("parameters.")
             if parameter in LABELS:
-                return LABELS[parameter][LANGUAGES.index(lang)]
+                return label(parameter, lang)
         return self.name
 
     @property

@@ -331,6 +331,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "target_search_duration_months": ("农民工两份工作间隔（月）", "Migrants' gap between jobs (months)"),
     "unit_pp": ("百分点", "percentage points"),
     "unit_yuan_month": ("元/月", "yuan a month"),
+    "unit_100m_yuan": ("亿元", "100 million yuan"),
     "unit_10k_workers": ("万人", "10,000 workers"),
     "unit_workers": ("人", "workers"),
     "delta_turnover_rate": ("年流动率变化", "Change in annual turnover"),

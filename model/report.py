@@ -19,9 +19,11 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from model.calibration_inputs import FITTED_FILE
-from model.comparison_files import display_names, in_language, load_comparison
+from model.comparison_files import RANKING_COLUMNS, display_names, load_comparison, ranked
 from model.errors import InputError
 from model.labels import LANGUAGES, label, number
+from model.scenario import in_language
+from model.uncertainty import verdict
 
 TRAJECTORY_KPIS = ("high_skill_workers", "turnover_rate_annual", "mean_wage_yuan_month")
 TRAJECTORY_LABELS = {"high_skill_workers": "delta_high_skill", "turnover_rate_annual": "delta_turnover_rate",
@@ -198,9 +200,10 @@ def _how_sure(row: pd.Series, lang: str) -> str:
     robust, uncertain, assumed = [], [], []
     for effect, column in GUIDE_EFFECTS:
         lo, hi = row.get(f"{column}_lo", np.nan), row.get(f"{column}_hi", np.nan)
-        if not (np.isfinite(lo) and np.isfinite(hi)) or (lo == 0 and hi == 0):
+        said = verdict(lo, hi) if np.isfinite(lo) and np.isfinite(hi) else "none"
+        if said == "none":
             continue
-        (robust if (lo > 0 or hi < 0) else uncertain).append(named(effect))
+        (robust if said == "robust" else uncertain).append(named(effect))
         moves = str(row.get(f"{column}_moves_with", "") or "")
         assumed += [n for n in moves.split("; ") if n and n != "nan" and n not in assumed]
     parts = [label(key, lang).format(sep.join(items)) + end for key, items in
@@ -273,10 +276,10 @@ def _total(row: pd.Series, column: str) -> bool:
 def _verdict(row: pd.Series, column: str, lang: str) -> str:
     """Robust only when a total interval excludes zero; a seed-noise interval never makes a conclusion robust;
     an uncertain total names what the effect depends on; an effect that is zero in every sample is no effect."""
-    lo, hi = row.get(f"{column}_lo", np.nan), row.get(f"{column}_hi", np.nan)
-    if lo == 0 and hi == 0:
+    said = verdict(row.get(f"{column}_lo", np.nan), row.get(f"{column}_hi", np.nan))
+    if said == "none":
         return f"<span class='unsure'>{html.escape(label('no_effect', lang))}</span>"
-    excludes_zero = lo > 0 or hi < 0
+    excludes_zero = said == "robust"
     if not _total(row, column):
         key = "certain" if excludes_zero else "uncertain"
         return (f"<span class='unsure' title='{html.escape(label('interval', lang))}'>"
@@ -340,18 +343,13 @@ def _confidence(headline: pd.DataFrame, names: dict[str, str], lang: str) -> str
             f"{html.escape(label('p_cheapest_text', lang))}</p>{_ranking(headline, names, lang)}")
 
 
-RANKING_COLUMNS = ("total_cost_per_high_skill_worker_yuan", "fiscal_cost_per_high_skill_worker_yuan",
-                   "total_cost_per_retained_worker_yuan", "probability_cheapest_total_per_high_skill_worker",
-                   "probability_cheapest_per_high_skill_worker")
-
-
 def _ranking(headline: pd.DataFrame, names: dict[str, str], lang: str) -> str:
     """The options by total cost per additional high-skill worker (an option without a bounded effect last), with
     the fiscal cost per worker, the total cost per worker kept, and the chance each ranks first."""
     columns = [c for c in RANKING_COLUMNS if c in headline]
     if not columns:
         return ""
-    order = headline.sort_values(columns[0], na_position="last")
+    order = ranked(headline)
     body = "".join(
         f"<tr><td>{k}</td><td>{html.escape(names.get(row.scenario, str(row.scenario)))}</td>"
         + "".join(f"<td>{float(row[c]):.0%}</td>" if c.startswith("probability") else
@@ -368,6 +366,8 @@ def _axis_unit(kpi: str, lang: str) -> tuple[float, str]:
         return 100.0, label("unit_pp", lang)
     if kpi == "mean_wage_yuan_month":
         return 1.0, label("unit_yuan_month", lang)
+    if kpi.endswith("_yuan"):  # cumulative money
+        return 1e-8, label("unit_100m_yuan", lang)
     return (1e-4, label("unit_10k_workers", lang)) if lang == "zh" else (1.0, label("unit_workers", lang))
 
 
@@ -434,12 +434,12 @@ def _cost_effectiveness(headline: pd.DataFrame, lang: str) -> go.Figure:
     """Effects against cost, with a switch between the state's, the employers' and the total cost."""
     factor, unit = _axis_unit("high_skill_workers", lang)
     payers = [(key, column) for key, column in PAYERS if column in headline]
-    money = "亿元" if lang == "zh" else "100 million yuan"
+    money_factor, money = _axis_unit("cost_yuan", lang)
     fig = make_subplots(rows=1, cols=2, subplot_titles=[label("delta_high_skill", lang), label("retained", lang)])
     for col, column in enumerate(("delta_high_skill_workers", "delta_retained_workers"), start=1):
         fig.add_trace(
             go.Scatter(
-                x=headline[payers[0][1]] / 1e8,
+                x=headline[payers[0][1]] * money_factor,
                 y=headline[column] * factor,
                 mode="markers+text",
                 text=headline["scenario"],
@@ -459,7 +459,7 @@ def _cost_effectiveness(headline: pd.DataFrame, lang: str) -> go.Figure:
         fig.update_yaxes(title_text=unit, row=1, col=col)
         fig.update_xaxes(title_text=_titled(label(payers[0][0], lang), money, lang), row=1, col=col)
     buttons = [{"label": label(key, lang), "method": "update",
-                "args": [{"x": [list(headline[column] / 1e8)] * 2},
+                "args": [{"x": [list(headline[column] * money_factor)] * 2},
                          {"xaxis.title.text": _titled(label(key, lang), money, lang),
                           "xaxis2.title.text": _titled(label(key, lang), money, lang)}]}
                for key, column in payers]
@@ -510,8 +510,7 @@ def _city_map(values: pd.DataFrame, kpi: str, lang: str) -> go.Figure:
     filled outlines on plain axes (model/data/jiangsu_cities.geojson), so the map needs no tiles and no network."""
     from plotly.colors import sample_colorscale
 
-    factor, unit = (1e-8, "亿元" if lang == "zh" else "100 million yuan") if kpi.endswith("_yuan") else \
-        _axis_unit(kpi, lang)
+    factor, unit = _axis_unit(kpi, lang)
     cities = {f["id"]: f["geometry"] for f in json.loads(CITY_MAP.read_text(encoding="utf-8"))["features"]}
     options = list(dict.fromkeys(values.scenario))
     scaled = values.assign(value=values["mean"] * factor)
@@ -580,25 +579,20 @@ def _who_gains(effects: pd.DataFrame, lang: str) -> go.Figure:
 
 
 def _who_pays(headline: pd.DataFrame, lang: str) -> go.Figure:
+    """Cumulative cost stacked by payer: the state by programme, and employers."""
+    from model.levers import LEVER_IDS
+
+    factor, unit = _axis_unit("cost_yuan", lang)
+    colon = "：" if lang == "zh" else ": "
     fig = go.Figure()
-    for column in [
-        c
-        for c in headline.columns
-        if c.startswith("fiscal_cost_yuan_") and not c.endswith(("_lo", "_hi", "_total", "_discounted"))
-    ]:
-        lever = column.removeprefix("fiscal_cost_yuan_")
-        if headline[column].abs().sum() > 0:
-            fig.add_trace(
-                go.Bar(
-                    x=headline.scenario, y=headline[column] / 1e8, name=f"{label('fiscal', lang)}: {label(lever, lang)}"
-                )
-            )
-    fig.add_trace(
-        go.Bar(x=headline.scenario, y=headline["employer_cost_yuan_total"] / 1e8, name=label("employer", lang))
-    )
-    fig.update_layout(
-        barmode="stack", height=400, margin={"t": 20}, yaxis_title="亿元" if lang == "zh" else "100 million yuan"
-    )
+    for lever in LEVER_IDS:
+        column = f"fiscal_cost_yuan_{lever}"
+        if column in headline and headline[column].abs().sum() > 0:
+            fig.add_trace(go.Bar(x=headline.scenario, y=headline[column] * factor,
+                                 name=f"{label('fiscal', lang)}{colon}{label(lever, lang)}"))
+    fig.add_trace(go.Bar(x=headline.scenario, y=headline["employer_cost_yuan_total"] * factor,
+                         name=label("employer", lang)))
+    fig.update_layout(barmode="stack", height=400, margin={"t": 20}, yaxis_title=unit)
     return _plain_numbers(fig)
 
 
@@ -634,12 +628,13 @@ def _sweep_figure(directory: Path, lang: str) -> go.Figure:
         fig.update_layout(xaxis_title=titles[0], yaxis_title=titles[1], height=450, margin={"t": 20})
         return fig
     for scenario, group in surface.groupby("scenario", sort=False):
-        fig.add_trace(go.Scatter(x=group.fiscal_cost_yuan / 1e8, y=group.effect, mode="markers",
+        fig.add_trace(go.Scatter(x=group.fiscal_cost_yuan * _axis_unit("cost_yuan", lang)[0], y=group.effect,
+                                 mode="markers",
                                  name=html.escape(str(scenario)),
                                  error_y={"type": "data", "symmetric": False, "array": group.hi - group.effect,
                                           "arrayminus": group.effect - group.lo}))
     fig.update_layout(height=420, margin={"t": 20}, yaxis_title=label("delta_high_skill", lang),
-                      xaxis_title="亿元" if lang == "zh" else "100 million yuan")
+                      xaxis_title=_axis_unit("cost_yuan", lang)[1])
     return fig
 
 

@@ -54,9 +54,12 @@ class BilingualDescription(BaseModel):
     en: Description
 
 
-def in_language(text: str | BilingualName | BilingualDescription, lang: str) -> str:
-    """The text for a report language: a plain string is the same in both."""
-    return text if isinstance(text, str) else getattr(text, lang)
+def in_language(text: str | dict | BilingualName | BilingualDescription, lang: str) -> str:
+    """The text for a report language: a plain string is the same in both; a bilingual text, as validated or as
+    recorded in a manifest (`{zh, en}`), gives that language's."""
+    if isinstance(text, str):
+        return text
+    return str(text.get(lang, "")) if isinstance(text, dict) else getattr(text, lang)
 
 
 def name_key(name: str | BilingualName) -> str:

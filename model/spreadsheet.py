@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.comparison_files import GROUP_DIMENSIONS, display_names, load_comparison
+from model.comparison_files import GROUP_DIMENSIONS, RANKING_COLUMNS, display_names, load_comparison, ranked
 from model.formula_guard import neutralise
 from model.labels import LABELS, label, unit_of
 from model.uncertainty import SOURCES
@@ -37,8 +37,7 @@ SHEETS = {  # id: (Chinese name, English name)
     "provenance": ("数据来源", "provenance"),
 }
 SUFFIXES = re.compile(r"_(lo|hi|share_noise|share_fitted|share_assumed|moves_with|moves_with_rho)$")
-RANKED = ("total_cost_per_high_skill_worker_yuan", "fiscal_cost_per_high_skill_worker_yuan",
-          "total_cost_per_retained_worker_yuan")
+RANKED = tuple(c for c in RANKING_COLUMNS if not c.startswith("probability_"))  # costs per worker
 FORMATS = {"workers": "#,##0", "yuan": "#,##0", "yuan_month": "#,##0.0", "share": "0.00%", "pp": "0.000",
            "probability": "0%"}
 
@@ -60,16 +59,13 @@ def write_spreadsheet(directory: Path, path: Path, lang: str = "zh") -> None:
 
 
 def _ranking(headline: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    order = headline.sort_values(RANKED[0], na_position="last")
+    columns = [c for c in RANKING_COLUMNS if c in headline]
     rows = []
-    for rank, (_, row) in enumerate(order.iterrows(), start=1):
+    for rank, (_, row) in enumerate(ranked(headline).iterrows(), start=1):
         out = {"rank": rank, "scenario": row.scenario, "option": names.get(row.scenario, row.scenario)}
-        for column in RANKED:
-            for suffix in ("", "_lo", "_hi"):
+        for column in columns:
+            for suffix in ("", "_lo", "_hi") if column in RANKED else ("",):
                 out[f"{column}{suffix}"] = row.get(f"{column}{suffix}", np.nan)
-        for payers in ("total_", ""):
-            column = f"probability_cheapest_{payers}per_high_skill_worker"
-            out[column] = row.get(column, np.nan)
         rows.append(out)
     return pd.DataFrame(rows)
 

@@ -252,3 +252,14 @@ def test_the_reading_guide_gives_each_option_a_paragraph_from_its_numbers(compar
         assert guide.count("<p>") == len(headline)
         assert number(headline.delta_high_skill_workers.iloc[0], lang) in guide  # written from the numbers
         assert noise_only in guide  # without --posterior it says the intervals are seed noise only
+
+
+def test_who_pays_stacks_programmes_and_employers_not_their_variance_shares():
+    from model.report import _who_pays
+
+    headline = pd.DataFrame({"scenario": ["a"], "fiscal_cost_yuan_training_subsidy": [1e9],
+                             "fiscal_cost_yuan_training_subsidy_share_noise": [0.5],
+                             "fiscal_cost_yuan_training_subsidy_share_fitted": [0.5],
+                             "employer_cost_yuan_total": [2e9]})
+    names = [trace.name for trace in _who_pays(headline, "en").data]
+    assert names == [f"{label('fiscal', 'en')}: {label('training_subsidy', 'en')}", label("employer", "en")]
