@@ -22,13 +22,13 @@ import pandas as pd
 import yaml
 
 from model import posterior
-from model.calibration_inputs import FITTED_FILE, load_calibration
+from model.calibration_inputs import CALIBRATION_DIR, FITTED_FILE, load_calibration
 from model.calibration_targets import load_targets
 from model.priors import CALIBRATED, Prior, calibrated_priors
 
 TOY_PARAMETERS = ("quit_base_logit", "certification_drive")  # the fit's best-identified pair (fitted.yaml)
 SENSITIVITY_STEP = 0.05  # fitted.yaml's identification: change per 5% of a parameter's range, in tolerances
-SBC_FILE = Path(__file__).resolve().parent.parent / "calibration" / "sbc.csv"
+SBC_FILE = CALIBRATION_DIR / "sbc.csv"
 
 
 class LinearToy:

@@ -17,8 +17,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from model.errors import InputError
+from model.shipped import CALIBRATION_DIR
 
-CALIBRATION_DIR = Path(__file__).resolve().parent.parent / "calibration"
 FITTED_FILE = CALIBRATION_DIR / "fitted.yaml"  # written by `workforce calibrate`
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's is ten times faster
 
@@ -67,6 +67,22 @@ def _numbers(value: Leaf) -> list[tuple[str, float]]:
     if isinstance(value, list):
         return [(f"[{i}]", float(x)) for i, x in enumerate(value)]
     return [("", float(value))]
+
+
+def _check_shape(where: str, value: object, like: object) -> None:
+    """A replacement value has the form of the value it replaces: a number, or the same keys or length."""
+    if isinstance(like, dict):
+        if not isinstance(value, dict) or set(value) != set(like):
+            raise InputError(f"{where}: must be a mapping with the keys {', '.join(map(str, like))}")
+        for key in like:
+            _check_shape(f"{where}.{key}", value[key], like[key])
+    elif isinstance(like, list):
+        if not isinstance(value, list) or len(value) != len(like):
+            raise InputError(f"{where}: must be a list of {len(like)} numbers")
+        for k, (v, w) in enumerate(zip(value, like, strict=True)):
+            _check_shape(f"{where}[{k}]", v, w)
+    elif isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise InputError(f"{where}: must be a number")
 
 
 def load_yaml(path: Path) -> object:
@@ -177,10 +193,12 @@ class Calibration:
         for name, value in overrides.items():
             if name not in self.parameters:
                 raise InputError(f"parameter override: unknown parameter {name!r}")
+            _check_shape(f"parameter override: {name}", value, self.parameters[name].value)
             lo, hi = self.parameters[name].bounds
             for suffix, number in _numbers(value):
                 if not (math.isfinite(number) and lo <= number <= hi):
-                    raise InputError(f"parameter override: {name}{suffix} = {number} is outside [{lo:g}, {hi:g}]")
+                    raise InputError(f"parameter override: {name}{suffix}: {number:g} is outside the allowed "
+                                     f"range {lo:g} to {hi:g}")
         return Calibration(self.structure, self.parameters, self.retirement, {**self.overrides, **overrides})
 
     def parameter_values(self) -> dict[str, Leaf]:

@@ -6,6 +6,7 @@ Exit codes: 0 success, 2 bad input (one line naming the problem, nothing written
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -25,14 +26,47 @@ from typer.exceptions import TyperException
 
 from model.errors import InputError
 from model.formula_guard import neutralise
+from model.overrides import parse_assignments
 from model.results_store import output_lock
-from model.runner import check_output_dir, check_seed, resolve_scenario, simulate, write_results, write_run
+from model.runner import (
+    check_output_dir,
+    check_scale,
+    check_seed,
+    resolve_scenario,
+    simulate,
+    write_results,
+    write_run,
+)
 from model.scenario import load_scenario, read_text
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Agent-based model of Jiangsu's industrial workers and the industrial-worker reform.")
+
+
+class Language(StrEnum):
+    """The report's languages (the choices `--lang` shows)."""
+
+    zh = "zh"
+    en = "en"
+
+
+def _version(value: bool) -> None:
+    if value:
+        from model.provenance import package_version
+
+        print(f"workforce {package_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                   help="Print the version and exit.")] = False) -> None:
+    """Agent-based model of Jiangsu's industrial workers and the industrial-worker reform."""
+
+
 err = Console(stderr=True, markup=False,  # text from scenario files is never read as rich markup
               width=None if sys.stderr.isatty() else 200)  # logs and pipes get whole tables
+stdout = Console(markup=False, width=None if sys.stdout.isatty() else 200)
 INTERRUPTED = "error: interrupted; nothing was written"
 
 
@@ -47,7 +81,8 @@ def _progress() -> Progress:
 
 @app.command()
 def run(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML), or a shipped scenario's name (baseline, "
+                                                  "reform_2020, lever_training_subsidy, ...).")],
     scale: Annotated[float, typer.Option(help="Share of the ~23 million workers simulated (1.0 = full scale).")] = 0.01,
     seed: Annotated[int, typer.Option(help="Random seed (0 to 2^63-1).")] = 0,
     start: Annotated[str | None, typer.Option(help="First reported month, YYYY-MM (default: the scenario's).")] = None,
@@ -55,10 +90,18 @@ def run(
     out: Annotated[Path | None, typer.Option(help="Output directory (default: runs/<scenario file name>).")] = None,
     threads: Annotated[int | None, typer.Option(help="Threads for the kernels; results do not depend on it.")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace a run already in the output directory.")] = False,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Change a setting without a file: PATH=VALUE, "
+                                                              "e.g. levers.training_subsidy.annual_quota=200000 or "
+                                                              "parameters.learning_rate_monthly=0.03 (repeatable; "
+                                                              "`workforce levers` / `parameters` list the paths).")]
+    = None,
 ) -> None:
-    """Run one scenario; write DIR/kpis.parquet, DIR/ledger.parquet and DIR/manifest.json."""
-    spec, _ = resolve_scenario(scenario, start, end)
+    """Run one scenario (a file, or a shipped scenario's name such as baseline); write DIR/kpis.parquet,
+    DIR/ledger.parquet and DIR/manifest.json."""
+    changes = parse_assignments(set_)
+    spec, _, _ = resolve_scenario(scenario, start, end, changes)
     check_seed(seed)
+    check_scale(scale)
     out = out or Path("runs") / scenario.stem
     check_output_dir(out, overwrite)
     if threads is not None and threads < 1:
@@ -66,7 +109,7 @@ def run(
     with output_lock(out), _progress() as progress:
         task = progress.add_task(f"{spec.key} ×{scale:g}", total=None)
         result = simulate(scenario, scale, seed, start, end, threads,
-                          on_month=lambda k, n: progress.update(task, completed=k, total=n))
+                          on_month=lambda k, n: progress.update(task, completed=k, total=n), overrides=changes)
         write_run(out, result)
     table = result.table
     err.print(_summary(table, spec.key))
@@ -96,8 +139,9 @@ def _summary(table, title: str) -> Table:  # noqa: ANN001 - the tidy KPI DataFra
 
 @app.command()
 def compare(
-    baseline: Annotated[Path, typer.Argument(help="Baseline scenario file (any scenario can serve).")],
-    reforms: Annotated[list[Path], typer.Argument(help="One or more reform scenario files.")],
+    baseline: Annotated[Path, typer.Argument(help="Baseline scenario file or shipped name (any scenario can "
+                                                  "serve).")],
+    reforms: Annotated[list[Path], typer.Argument(help="One or more reform scenario files or shipped names.")],
     seeds: Annotated[int, typer.Option(help="Paired replications (seeds seed .. seed + R - 1).")] = 10,
     scale: Annotated[float, typer.Option(help="Share of the ~23 million workers simulated.")] = 0.01,
     seed: Annotated[int, typer.Option(help="First seed.")] = 0,
@@ -113,6 +157,11 @@ def compare(
                                                        "parameters from calibration/posterior.csv, assumed lever "
                                                        "responses from their priors): total intervals and their "
                                                        "decomposition (2 to 1000).")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Change a setting of every reform (not the "
+                                                              "baseline): PATH=VALUE, repeatable; e.g. compare "
+                                                              "baseline baseline --set levers.pay_parity."
+                                                              "gap_closed_share=0.3 is a what-if on the baseline.")]
+    = None,
 ) -> None:
     """Reform minus baseline on the same seeds: effects.parquet, headline.csv, manifest.json."""
     from model.compare import compare as run_comparison
@@ -120,13 +169,16 @@ def compare(
 
     if posterior is not None and not 2 <= posterior <= MAX_DRAWS:
         raise InputError(f"posterior: {posterior} is outside the allowed range 2 to {MAX_DRAWS} draws")
-    for path in [baseline, *reforms]:
-        resolve_scenario(path, start, end)
+    changes = parse_assignments(set_)
+    check_scale(scale)
+    resolve_scenario(baseline, start, end)
+    for path in reforms:
+        resolve_scenario(path, start, end, changes)
     out = out or Path("runs") / f"compare-{baseline.stem}"
     check_output_dir(out, overwrite)
     with output_lock(out), _progress() as progress:
         task = progress.add_task("paired runs", total=None)
-        result = run_comparison(baseline, list(reforms), seeds, scale, seed, start, end, threads,
+        result = run_comparison(baseline, [(r, changes) for r in reforms], seeds, scale, seed, start, end, threads,
                                 on_run=lambda k, n: progress.update(task, completed=k, total=n),
                                 discount_rate=discount_rate, workers=workers, posterior=posterior)
         write_results(out, {"effects.parquet": lambda p: result.effects.to_parquet(p, index=False),
@@ -418,7 +470,7 @@ def _bayesian_calibration(quick: bool, scale: float | None, seed: int, seeds: in
 def report(
     directory: Annotated[Path, typer.Argument(help="A `workforce compare` output directory.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")] = Path("report.html"),
-    lang: Annotated[str, typer.Option(help="Language of the labels: zh (default) or en.")] = "zh",
+    lang: Annotated[Language, typer.Option(help="Language of the labels: zh (default) or en.")] = Language.zh,
     xlsx: Annotated[Path | None, typer.Option(help="Also write the spreadsheet: ranking, headline, annual effects, "
                                                      "effects by group, costs, provenance (.xlsx in the report's "
                                                      "language; a .csv name writes the tidy CSV bundle).")]
@@ -431,7 +483,7 @@ def report(
     """One self-contained HTML report of a comparison (opens offline), in Chinese or English."""
     from model.report import write_report
 
-    write_report(directory, output, lang, xlsx, sweep, allow_mismatch)
+    write_report(directory, output, lang.value, xlsx, sweep, allow_mismatch)
     err.print(f"report → {output}" + (f", spreadsheet → {xlsx}" if xlsx else ""), markup=False, soft_wrap=True)
 
 
@@ -515,6 +567,51 @@ def sensitivity(
                   f"period", markup=False)
         err.print(shown.to_string(index=False, float_format=lambda v: f"{v:,.4g}"), markup=False, soft_wrap=True)
     err.print("→ " + ", ".join(str(p) for p in written), markup=False, soft_wrap=True)
+
+
+@app.command()
+def levers(
+    csv: Annotated[bool, typer.Option("--csv", help="Print CSV (every column) instead of a table.")] = False,
+) -> None:
+    """Every lever setting a scenario or --set can change: path, allowed values, unit, default."""
+    from model.catalogue import lever_settings
+
+    table = lever_settings()
+    if csv:
+        print(table.to_csv(index=False), end="")
+        return
+    for lever, rows in table.groupby("lever", sort=False):
+        out = Table(title=f"{lever}  {rows.lever_zh.iloc[0]} / {rows.lever_en.iloc[0]}", title_justify="left")
+        for column in ("path", "中文 / English", "kind", "allowed", "unit", "default"):
+            out.add_column(column, overflow="fold", max_width=60)
+        for row in rows.itertuples():
+            out.add_row(row.path.removeprefix(f"levers.{lever}."), f"{row.setting_zh} / {row.setting_en}", row.kind,
+                        row.allowed, row.unit, row.default)
+        stdout.print(out)
+
+
+@app.command()
+def parameters(
+    csv: Annotated[bool, typer.Option("--csv", help="Print CSV (every column, with descriptions and evidence).")]
+    = False,
+) -> None:
+    """Every behavioural parameter --set can change: unit, bounds, value in force, status (fitted / assumed)."""
+    from model.catalogue import parameters as parameter_table
+
+    table = parameter_table()
+    if csv:
+        print(table.to_csv(index=False), end="")
+        return
+    out = Table(title="parameters.<name>  (calibration/parameters.yaml; --csv adds descriptions and evidence)",
+                title_justify="left")
+    for column in ("name", "中文 / English", "unit", "bounds", "default", "value in force", "status"):
+        out.add_column(column, overflow="fold")
+    for row in table.itertuples():
+        names = f"{row.name_zh} / {row.name_en}"
+        status = row.status + (" (lever response)" if row.scope == "levers" else "")
+        out.add_row(row.path.removeprefix("parameters."), names, row.unit, f"{row.lo:g} to {row.hi:g}", row.default,
+                    row.value, status)
+    stdout.print(out)
 
 
 @app.command()

@@ -11,7 +11,7 @@ replication is independent, so the numbers do not depend on how many).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,9 +24,9 @@ from model.errors import InputError
 from model.kpis import GROUPS
 from model.levers import LEVER_IDS
 from model.memory import processes_that_fit
+from model.overrides import Overrides, ScenarioInput, Variant, variant
 from model.provenance import file_sha256
-from model.runner import check_seed, resolve_scenario, simulate
-from model.scenario import Scenario
+from model.runner import check_scale, check_seed, resolve_scenario, simulate
 
 KEYS = ["date", "kpi", "dimension", "group"]
 INTERVAL = 0.90
@@ -53,13 +53,16 @@ class Comparison:
     manifest: dict
 
 
-def compare(baseline: Scenario | str | Path, reforms: list[Scenario | str | Path], seeds: int = 10,
+def compare(baseline: ScenarioInput | tuple[ScenarioInput, Overrides], reforms: list[Variant], seeds: int = 10,
             scale: float = 0.01, seed: int = 0, start: str | None = None, end: str | None = None,
             threads: int | None = None, on_run: Callable[[int, int], None] | None = None,
             discount_rate: float = DISCOUNT_RATE, workers: int | None = None,
             posterior: int | None = None, posterior_file: Path | None = None) -> Comparison:
     """Run the baseline and each reform on seeds seed .. seed + seeds - 1; return paired effects.
 
+    Scenarios are objects, files or shipped scenarios' names ("reform_2020"). A reform may also be a pair
+    (scenario, overrides) or overrides alone, which change the baseline: `compare("baseline", ["reform_2020",
+    {"levers.training_subsidy.annual_quota": 200000}])` (model/overrides.py).
     All scenarios are reported over the baseline's period (after `start` / `end` overrides).
     `workers` replications run at once in separate processes (default: as many as cores and memory
     allow, at most `seeds`), each with `threads` kernel threads (default: the cores shared out).
@@ -79,10 +82,16 @@ def compare(baseline: Scenario | str | Path, reforms: list[Scenario | str | Path
         raise InputError(f"seeds: {seeds} is outside the allowed range with --posterior (2 or more, to tell "
                          "simulation noise from parameter uncertainty)")
     check_seed(seed + seeds - 1)
-    base_spec, _ = resolve_scenario(baseline, start, end)
+    check_scale(scale)
+    if isinstance(baseline, Mapping):
+        raise InputError("baseline: must be a scenario, or (scenario, {PATH: value, ...})")
+    baseline = variant(baseline, None)
+    reforms = [variant(r, baseline[0]) for r in reforms]
+    base_spec, _, _ = resolve_scenario(baseline[0], start, end, baseline[1])
     period = base_spec.period
-    specs = [resolve_scenario(r, period.start, period.end) for r in reforms]  # validate all before running
-    names = _unique_names([base_spec.key, *[s.key for s, _ in specs]])
+    specs = [resolve_scenario(r, period.start, period.end, changes)[0] for r, changes in reforms]  # all checked first
+    names = _unique_names([base_spec.key, *[s.key for s in specs]])
+    ids = _unique_names([base_spec.scenario_id, *[s.scenario_id for s in specs]], "-")
     posterior_file = posterior_file or uncertainty.posterior.POSTERIOR_FILE
     plan = uncertainty.design(posterior, seed, posterior_file) if posterior is not None else None
     groups = [(None, [None])] if plan is None else [
@@ -110,6 +119,7 @@ def compare(baseline: Scenario | str | Path, reforms: list[Scenario | str | Path
         _summarise(name, _incidence_keys(period.end), samples("incidence", k), per_fitted,
                    bounds=_incidence_bounds()))],
         ignore_index=True)
+    effects.insert(1, "scenario_id", effects["scenario"].map(dict(zip(names, ids, strict=True))))
     for column in ("kpi", "dimension", "group"):
         effects[column] = effects[column].astype(str).astype("category")
     headline_samples = [pd.DataFrame([h for rep in replications for h in rep["headline"][k]])
@@ -120,7 +130,8 @@ def compare(baseline: Scenario | str | Path, reforms: list[Scenario | str | Path
         if plan is not None:  # from (fitted draw, seed, local draw) order to fitted-major draws by seed
             order = np.arange(len(table)).reshape(len(groups), seeds, per_fitted).swapaxes(1, 2).reshape(-1)
             table = table.iloc[order].reset_index(drop=True)
-        rows.append({"scenario": name, "first_month": period.start, "month": period.end, "seeds": seeds,
+        rows.append({"scenario": name, "scenario_id": ids[k + 1], "first_month": period.start,
+                     "month": period.end, "seeds": seeds,
                      **({"posterior_draws": n_draws} if plan else {}),
                      **summarise_headline(table, per_fitted if plan else None, seeds)})
     headline = pd.DataFrame(rows)
@@ -130,7 +141,8 @@ def compare(baseline: Scenario | str | Path, reforms: list[Scenario | str | Path
     headline["probability_cheapest_total_per_high_skill_worker"] = _probability_first(headline_samples,
                                                                                       ("fiscal", "employer"))
     manifest = {
-        "baseline": names[0], "reforms": names[1:], "seeds": list(range(seed, seed + seeds)), "scale": scale,
+        "baseline": names[0], "reforms": names[1:], "scenario_ids": dict(zip(names, ids, strict=True)),
+        "seeds": list(range(seed, seed + seeds)), "scale": scale,
         "period": period.model_dump(),
         "interval": (f"{INTERVAL:.0%} Student-t interval of the mean paired effect" if plan is None else
                      f"{INTERVAL:.0%} total interval: 5% and 95% quantiles of the paired effect over "
@@ -177,21 +189,24 @@ def _run_replications(tasks: list[tuple], n_workers: int, progress: Callable[[in
         return [f.result() for f in futures]
 
 
-def replication(baseline: Scenario | str | Path, reforms: list[Scenario | str | Path], scale: float, seed: int,
+def replication(baseline: tuple[ScenarioInput, dict], reforms: list[tuple[ScenarioInput, dict]], scale: float,
+                seed: int,
                 start: str, end: str, threads: int, discount_rate: float,
                 base_parameters: dict[str, float] | None = None,
                 draws: list[dict[str, float] | None] = (None,)) -> dict:
     """One seed (under one draw of the calibrated parameters): the baseline, then every reform under each of
-    `draws` (parameter sets; None = the calibration in force). Per reform, lists over the draws of the paired
-    differences, incidence and headline numbers; every run's manifest."""
-    base = simulate(baseline, scale, seed, start, end, threads, keep_workers=True, parameters=base_parameters)
+    `draws` (parameter sets; None = the calibration in force). Scenarios come as (scenario, overrides). Per
+    reform, lists over the draws of the paired differences, incidence and headline numbers; every run's manifest."""
+    base = simulate(baseline[0], scale, seed, start, end, threads, keep_workers=True, parameters=base_parameters,
+                    overrides=baseline[1])
     keys = base.table[KEYS]
     index = HeadlineIndex(keys, start, end, discount_rate)
     out: dict = {"keys": keys, "differences": [[] for _ in reforms], "incidence": [[] for _ in reforms],
                  "headline": [[] for _ in reforms], "manifests": [[base.manifest], *[[] for _ in reforms]]}
     for parameters in draws:
-        for k, reform in enumerate(reforms):
-            run = simulate(reform, scale, seed, start, end, threads, keep_workers=True, parameters=parameters)
+        for k, (reform, changes) in enumerate(reforms):
+            run = simulate(reform, scale, seed, start, end, threads, keep_workers=True, parameters=parameters,
+                           overrides=changes)
             if not run.table[KEYS].equals(keys):
                 raise RuntimeError(f"KPI tables of the baseline and {run.manifest['scenario']['name']!r} do not "
                                    "line up")
@@ -348,11 +363,12 @@ def _incidence_bounds() -> tuple[np.ndarray, np.ndarray]:
     return np.where(shares, 0.0, -np.inf), np.where(shares, 1.0, np.inf)
 
 
-def _unique_names(names: list[str]) -> list[str]:
-    """Scenario names as given, numbered where two scenarios share a name."""
+def _unique_names(names: list[str], style: str = "()") -> list[str]:
+    """Scenario names (or ids) as given, numbered where two scenarios share one: `name (2)` (or `id-2`)."""
     seen: dict[str, int] = {}
     out = []
     for name in names:
         seen[name] = seen.get(name, 0) + 1
-        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+        n = seen[name]
+        out.append(name if n == 1 else f"{name} ({n})" if style == "()" else f"{name}-{n}")
     return out

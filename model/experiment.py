@@ -31,6 +31,7 @@ from pydantic import (
     model_validator,
 )
 
+from model import shipped
 from model.calibration_inputs import CALIBRATION_DIR, Calibration, Leaf, load_calibration
 from model.errors import InputError
 from model.kpis import DIMENSIONS, KPI_IDS, LEDGER_KPI_IDS
@@ -243,8 +244,9 @@ def parse_experiment(text: str, where: str) -> Experiment:
 
 
 def load_experiment(path: str | Path) -> Experiment:
-    """Read and validate an experiment file; problems are one-line InputErrors naming file and field."""
-    path = Path(path)
+    """Read and validate an experiment file, or a shipped one by name; problems are one-line InputErrors naming
+    file and field."""
+    path = shipped.locate(path, "experiment")
     return parse_experiment(read_text(path, str(path), kind="experiment"), str(path))
 
 
@@ -270,7 +272,7 @@ def plan_experiment(path: str | Path, scale: float | None = None, seeds: int | N
     `scale` and `end` override the file's (they change what each run is, so they enter the fingerprint);
     `seeds` and `max_points` (only the first N design points) choose how many of the runs are made.
     """
-    path = Path(path)
+    path = shipped.locate(path, "experiment")
     experiment = load_experiment(path)
     where = str(path)
     changes: dict = {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from model import categories as cat
+from model import shipped
 from model.calibration_inputs import CALIBRATION_DIR, load_calibration
 from model.scenario import load_scenario
 from model.workforce_model import WorkforceModel
@@ -22,7 +23,7 @@ def predict(scale: float = 0.01, seeds: int = 3, seed: int = 0, scenarios: tuple
     the seeds. The reform is what happened; the baseline says what the reform is credited with."""
     tables = []
     for scenario in scenarios:
-        spec = load_scenario(CALIBRATION_DIR.parent / "scenarios" / f"{scenario}.yaml").with_period(end="2025-12")
+        spec = load_scenario(shipped.scenario(scenario)).with_period(end="2025-12")
         runs = [_one_run(spec, scale, seed + k) for k in range(seeds)]
         stacked = pd.concat(runs, keys=range(seeds), names=["seed"])
         summary = stacked.groupby(["year", "prediction"]).value.agg(["mean", "min", "max"]).reset_index()

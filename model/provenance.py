@@ -23,7 +23,10 @@ def package_version() -> str:
 
 
 def git_commit() -> dict[str, object] | None:
-    """HEAD commit of the checkout the code runs from and whether it has uncommitted changes."""
+    """HEAD commit of the checkout the code runs from and whether it has uncommitted changes (None for an
+    installed wheel)."""
+    if not (REPO_DIR / ".git").exists():
+        return None
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_DIR, capture_output=True, text=True,
                               timeout=5, check=True).stdout.strip()

@@ -13,27 +13,45 @@ from pathlib import Path
 import numba
 import pandas as pd
 
+from model import shipped
 from model.calendar import BASE_MONTH, month_label
 from model.calibration_inputs import CALIBRATION_DIR, Leaf, load_calibration
 from model.distribution import WorkerSnapshot
 from model.errors import InputError
+from model.overrides import Overrides
+from model.overrides import apply as apply_overrides
 from model.provenance import environment, file_sha256, git_commit, package_version
 from model.scenario import Scenario, load_scenario
 from model.workforce_model import WorkforceModel
 
 
-def resolve_scenario(scenario: Scenario | str | Path | None, start: str | None = None,
-                     end: str | None = None) -> tuple[Scenario, str | None]:
-    """A Scenario object and the file it came from (None for objects), with the period overridden."""
+def resolve_scenario(scenario: Scenario | str | Path | None, start: str | None = None, end: str | None = None,
+                     overrides: Overrides | None = None) -> tuple[Scenario, str | None, dict[str, Leaf]]:
+    """A Scenario object, the file it came from (None for objects) and the parameters its overrides replace, with
+    the period and the lever settings overridden (model/overrides.py)."""
     if scenario is None:
         spec, source = Scenario.baseline(), None
     elif isinstance(scenario, Scenario):
         spec, source = scenario, None
     else:
-        spec, source = load_scenario(scenario), str(scenario)
+        path = shipped.locate(scenario)
+        spec, source = load_scenario(path), str(path)
     if start or end:
         spec = spec.with_period(start, end)
-    return spec, source
+    spec, parameters = apply_overrides(spec, overrides)
+    return spec, source, parameters
+
+
+def check_scale(scale: float) -> float:
+    """The share of the workforce simulated: above 0, at most 1 (full scale; the smallest workable scale is
+    checked by the model, which knows the workforce's size)."""
+    try:
+        value = float(scale)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not 0 < value <= 1:
+        raise InputError(f"scale: {scale} is outside the allowed range 0 (exclusive) to 1 (full scale)")
+    return value
 
 
 def check_seed(seed: int) -> int:
@@ -55,15 +73,17 @@ class SimulatedRun:
 def simulate(scenario: Scenario | str | Path | None = None, scale: float = 0.01, seed: int = 0,
              start: str | None = None, end: str | None = None, threads: int | None = None,
              on_month: Callable[[int, int], None] | None = None, keep_workers: bool = False,
-             parameters: Mapping[str, Leaf] | None = None) -> SimulatedRun:
+             parameters: Mapping[str, Leaf] | None = None, overrides: Overrides | None = None) -> SimulatedRun:
     """Run a scenario; return its KPI table, cost ledger and manifest (provenance, parameters, timings).
 
-    `parameters` replaces behavioural parameters' values (names and bounds of calibration/parameters.yaml).
+    `parameters` replaces behavioural parameters' values (names and bounds of calibration/parameters.yaml);
+    `overrides` changes settings by path (`levers.…`, `parameters.…`; model/overrides.py) and wins over both.
     """
-    spec, source = resolve_scenario(scenario, start, end)
+    spec, source, changed = resolve_scenario(scenario, start, end, overrides)
     seed = check_seed(seed)
+    check_scale(scale)
     started = time.perf_counter()
-    calibration = load_calibration().with_overrides(parameters or {})
+    calibration = load_calibration().with_overrides({**(parameters or {}), **changed})
     model = WorkforceModel(spec, scale=scale, seed=seed, calibration=calibration, threads=threads)
     n_months = spec.period.last_month - BASE_MONTH + 1
     for k in range(n_months):
@@ -74,7 +94,8 @@ def simulate(scenario: Scenario | str | Path | None = None, scale: float = 0.01,
     wall = time.perf_counter() - started
     manifest = {
         "scenario": {"file": source, "sha256": file_sha256(Path(source)) if source else None, "key": spec.key,
-                     **spec.model_dump()},
+                     **spec.model_dump(), "id": spec.scenario_id,
+                     "overrides": {k: v for k, v in (overrides or {}).items()}},
         "seed": seed,
         "scale": model.scale,
         "simulated_months": {"first": month_label(BASE_MONTH), "last": month_label(spec.period.last_month)},
@@ -94,12 +115,16 @@ def simulate(scenario: Scenario | str | Path | None = None, scale: float = 0.01,
 
 
 def run(scenario: Scenario | str | Path | None = None, scale: float = 0.01, seed: int = 0,
-        start: str | None = None, end: str | None = None, threads: int | None = None) -> pd.DataFrame:
-    """Run a scenario and return the tidy KPI table (date, kpi, dimension, group, value).
+        start: str | None = None, end: str | None = None, threads: int | None = None,
+        overrides: Overrides | None = None) -> pd.DataFrame:
+    """Run a scenario (an object, a file, or a shipped scenario's name such as "baseline") and return the tidy
+    KPI table (date, kpi, dimension, group, value).
 
+    `overrides` changes settings without a file: {"levers.training_subsidy.annual_quota": 200000,
+    "parameters.learning_rate_monthly": 0.03}, validated as a scenario file is.
     The manifest (scenario, parameters, seed, scale, code version, timings) is in `table.attrs["provenance"]`.
     """
-    return simulate(scenario, scale, seed, start, end, threads).table
+    return simulate(scenario, scale, seed, start, end, threads, overrides=overrides).table
 
 
 def check_output_dir(out: Path, overwrite: bool) -> None:

@@ -7,6 +7,7 @@ are one-line errors naming the file and the field.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import stat
 import unicodedata
@@ -16,6 +17,7 @@ from typing import Annotated
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from model import shipped
 from model.calendar import BASE_MONTH, BASE_MONTH_LABEL, month_index
 from model.calibration_inputs import string_keys
 from model.errors import InputError
@@ -24,6 +26,7 @@ from model.levers import LEVER_IDS, Levers
 LAST_MONTH_LABEL = "2060-12"
 MAX_FILE_BYTES = 1_000_000
 MAX_EXTENDS_DEPTH = 8
+MAX_INT_DIGITS = 18  # beyond any count of workers or yuan; a float64 holds 15-17 significant digits
 
 
 def printable(value: str, allowed: str) -> str:
@@ -105,11 +108,18 @@ class Period(BaseModel):
         return month_index(self.end)
 
 
+def slug(text: str) -> str:
+    """A stable identifier from a text: lower-case ASCII letters, digits and `_`; a digest when none are left."""
+    out = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:60]
+    return out or "scenario_" + hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
 class Scenario(BaseModel):
-    """A scenario: name and description (a string, or `{zh: ..., en: ...}` for the report languages), period
-    and the levers it sets."""
+    """A scenario: a stable id (default: the file name, or the English name), name and description (a string,
+    or `{zh: ..., en: ...}` for the report languages), period and the levers it sets."""
 
     model_config = ConfigDict(extra="forbid")
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.+-]{0,79}$")] | None = None
     name: Name | BilingualName
     description: Description | BilingualDescription = ""
     period: Period = Period()
@@ -119,6 +129,11 @@ class Scenario(BaseModel):
     def key(self) -> str:
         """The name results are keyed by (model.scenario.name_key)."""
         return name_key(self.name)
+
+    @property
+    def scenario_id(self) -> str:
+        """The id outputs carry beside the display name: as given, else from the English name."""
+        return self.id or slug(in_language(self.name, "en"))
 
     @model_validator(mode="after")
     def _lever_dates_in_period(self) -> Scenario:
@@ -137,7 +152,7 @@ class Scenario(BaseModel):
 
     @classmethod
     def baseline(cls) -> Scenario:
-        return cls(name=BilingualName(zh="基准情景", en="baseline"),
+        return cls(id="baseline", name=BilingualName(zh="基准情景", en="baseline"),
                    description=BilingualDescription(zh="不实施任何产改措施。", en="No reform measures."))
 
     def with_period(self, start: str | None = None, end: str | None = None) -> Scenario:
@@ -173,8 +188,16 @@ class _NoAliasLoader(yaml.SafeLoader):
     def construct_yaml_binary(self, node):  # noqa: ANN001, ANN201
         raise yaml.YAMLError(f"binary values (!!binary) are not allowed (line {node.start_mark.line + 1})")
 
+    def construct_yaml_int(self, node):  # noqa: ANN001, ANN201
+        digits = sum(ch.isdigit() for ch in str(node.value))
+        if digits > MAX_INT_DIGITS:
+            raise yaml.YAMLError(f"a number of {digits} digits (line {node.start_mark.line + 1}); allowed: at most "
+                                 f"{MAX_INT_DIGITS} digits")
+        return super().construct_yaml_int(node)
+
 
 _NoAliasLoader.add_constructor("tag:yaml.org,2002:binary", _NoAliasLoader.construct_yaml_binary)
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:int", _NoAliasLoader.construct_yaml_int)
 _NoAliasLoader.add_implicit_resolver(  # YAML 1.2 floats: exponent without a dot; tried after YAML 1.1's int/float
     "tag:yaml.org,2002:float", re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)$"),
     list("-+0123456789."))
@@ -204,7 +227,7 @@ def first_error(where: str, exc: ValidationError, root: type[BaseModel] | None =
         elif len(path) == 2 and path[0] in ("name", "description"):
             msg = "unknown key (allowed: zh, en)"
         elif root is Scenario and len(path) == 1:
-            msg = "unknown key (allowed: name, description, period, levers, extends)"
+            msg = "unknown key (allowed: id, name, description, period, levers, extends)"
         else:
             allowed = _keys_at(path[:-1], root)
             msg = f"unknown key (allowed: {', '.join(allowed)})" if allowed else "unknown key"
@@ -279,8 +302,9 @@ def _resolved(text: str, where: str, directory: Path, chain: tuple[Path, ...]) -
         _no_empty_levers(raw, {}, where)
         return raw
     if not isinstance(base_name, str) or not base_name.strip():
-        raise InputError(f"{where}: extends: must be the path of a scenario file, e.g. extends: baseline.yaml")
-    base_path = (directory / base_name).resolve()
+        raise InputError(f"{where}: extends: must be the path of a scenario file or a shipped scenario's name, e.g. "
+                         "extends: baseline.yaml")
+    base_path = shipped.locate(base_name, directory=directory).resolve()
     if base_path in chain:
         raise InputError(f"{where}: extends: {base_name} extends this file again (a cycle)")
     if len(chain) >= MAX_EXTENDS_DEPTH:
@@ -289,7 +313,7 @@ def _resolved(text: str, where: str, directory: Path, chain: tuple[Path, ...]) -
                      (*chain, base_path))
     _no_empty_levers(raw, base, where)
     # a scenario says what it is itself: a base's name and description would mislabel it
-    return merge({k: v for k, v in base.items() if k not in ("name", "description")}, raw)
+    return merge({k: v for k, v in base.items() if k not in ("id", "name", "description")}, raw)
 
 
 def _no_empty_levers(raw: dict, base: dict, where: str) -> None:
@@ -331,7 +355,9 @@ def read_text(path: Path, where: str, kind: str = "scenario") -> str:
             raise InputError(f"{where}: {kind} file is larger than {MAX_FILE_BYTES} bytes")
         return data.decode("utf-8")
     except FileNotFoundError:
-        raise InputError(f"{where}: no such {kind} file") from None
+        example = {"scenario": "baseline", "experiment": "subsidy_x_parity_grid"}.get(kind)
+        hint = f" (a shipped {kind} can be given by its name, e.g. {example})" if example else ""
+        raise InputError(f"{where}: no such {kind} file{hint}") from None
     except UnicodeDecodeError:
         raise InputError(f"{where}: not UTF-8 text") from None
     except IsADirectoryError:
@@ -341,6 +367,8 @@ def read_text(path: Path, where: str, kind: str = "scenario") -> str:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file; every problem is a one-line InputError naming file and field."""
-    path = Path(path)
-    return parse_scenario(read_text(path, str(path)), str(path), path.resolve().parent, (path.resolve(),))
+    """Read and validate a scenario file, or a shipped scenario by name (`load_scenario("baseline")`); every
+    problem is a one-line InputError naming file and field."""
+    path = shipped.locate(path)
+    spec = parse_scenario(read_text(path, str(path)), str(path), path.resolve().parent, (path.resolve(),))
+    return spec if spec.id else spec.model_copy(update={"id": slug(path.stem)})

@@ -7,6 +7,7 @@ Before its first date a value is 0 (the lever is off).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import numpy as np
@@ -57,13 +58,22 @@ def check_month(label: object) -> str:
 Month = Annotated[str, BeforeValidator(check_month)]
 
 
+@dataclass(frozen=True)
+class Range:
+    """A setting's allowed range and unit, kept in its type for messages and for `workforce levers`."""
+
+    lo: float
+    hi: float
+    unit: str
+
+
 def bounded_int(lo: int, hi: int, unit: str) -> object:
     """An integer field with its allowed range in the error message."""
     def check(value: int) -> int:
         if not lo <= value <= hi:
             raise ValueError(f"{value} is outside the allowed range {lo} to {hi} {unit}")
         return value
-    return Annotated[StrictInt, AfterValidator(check)]
+    return Annotated[StrictInt, AfterValidator(check), Range(lo, hi, unit)]
 
 
 class Schedule(Strict):
@@ -111,7 +121,10 @@ class Schedule(Strict):
 def _as_schedule(value: object) -> object:
     """A plain number is a value from the start of the run."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return {"values": {BASE_MONTH_LABEL: float(value)}}
+        try:
+            return {"values": {BASE_MONTH_LABEL: float(value)}}
+        except OverflowError:
+            raise ValueError("is too large a number") from None
     if not isinstance(value, (dict, Schedule)):
         raise ValueError("must be a number, or dated values {values: {YYYY-MM: number, ...}, ramp_months: N}")
     return value
@@ -128,7 +141,8 @@ def _in_range(lo: float, hi: float, unit: str):  # noqa: ANN202 - a pydantic val
 
 def dated(lo: float, hi: float, unit: str) -> object:
     """The type of a dated value with its allowed range and unit (for messages)."""
-    return Annotated[Schedule, BeforeValidator(_as_schedule), AfterValidator(_in_range(lo, hi, unit))]
+    return Annotated[Schedule, BeforeValidator(_as_schedule), AfterValidator(_in_range(lo, hi, unit)),
+                     Range(lo, hi, unit)]
 
 
 Share = dated(0.0, 1.0, "(a share)")
