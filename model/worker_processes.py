@@ -33,7 +33,13 @@ def pool(workers: int) -> ProcessPoolExecutor:
 
     They start with Ctrl-C ignored (an ignored signal stays ignored across exec, and Python then installs no
     handler of its own), so a Ctrl-C while they import does not print a traceback from each: the parent
-    alone handles it."""
+    alone handles it.
+
+    A plain script that calls compare() or sweep() without an `if __name__ == "__main__":` guard would have
+    every spawned worker import it and call them again: such a worker leaves quietly, and the script stops
+    with one line saying what to add."""
+    if getattr(multiprocessing.current_process(), "_inheriting", False):  # a worker importing the script
+        raise SystemExit(1)
     executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_die_with_parent, initargs=(os.getpid(),))
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -49,10 +55,19 @@ def pool(workers: int) -> ProcessPoolExecutor:
         raise
     except BrokenProcessPool:
         stop_now(executor)
-        raise InputError("workers: the worker processes could not start. In a script, call compare() or sweep() "
-                         "under `if __name__ == \"__main__\":` (workers are spawned and import the script), "
-                         "or pass workers=1") from None
+        message = ("workers: the worker processes could not start. In a script, call compare() or sweep() under "
+                   "`if __name__ == \"__main__\":` (workers are spawned and import the script), or pass workers=1")
+        if _unguarded_script():
+            raise SystemExit(f"error: {message}") from None
+        raise InputError(message) from None
     return executor
+
+
+def _unguarded_script() -> bool:
+    """Whether this process runs a script file (`python script.py`), whose workers import it: a traceback would
+    only hide the one line that matters. In Jupyter or under `python -m` the error stays an exception."""
+    main = sys.modules.get("__main__")
+    return bool(getattr(main, "__file__", None)) and getattr(main, "__spec__", None) is None
 
 
 def stop_now(pool: ProcessPoolExecutor) -> None:

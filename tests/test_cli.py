@@ -1,5 +1,6 @@
 """The `workforce` command line: outputs with provenance, one-line errors, exit codes, nothing partial."""
 
+import io
 import json
 import os
 import signal
@@ -101,6 +102,10 @@ def test_malformed_scenario_gives_one_line_exit_2_and_writes_nothing(tmp_path, f
     (["--scale", "-1"], "scale"),
     (["--scale", "nan"], "scale"),
     (["--scale", "100"], "scale"),
+    (["--scale", "2"], "scale: 2.0 is outside the allowed range 0 (exclusive) to 1"),
+    (["--set", "levers.training_subsidy.annual_quota=-5"], "set: levers.training_subsidy.annual_quota"),
+    (["--set", "parameters.learning_rate_monthly=1"], "allowed range 0.005 to 0.08"),
+    (["--set", "nonsense"], "write PATH=VALUE"),
     (["--seed", "-3"], "seed"),
     (["--end", "2020-1"], "period"),
     (["--end", "1999-01"], "allowed range"),
@@ -114,7 +119,44 @@ def test_bad_flags_give_one_line_exit_2_and_write_nothing(tmp_path, flags, fragm
 
 
 def test_missing_scenario_file(tmp_path):
-    assert_one_line_error(workforce("run", str(tmp_path / "nope.yaml")), "no such scenario file")
+    assert_one_line_error(workforce("run", str(tmp_path / "nope.yaml")), "no such scenario file",
+                          "can be given by its name")
+    assert_one_line_error(workforce("run", "baselin", cwd=tmp_path), "'baselin' is not a shipped scenario",
+                          "baseline, full_reform")
+
+
+def test_a_comparison_above_full_scale_is_refused_before_running(tmp_path):
+    out = tmp_path / "cmp"
+    assert_one_line_error(workforce("compare", "baseline", "reform_2020", "--scale", "2", "--out", str(out)),
+                          "scale: 2.0 is outside the allowed range")
+    assert not out.exists()
+
+
+def test_shipped_scenarios_by_name_and_settings_by_path_from_any_folder(tmp_path):
+    result = workforce("run", "baseline", "--scale", "0.0005", "--end", "2020-02", "--out", "here", "--set",
+                       "levers.pay_parity.gap_closed_share=0.3", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "here" / "manifest.json").read_text())
+    assert manifest["scenario"]["file"] == str(REPO / "scenarios" / "baseline.yaml")
+    assert manifest["scenario"]["overrides"] == {"levers.pay_parity.gap_closed_share": 0.3}
+    assert manifest["scenario"]["id"].startswith("baseline+")
+
+
+def test_version_and_the_report_languages_are_shown():
+    version = workforce("--version")
+    assert version.returncode == 0 and version.stdout.startswith("workforce ") and version.stdout.strip()[-1].isdigit()
+    assert_one_line_error(workforce("report", "x", "--lang", "fr"), "'fr' is not one of 'zh', 'en'")
+    assert "<zh|en>" in " ".join(workforce("report", "--help").stdout.split())
+
+
+def test_levers_and_parameters_are_listed_with_ranges_and_labels():
+    levers = workforce("levers", "--csv")
+    assert levers.returncode == 0, levers.stderr
+    table = pd.read_csv(io.StringIO(levers.stdout))
+    quota = table.set_index("path").loc["levers.training_subsidy.annual_quota"]
+    assert (quota.setting_zh, quota.allowed, quota.unit) == ("年度补贴培训名额", "0 to 100,000,000", "persons")
+    shown = workforce("parameters")
+    assert shown.returncode == 0 and "learning_rate_monthly" in shown.stdout and "干中学速度" in shown.stdout
 
 
 def test_validate_accepts_every_shipped_scenario():
@@ -278,3 +320,16 @@ def test_every_command_given_a_missing_input_exits_2_with_one_line(tmp_path, com
     result = workforce(*[part.format(missing=missing, tmp=tmp_path) for part in command])
     assert_one_line_error(result, "no_such_input")
     assert [p.name for p in tmp_path.iterdir()] == []  # nothing written
+
+
+@pytest.mark.parametrize("call", [
+    'compare("baseline", ["lever_pay_parity"], seeds=2, scale=0.0005, end="2020-03", workers=2)',
+    'sweep("subsidy_x_parity_grid", "store", scale=0.0005, end="2020-03", max_runs=2, workers=2)',
+])
+def test_a_plain_script_without_a_main_guard_stops_with_one_line_saying_what_to_add(tmp_path, call):
+    (tmp_path / "script.py").write_text(f"from model import compare, sweep\n{call}\n")
+    result = subprocess.run([sys.executable, "script.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()], result.stderr
+    assert 'if __name__ == "__main__":' in result.stderr and "workers=1" in result.stderr
+    assert not (tmp_path / "store" / "runs.parquet").exists()

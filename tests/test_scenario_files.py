@@ -155,6 +155,9 @@ MALFORMED = {
     "name_one_language": ("name: {zh: 甲}\n", "name.en", "required"),
     "name_third_language": ("name: {zh: 甲, en: a, fr: b}\n", "name.fr", "allowed: zh, en"),
     "description_list": ("name: x\ndescription: [a]\n", "description", "a text, or {zh: ..., en: ...}"),
+    "huge_integer": ("name: x\nlevers: {training_subsidy: {annual_quota: " + "9" * 400 + "}}\n", "not valid YAML",
+                     "at most 18 digits"),
+    "bad_id": ("name: x\nid: Has Spaces\n", "id", "should match pattern"),
     "inherits_no_name": (f"extends: {REPO / 'scenarios' / 'baseline.yaml'}\n"
                          "levers: {career_ladder: {adoption_share: {values: {2021-01: 0.5}}}}\n", "name", "required"),
 }
