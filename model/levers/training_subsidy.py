@@ -14,7 +14,7 @@ from model.levers.policy import TRAINING, MonthPolicy, PolicyContext, programme_
 from model.levers.terms import Eligibility, LeverSettings, Months, Persons, Schedule, TargetGradeId, Yuan
 
 NAME = "training_subsidy"
-# Jiangsu's class-A schedule for production trades, yuan per person (calibration-sources.md, 2023).
+# Jiangsu's class-A schedule for production trades, yuan per person (2023; calibration/README.md, "Lever settings").
 CLASS_A_SCHEDULE = {"junior": 1000.0, "intermediate": 1500.0, "senior": 2000.0, "technician": 3500.0,
                     "senior_technician": 4300.0}
 
