@@ -27,6 +27,7 @@ from model.memory import processes_that_fit
 from model.overrides import Overrides, ScenarioInput, Variant, variant
 from model.provenance import file_sha256
 from model.runner import check_scale, check_seed, resolve_scenario, simulate
+from model.scenario import Period
 
 KEYS = ["date", "kpi", "dimension", "group"]
 INTERVAL = 0.90
@@ -72,12 +73,53 @@ def compare(baseline: ScenarioInput | tuple[ScenarioInput, Overrides], reforms: 
     interval is then the total one, with its variance shared between simulation noise, calibrated parameters
     and assumed responses (columns share_noise, share_fitted, share_assumed).
     """
+    if workers is not None and not 1 <= workers <= 256:
+        raise InputError(f"workers: {workers} is outside the allowed range 1 to 256")
+    setup = prepare(baseline, reforms, seeds, scale, seed, start, end, discount_rate, posterior, posterior_file)
+    n_workers = pool_size(workers, len(setup.groups) * seeds, scale)
+    cores = os.cpu_count() or 1
+    tasks = setup.tasks(threads or max(1, cores // n_workers))
+    n_runs = len(tasks) * setup.runs_per_task
+    replications = _run_replications(tasks, n_workers, lambda k: on_run and on_run(k * setup.runs_per_task, n_runs))
+    return assemble(setup, replications, n_workers)
+
+
+@dataclass
+class Setup:
+    """A comparison checked and planned: the scenarios as (scenario, overrides), their names and ids, the
+    period, and the parameter draws each seed runs under (one group of None without a posterior)."""
+
+    baseline: tuple[ScenarioInput, dict]
+    reforms: list[tuple[ScenarioInput, dict]]
+    names: list[str]
+    ids: list[str]
+    period: Period
+    seeds: int
+    seed: int
+    scale: float
+    discount_rate: float
+    plan: uncertainty.Design | None
+    posterior_file: Path
+    groups: list[tuple[dict | None, list[dict | None]]]
+
+    @property
+    def runs_per_task(self) -> int:
+        return 1 + len(self.reforms) * len(self.groups[0][1])
+
+    def tasks(self, threads: int) -> list[tuple]:
+        """The arguments of `replication`, one per (calibrated draw, seed)."""
+        return [(self.baseline, self.reforms, self.scale, self.seed + r, self.period.start, self.period.end, threads,
+                 self.discount_rate, base, draws) for base, draws in self.groups for r in range(self.seeds)]
+
+
+def prepare(baseline: ScenarioInput | tuple[ScenarioInput, Overrides], reforms: list[Variant], seeds: int,
+            scale: float, seed: int, start: str | None, end: str | None, discount_rate: float = DISCOUNT_RATE,
+            posterior: int | None = None, posterior_file: Path | None = None) -> Setup:
+    """Check every input and scenario before anything runs; plan the runs."""
     if not 1 <= int(seeds) <= 10_000:
         raise InputError(f"seeds: {seeds} is outside the allowed range 1 to 10000")
     if not 0.0 <= discount_rate <= 0.5:
         raise InputError(f"discount_rate: {discount_rate} is outside the allowed range 0 to 0.5")
-    if workers is not None and not 1 <= workers <= 256:
-        raise InputError(f"workers: {workers} is outside the allowed range 1 to 256")
     if posterior is not None and seeds < 2:
         raise InputError(f"seeds: {seeds} is outside the allowed range with --posterior (2 or more, to tell "
                          "simulation noise from parameter uncertainty)")
@@ -96,14 +138,14 @@ def compare(baseline: ScenarioInput | tuple[ScenarioInput, Overrides], reforms: 
     plan = uncertainty.design(posterior, seed, posterior_file) if posterior is not None else None
     groups = [(None, [None])] if plan is None else [
         (fitted, [d.parameters for d in plan.draws if d.fitted == f]) for f, fitted in enumerate(plan.fitted)]
-    n_workers = pool_size(workers, len(groups) * seeds, scale)
-    cores = os.cpu_count() or 1
-    threads = threads or max(1, cores // n_workers)
-    tasks = [(baseline, list(reforms), scale, seed + r, period.start, period.end, threads, discount_rate, base, draws)
-             for base, draws in groups for r in range(seeds)]  # one per (calibrated draw, seed)
-    runs_per_task = 1 + len(reforms) * len(groups[0][1])
-    n_runs = len(tasks) * runs_per_task
-    replications = _run_replications(tasks, n_workers, lambda k: on_run and on_run(k * runs_per_task, n_runs))
+    return Setup(baseline, reforms, names, ids, period, int(seeds), seed, scale, discount_rate, plan, posterior_file,
+                 groups)
+
+
+def assemble(setup: Setup, replications: list[dict], n_workers: int) -> Comparison:
+    """The comparison's effects, headline and manifest from its replications (in the order of `Setup.tasks`)."""
+    plan, groups, seeds, names, ids, period = (setup.plan, setup.groups, setup.seeds, setup.names, setup.ids,
+                                               setup.period)
     n_draws = len(groups) * len(groups[0][1])
 
     def samples(field: str, k: int) -> np.ndarray:
@@ -123,7 +165,7 @@ def compare(baseline: ScenarioInput | tuple[ScenarioInput, Overrides], reforms: 
     for column in ("kpi", "dimension", "group"):
         effects[column] = effects[column].astype(str).astype("category")
     headline_samples = [pd.DataFrame([h for rep in replications for h in rep["headline"][k]])
-                        for k in range(len(reforms))]
+                        for k in range(len(setup.reforms))]
     rows = []
     for k, name in enumerate(names[1:]):
         table = headline_samples[k]
@@ -142,18 +184,18 @@ def compare(baseline: ScenarioInput | tuple[ScenarioInput, Overrides], reforms: 
                                                                                       ("fiscal", "employer"))
     manifest = {
         "baseline": names[0], "reforms": names[1:], "scenario_ids": dict(zip(names, ids, strict=True)),
-        "seeds": list(range(seed, seed + seeds)), "scale": scale,
+        "seeds": list(range(setup.seed, setup.seed + seeds)), "scale": setup.scale,
         "period": period.model_dump(),
         "interval": (f"{INTERVAL:.0%} Student-t interval of the mean paired effect" if plan is None else
                      f"{INTERVAL:.0%} total interval: 5% and 95% quantiles of the paired effect over "
                      f"{n_draws} parameter draws x {seeds} seeds"),
-        "discount_rate": discount_rate, "worker_processes": n_workers,
+        "discount_rate": setup.discount_rate, "worker_processes": n_workers,
         "runs": {name: [m for rep in replications for m in rep["manifests"][k]] for k, name in enumerate(names)},
     }
     if plan is not None:
         manifest["posterior"] = {
             "draws": n_draws, "fitted_draws": len(plan.fitted), "response_draws_per_fitted_draw": per_fitted,
-            "posterior_file": str(posterior_file), "posterior_sha256": file_sha256(posterior_file),
+            "posterior_file": str(setup.posterior_file), "posterior_sha256": file_sha256(setup.posterior_file),
             "decomposition": "nested analysis of variance (fitted draws, response draws within, seeds within): "
                              "share_noise + share_fitted + share_assumed = 1",
             "parameters": [d.parameters for d in plan.draws]}

@@ -134,7 +134,8 @@ class ResultsStore:
     def _extend_plan(self, runs: list[RunSpec]) -> None:
         path = self.directory / "plan.parquet"
         rows = pd.DataFrame([{"run_id": r.run_id, "role": r.role, "scenario_index": r.scenario_index,
-                              "scenario": r.scenario.key, "scenario_id": r.scenario.scenario_id, "point": r.point, "seed": r.seed, "draw": r.draw,
+                              "scenario": r.scenario.key,
+                              "scenario_id": r.scenario.scenario_id, "point": r.point, "seed": r.seed, "draw": r.draw,
                               "paired_baseline": r.paired_baseline, **r.factors} for r in runs])
         if path.exists():
             known = pd.read_parquet(path)

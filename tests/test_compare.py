@@ -26,7 +26,10 @@ def test_a_scenario_compared_with_itself_has_exactly_zero_effect():
     values = result.effects[["mean", "lo", "hi"]].to_numpy()
     assert np.all((values == 0) | np.isnan(values))
     assert (result.effects["mean"] == 0).mean() > 0.95  # NaN only where a ratio has no workers
-    assert list(result.effects.columns) == ["scenario", "date", "kpi", "dimension", "group", "mean", "lo", "hi"]
+    assert list(result.effects.columns) == ["scenario", "scenario_id", "date", "kpi", "dimension", "group", "mean",
+                                            "lo", "hi"]
+    assert set(result.effects.scenario_id) == {"baseline-2"}
+    assert result.manifest["scenario_ids"]["baseline"] == "baseline"
     row = result.headline.iloc[0]
     assert row["delta_high_skill_workers"] == 0 and row["delta_turnover_pp"] == 0
 
