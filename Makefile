@@ -25,6 +25,7 @@ bench: setup
 	$(PY) -m benchmarks.bench_compare
 	$(PY) -m benchmarks.bench_sweep
 	$(PY) -m benchmarks.bench_posterior_compare
+	$(PY) -m benchmarks.bench_explorer
 
 bench-full: setup
 	$(PY) -m benchmarks.bench_engine --full-scale

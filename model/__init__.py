@@ -14,5 +14,12 @@ from model.workforce_model import WorkforceModel
 
 __version__ = package_version()
 
-__all__ = ["InputError", "Scenario", "WorkforceModel", "__version__", "compare", "load_results", "load_runs",
+
+def explore(*args: object, **kwargs: object) -> object:
+    """The what-if explorer in Jupyter (model/explorer.py; Panel is imported only when it is used)."""
+    from model.explorer import explore as show
+
+    return show(*args, **kwargs)
+
+__all__ = ["InputError", "Scenario", "WorkforceModel", "__version__", "compare", "explore", "load_results", "load_runs",
            "load_scenario", "run", "shipped", "sweep"]

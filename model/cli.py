@@ -570,6 +570,35 @@ def sensitivity(
 
 
 @app.command()
+def explore(
+    lang: Annotated[Language, typer.Option(help="Language of the page.")] = Language.zh,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (1024 to 65535).")] = 5006,
+    base: Annotated[str, typer.Option(help="The option to adjust: a shipped scenario's name or a file.")]
+    = "reform_2020",
+    baseline: Annotated[str, typer.Option(help="The baseline: a shipped scenario's name or a file.")] = "baseline",
+    scale: Annotated[float, typer.Option(help="Scale of each run (at most 0.05; small is fast).")] = 0.005,
+    seeds: Annotated[int, typer.Option(help="Paired replications (1 to 4).")] = 2,
+    end: Annotated[str, typer.Option(help="Last month: 2022-12, 2025-12 or 2030-12.")] = "2025-12",
+    open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open the page in a browser.")] = True,
+) -> None:
+    """A what-if explorer in the browser: move a lever's settings, see the effect against a cached baseline."""
+    import socket
+
+    from model import explorer
+
+    explorer.check(lang.value, scale, seeds, end)
+    if not 1024 <= port <= 65535:
+        raise InputError(f"port: {port} is outside the allowed range 1024 to 65535")
+    for name in (base, baseline):
+        resolve_scenario(name)
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise InputError(f"port: {port} is in use; choose another with --port")
+    err.print(f"explorer: http://127.0.0.1:{port}/ (Ctrl-C to stop)", markup=False, soft_wrap=True)
+    explorer.serve(lang.value, port, scale, seeds, base, baseline, end, open_browser)
+
+
+@app.command()
 def levers(
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV (every column) instead of a table.")] = False,
 ) -> None:

@@ -10,6 +10,7 @@ replication is independent, so the numbers do not depend on how many).
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,8 +27,8 @@ from model.levers import LEVER_IDS
 from model.memory import processes_that_fit
 from model.overrides import Overrides, ScenarioInput, Variant, variant
 from model.provenance import file_sha256
-from model.runner import check_scale, check_seed, resolve_scenario, simulate
-from model.scenario import Period
+from model.runner import SimulatedRun, check_scale, check_seed, resolve_scenario, simulate
+from model.scenario import Period, Scenario
 
 KEYS = ["date", "kpi", "dimension", "group"]
 INTERVAL = 0.90
@@ -231,16 +232,29 @@ def _run_replications(tasks: list[tuple], n_workers: int, progress: Callable[[in
         return [f.result() for f in futures]
 
 
+_BASELINE_RUNS: dict[str, SimulatedRun] = {}  # keep_baseline: this process's latest baseline runs
+_BASELINES_KEPT = 4
+
+
 def replication(baseline: tuple[ScenarioInput, dict], reforms: list[tuple[ScenarioInput, dict]], scale: float,
-                seed: int,
-                start: str, end: str, threads: int, discount_rate: float,
+                seed: int, start: str, end: str, threads: int, discount_rate: float,
                 base_parameters: dict[str, float] | None = None,
-                draws: list[dict[str, float] | None] = (None,)) -> dict:
+                draws: list[dict[str, float] | None] = (None,), keep_baseline: bool = False) -> dict:
     """One seed (under one draw of the calibrated parameters): the baseline, then every reform under each of
     `draws` (parameter sets; None = the calibration in force). Scenarios come as (scenario, overrides). Per
-    reform, lists over the draws of the paired differences, incidence and headline numbers; every run's manifest."""
-    base = simulate(baseline[0], scale, seed, start, end, threads, keep_workers=True, parameters=base_parameters,
-                    overrides=baseline[1])
+    reform, lists over the draws of the paired differences, incidence and headline numbers; every run's manifest.
+    With `keep_baseline` the baseline run is kept in this process and reused by the next calls that ask for the
+    same one (the explorer's long-lived workers)."""
+    key = json.dumps([_described(baseline[0]), baseline[1], scale, seed, start, end, base_parameters],
+                     sort_keys=True, default=str)
+    base = _BASELINE_RUNS.get(key) if keep_baseline else None
+    if base is None:
+        base = simulate(baseline[0], scale, seed, start, end, threads, keep_workers=True, parameters=base_parameters,
+                        overrides=baseline[1])
+        if keep_baseline:
+            while len(_BASELINE_RUNS) >= _BASELINES_KEPT:
+                _BASELINE_RUNS.pop(next(iter(_BASELINE_RUNS)))
+            _BASELINE_RUNS[key] = base
     keys = base.table[KEYS]
     index = HeadlineIndex(keys, start, end, discount_rate)
     out: dict = {"keys": keys, "differences": [[] for _ in reforms], "incidence": [[] for _ in reforms],
@@ -259,6 +273,12 @@ def replication(baseline: tuple[ScenarioInput, dict], reforms: list[tuple[Scenar
             out["headline"][k].append(index.values(difference, incidence))
             out["manifests"][k + 1].append(run.manifest)
     return out
+
+
+def _described(scenario: ScenarioInput) -> object:
+    """What identifies a scenario's runs: its validated content (a file's content may change between calls)."""
+    spec = scenario if isinstance(scenario, Scenario) else resolve_scenario(scenario)[0]
+    return spec.model_dump(mode="json")
 
 
 class HeadlineIndex:

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from model.calibration_inputs import Leaf, load_calibration
 from model.errors import InputError
-from model.scenario import BilingualName, Scenario, first_error, read_mapping
+from model.scenario import LAST_MONTH_LABEL, BilingualName, Scenario, first_error, read_mapping
 
 Overrides = Mapping[str, object]
 ScenarioInput = Scenario | str | Path
@@ -67,8 +67,10 @@ def apply(spec: Scenario, overrides: Overrides | None) -> tuple[Scenario, dict[s
         mapping = spec.model_dump(mode="json", exclude_none=True)
         for path, value in levers.items():
             set_path(mapping, path.split("."), value, f"set: {path}")
+        # the period rule of `run --end`: dated values after a shortened period are allowed and never take effect
+        mapping["period"] = {"start": spec.period.start, "end": LAST_MONTH_LABEL}
         try:
-            spec = Scenario.model_validate(mapping)
+            spec = Scenario.model_validate(mapping).with_period(spec.period.start, spec.period.end)
         except ValidationError as exc:
             raise InputError(first_error("set", exc)) from None
     return _renamed(spec, dict(overrides)), parameters

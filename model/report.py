@@ -48,21 +48,9 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None, a
     effects, headline, manifest = load_comparison(directory)
     if sweep is not None and not allow_mismatch:
         _same_setting(Path(sweep), manifest)
-    effects = effects.astype({"kpi": str, "dimension": str, "group": str, "scenario": str})
     t = lambda key: html.escape(label(key, lang))  # noqa: E731 - a local shorthand for escaped labels
-    # plotly renders a subset of HTML in chart text (links included): names reach the charts escaped
     names = display_names(manifest, lang)
-    shown, shown_headline = _escaped_names(effects, names), _escaped_names(headline, names)
-    figures = [
-        _trajectories(shown, lang),
-        _cost_effectiveness(shown_headline, lang),
-        _by_group(shown, "region", lang),
-        _by_group(shown, "sector", lang),
-        _who_pays(shown_headline, lang),
-        _who_gains(shown, lang),
-        _city_map(_by_city(shown, "high_skill_workers", last=True), "high_skill_workers", lang),
-        _city_map(_by_city(shown, "employer_cost_yuan", last=False), "employer_cost_yuan", lang),
-    ]
+    figures = list(comparison_figures(effects, headline, manifest, lang).values())
     if sweep is not None:
         figures.append(_plain_numbers(_sweep_figure(sweep, lang)))
     charts = [
@@ -74,7 +62,7 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None, a
         )
         for k, fig in enumerate(figures)
     ]
-    cards = "".join(_card(row, manifest, names, lang) for _, row in headline.iterrows())
+    cards = summary_cards(headline, manifest, lang)
     colon = "：" if lang == "zh" else ": "
     sections = [
         f"<h1>{t('title')}</h1>",
@@ -101,6 +89,31 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None, a
         f"<style>{STYLE}</style><script type='text/javascript'>{get_plotlyjs()}</script></head>"
         f"<body>{''.join(sections)}</body></html>"
     )
+
+
+def comparison_figures(effects: pd.DataFrame, headline: pd.DataFrame, manifest: dict,
+                       lang: str) -> dict[str, go.Figure]:
+    """The report's charts of a comparison by section (the explorer shows them too)."""
+    effects = effects.astype({"kpi": str, "dimension": str, "group": str, "scenario": str})
+    # plotly renders a subset of HTML in chart text (links included): names reach the charts escaped
+    names = display_names(manifest, lang)
+    shown, shown_headline = _escaped_names(effects, names), _escaped_names(headline, names)
+    return {
+        "trajectories": _trajectories(shown, lang),
+        "cost_effectiveness": _cost_effectiveness(shown_headline, lang),
+        "by_region": _by_group(shown, "region", lang),
+        "by_sector": _by_group(shown, "sector", lang),
+        "who_pays": _who_pays(shown_headline, lang),
+        "who_gains": _who_gains(shown, lang),
+        "by_city": _city_map(_by_city(shown, "high_skill_workers", last=True), "high_skill_workers", lang),
+        "by_city_cost": _city_map(_by_city(shown, "employer_cost_yuan", last=False), "employer_cost_yuan", lang),
+    }
+
+
+def summary_cards(headline: pd.DataFrame, manifest: dict, lang: str) -> str:
+    """One card per option: what it changes, its effects with intervals and its costs by payer (HTML)."""
+    names = display_names(manifest, lang)
+    return "".join(_card(row, manifest, names, lang) for _, row in headline.iterrows())
 
 
 def _baseline_note(manifest: dict, names: dict[str, str], lang: str) -> str:
