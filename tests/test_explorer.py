@@ -100,3 +100,35 @@ def test_the_explorers_own_settings_are_checked(settings, message):
     values = {"lang": "zh", "scale": 0.005, "seeds": 2, "end": "2025-12", **settings}
     with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
         check(**values)
+
+
+def test_a_loaded_scenario_file_becomes_the_option_and_variants_are_kept_side_by_side(app, tmp_path):
+    asyncio.run(app.update())
+    app._keep()
+    quiet_set(app, QUOTA, 60000.0)
+    asyncio.run(app.update())
+    app._keep()
+    assert len(app.kept) == 2 and app.kept_table.object.count("<tr>") == 3
+    text = "name: my option\nextends: baseline\nlevers:\n  pay_parity: {gap_closed_share: 0.4}\n"
+    with param.discard_events(app.upload):
+        app.upload.filename, app.upload.value = "mine.yaml", text.encode()
+
+    async def load():  # choosing the loaded option rebuilds the settings and runs it (a callback's task)
+        await app._load()
+        await asyncio.gather(*(task for task in asyncio.all_tasks() if task is not asyncio.current_task()))
+
+    asyncio.run(load())
+    assert app.base_select.value == "my option (mine.yaml)"
+    assert {s.path.split(".")[1] for s in app.settings} == {"pay_parity"}
+    assert app.comparison.headline.scenario.iloc[0] == "my option"
+    with param.discard_events(app.upload):
+        app.upload.value = b"name: bad\nlevers: {pay_parity: {gap_closed_share: 3}}\n"
+    asyncio.run(app._load())
+    assert "gap_closed_share" in app.status.object and "0 to 1" in app.status.object
+    app.base_select.value = "reform_2020"
+
+
+def test_explore_returns_the_page_for_jupyter():
+    from model import explore
+
+    assert type(explore(lang="en", scale=0.0005, seeds=1, end="2022-12")).__name__ == "Row"
