@@ -553,7 +553,7 @@ def sensitivity(
                    if c in analysis.indices]
         table = Table(title=f"{analysis.indices.method.iloc[0]} indices of each KPI's "
                             f"{analysis.indices.outcome.iloc[0]}", title_justify="left")
-        for column in ("scenario", "kpi", "factor", *columns, "seed share"):
+        for column in ("scenario", "kpi", "factor", *columns, "noise share"):
             table.add_column(column, justify="left" if column in ("scenario", "kpi", "factor") else "right")
         for _, r in analysis.indices.iterrows():
             table.add_row(str(r.scenario), r.kpi, r.factor, *[f"{r[c]:.3g}" for c in columns],

@@ -101,21 +101,38 @@ def _outcome(outcomes: pd.DataFrame) -> str:
 
 
 def _seed_noise(outcomes: pd.DataFrame) -> pd.DataFrame:
-    """Per scenario and KPI, by one-way analysis of variance over design points: the share of a single run's
-    variance that is seed-to-seed, and the share of the variance of the point means (what the indices use)
-    that is still seed noise. A large second share means more seeds are needed before the indices mean much."""
+    """Per scenario and KPI, by analysis of variance over design points: the share of a single run's variance
+    that is seed-to-seed, and the share of the variance of the point means (what the indices use) that is still
+    replication noise. A large second share means more replications are needed before the indices mean much.
+
+    With posterior draws (`posterior_draws` in the experiment) each point's runs are draws x seeds, and the
+    analysis is nested: seeds within a draw give the seed noise, the spread of the draw means beyond it gives
+    `parameter_variance_share` (the calibrated parameters' uncertainty), and the point means' remaining
+    replication noise includes both."""
     y = _outcome(outcomes)
+    has_draws = "draw" in outcomes and bool((outcomes["draw"] >= 0).any())
     rows = []
     for (scenario, kpi), group in outcomes.groupby(["scenario", "kpi"], observed=True, sort=False):
-        by_point = group.groupby("point")[y]
-        seeds = int(by_point.size().min())
-        within = float(by_point.var(ddof=1).mean()) if seeds > 1 else np.nan
-        of_means = float(by_point.mean().var(ddof=1))  # = between-point variance + within / seeds
-        between = max(of_means - within / seeds, 0.0)  # one-way ANOVA estimate of the variance due to the factors
-        rows.append({"scenario": scenario, "kpi": kpi, "outcome": y, "seeds": seeds,
-                     "seed_variance_share": within / (within + between) if within + between > 0 else np.nan,
+        cells = group.groupby(["point", "draw"] if has_draws else ["point"])[y]
+        seeds = int(cells.size().min())
+        seed_var = float(cells.var(ddof=1).mean()) if seeds > 1 else np.nan
+        draws, draw_var = 1, 0.0
+        if has_draws:
+            cell_means = cells.mean().groupby(level="point")
+            draws = int(cell_means.size().min())
+            spread = float(cell_means.var(ddof=1).mean()) if draws > 1 else np.nan
+            draw_var = max(spread - (seed_var / seeds if seeds > 1 else 0.0), 0.0)  # nested ANOVA
+        within = (seed_var if seeds > 1 else 0.0) + draw_var  # one run's variance within a point
+        of_means = float(group.groupby("point")[y].mean().var(ddof=1))  # = between + within / replications
+        replicated = within / (seeds * draws)
+        between = max(of_means - replicated, 0.0)  # the variance due to the factors
+        total = within + between
+        rows.append({"scenario": scenario, "kpi": kpi, "outcome": y, "seeds": seeds, "posterior_draws":
+                     draws if has_draws else 0,
+                     "seed_variance_share": seed_var / total if total > 0 and seeds > 1 else np.nan,
+                     "parameter_variance_share": draw_var / total if total > 0 and has_draws else np.nan,
                      "seed_variance_share_of_point_means":
-                         min(1.0, within / seeds / of_means) if of_means > 0 else np.nan})
+                         min(1.0, replicated / of_means) if of_means > 0 and within > 0 else np.nan})
     return pd.DataFrame(rows)
 
 

@@ -354,3 +354,20 @@ def test_worker_processes_die_with_a_killed_sweep(tmp_path):
     experiment = write_experiment(tmp_path, seeds=4, scale=0.005)
     assert_workers_die_with_the_killed([sys.executable, "-m", "model.cli", "sweep", str(experiment), "--out",
                                         str(tmp_path / "out"), "--workers", "2"])
+
+
+def test_seed_noise_separates_posterior_draws_from_seeds():
+    from model.sensitivity import _seed_noise
+
+    rng = np.random.default_rng(3)
+    rows = [{"scenario": "s", "kpi": "k", "point": p, "draw": d, "seed": s, "effect": 10.0 * p + draw_shift + noise}
+            for p in range(20) for d, draw_shift in enumerate(rng.normal(0, 3.0, 4)) for s, noise in
+            enumerate(rng.normal(0, 0.3, 3))]
+    nested = _seed_noise(pd.DataFrame(rows)).iloc[0]
+    assert nested.posterior_draws == 4 and nested.seeds == 3
+    total = 10.0**2 * np.var(range(20), ddof=1) + 3.0**2 + 0.3**2
+    assert nested.parameter_variance_share == pytest.approx(3.0**2 / total, rel=0.6)
+    assert nested.seed_variance_share == pytest.approx(0.3**2 / total, rel=0.6)
+    assert nested.seed_variance_share < nested.parameter_variance_share / 20  # the draws are not seed noise
+    flat = _seed_noise(pd.DataFrame(rows).drop(columns="draw")).iloc[0]  # draws taken as seeds, as before
+    assert flat.posterior_draws == 0 and flat.seed_variance_share > 10 * nested.seed_variance_share
