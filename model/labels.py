@@ -442,6 +442,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "period": ("时期", "Period"),
     "code_version": ("代码版本", "Code version"),
     "calibration_fit": ("校准", "Calibration"),
+    "calibration_stale": ("注意：本比较运行时使用的校准参数与当前校准结果不同，"
+                          "下表为当前校准，并非这些运行所用。参数：",
+                          "Note: this comparison ran with calibrated parameters that differ from today's fit; the "
+                          "table below is today's fit, not the one its runs used. Parameters:"),
     "date": ("日期", "Date"),
     "effect": ("效果", "Effect"),
     "option": ("方案", "Option"),

@@ -80,7 +80,7 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None, a
         f"<h2>{t('who_gains')}</h2><p class='note'>{t('who_gains_text')}</p>{charts[5]}",
         f"<h2>{t('by_city')}</h2><p class='note'>{t('by_city_text')}</p>{charts[6]}{charts[7]}",
         *([f"<h2>{t('sensitivity')}</h2><p class='note'>{t('sensitivity_text')}</p>{charts[8]}"] if sweep else []),
-        f"<h2>{t('methods')}</h2><p>{t('methods_text')}</p>{_calibration(lang)}",
+        f"<h2>{t('methods')}</h2><p>{t('methods_text')}</p>{_calibration(manifest, lang)}",
         f"<h2>{t('provenance')}</h2>{_provenance(manifest, names, lang)}",
     ]
     return (
@@ -651,12 +651,16 @@ def _sweep_figure(directory: Path, lang: str) -> go.Figure:
     return fig
 
 
-def _calibration(lang: str) -> str:
-    """The point fit against the published figures, in the report language (calibration/fitted.yaml)."""
+def _calibration(manifest: dict, lang: str) -> str:
+    """The point fit against the published figures, in the report language (calibration/fitted.yaml), with a
+    warning when the comparison's runs recorded other values of the fitted parameters (a comparison made before
+    a refit): the table is today's fit, not the one those runs used."""
     if not FITTED_FILE.exists():
         return ""
     fitted = yaml.safe_load(FITTED_FILE.read_text(encoding="utf-8"))
     t = lambda key: html.escape(label(key, lang))  # noqa: E731 - a local shorthand for escaped labels
+    stale = _refitted_since(manifest, fitted.get("parameters") or {})
+    warning = (f"<p class='unsure'>{t('calibration_stale')} {html.escape(', '.join(stale))}</p>" if stale else "")
     rows = "".join(
         f"<tr><td>{t(f'target_{name}')}</td><td>{html.escape(number(target['published'], lang))}</td>"
         f"<td>{html.escape(number(target['simulated'], lang))}</td>"
@@ -669,9 +673,20 @@ def _calibration(lang: str) -> str:
     return (
         f"<h3>{t('calibration_fit')}</h3><p class='note'>{t('calibration_method')}{'；' if lang == 'zh' else '; '}"
         f"{t('objective')} {html.escape(number(objective, lang) if isinstance(objective, float) else str(objective))}"
-        f"{'；' if lang == 'zh' else '; '}{html.escape(str(provenance.get('date', '')))}</p>"
+        f"{'；' if lang == 'zh' else '; '}{html.escape(str(provenance.get('date', '')))}</p>{warning}"
         f"<table><tr>{head}</tr>{rows}</table>"
     )
+
+
+def _refitted_since(manifest: dict, fitted: dict[str, float]) -> list[str]:
+    """Fitted parameters whose value in today's fit differs from the one the comparison's baseline runs recorded
+    (none under --posterior, whose runs draw the calibrated parameters by design)."""
+    if "posterior" in manifest:
+        return []
+    runs = manifest.get("runs", {}).get(manifest.get("baseline"), []) or [{}]
+    recorded = runs[0].get("parameters") or {}
+    return sorted(name for name, value in fitted.items() if name in recorded and isinstance(value, int | float)
+                  and not np.isclose(float(recorded[name]), float(value), rtol=1e-9, atol=0.0))
 
 
 def _provenance(manifest: dict, names: dict[str, str], lang: str) -> str:

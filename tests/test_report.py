@@ -263,3 +263,20 @@ def test_who_pays_stacks_programmes_and_employers_not_their_variance_shares():
                              "employer_cost_yuan_total": [2e9]})
     names = [trace.name for trace in _who_pays(headline, "en").data]
     assert names == [f"{label('fiscal', 'en')}: {label('training_subsidy', 'en')}", label("employer", "en")]
+
+
+def test_a_report_on_a_comparison_made_before_a_refit_says_the_fit_shown_is_not_its_own(comparison_dir, tmp_path):
+    import json
+    import shutil
+
+    from model.report import build_report
+
+    assert "本比较运行时使用的校准参数与当前校准结果不同" not in build_report(comparison_dir, "zh")
+    old = tmp_path / "old"
+    shutil.copytree(comparison_dir, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    for run in manifest["runs"][manifest["baseline"]]:
+        run["parameters"]["quit_base_logit"] += 0.5  # as if run under an earlier fit
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    page = build_report(old, "en")
+    assert "differ from today" in page and "quit_base_logit" in page.split("differ from today")[1][:400]
