@@ -25,6 +25,7 @@ from rich.table import Table
 from typer.exceptions import TyperException
 
 from model.errors import InputError
+from model.files import write_atomically
 from model.formula_guard import neutralise
 from model.overrides import parse_assignments
 from model.results_store import output_lock
@@ -337,9 +338,7 @@ def calibrate(
         from model.predictions import predict as run_predictions
 
         table = run_predictions(scale or 0.01, seeds or 3, seed)
-        partial = PREDICTIONS_FILE.with_suffix(".partial")
-        table.to_csv(partial, index=False)
-        partial.replace(PREDICTIONS_FILE)
+        write_atomically(PREDICTIONS_FILE, lambda path: table.to_csv(path, index=False))
         wide = table.pivot(index=["scenario", "prediction"], columns="year", values="mean")
         err.print(wide.to_string(float_format=lambda v: f"{v:,.4g}"), markup=False, soft_wrap=True)
         err.print(f"→ {PREDICTIONS_FILE}", markup=False)
@@ -352,7 +351,6 @@ def calibrate(
         import pandas as pd
 
         from model.calibration_inputs import load_calibration
-        from model.results_store import write_atomically
 
         truth = {name: load_calibration().scalar(name) for name in fitting.FREE}
         with _progress() as progress:
@@ -389,7 +387,6 @@ def _simulation_based_calibration(quick: bool, seed: int, replications: int | No
 
     from model import calibration_checks as checks
     from model import posterior as bayes
-    from model.results_store import write_atomically
 
     settings = checks.SbcSettings(seed=seed, **({"replications": 10, "population": 40} if quick else {}))
     if replications:

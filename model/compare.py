@@ -22,11 +22,11 @@ import pandas as pd
 from model import distribution, uncertainty, worker_processes
 from model.calendar import month_index
 from model.errors import InputError
+from model.files import file_sha256
 from model.kpis import GROUPS
 from model.levers import LEVER_IDS
 from model.memory import processes_that_fit
 from model.overrides import Overrides, ScenarioInput, Variant, variant
-from model.provenance import file_sha256
 from model.runner import SimulatedRun, check_scale, check_seed, resolve_scenario, simulate
 from model.scenario import Period, Scenario
 

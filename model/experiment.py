@@ -34,9 +34,9 @@ from pydantic import (
 from model import shipped
 from model.calibration_inputs import CALIBRATION_DIR, Calibration, Leaf, load_calibration
 from model.errors import InputError
+from model.files import file_sha256
 from model.kpis import DIMENSIONS, KPI_IDS, LEDGER_KPI_IDS
 from model.labels import LABELS, label
-from model.provenance import file_sha256
 from model.scenario import (
     LAST_MONTH_LABEL,
     BilingualDescription,

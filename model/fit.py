@@ -25,6 +25,7 @@ from model import treatment_effects
 from model.calibration_inputs import CALIBRATION_DIR, FITTED_FILE, Calibration, load_calibration
 from model.calibration_targets import TARGETS_FILE, Target, load_targets, simulated_statistics
 from model.errors import InputError
+from model.files import short_digest, write_text_atomically
 from model.provenance import git_commit, package_version
 
 # The parameters the targets pin down (see the identification report); the rest stay assumed.
@@ -84,10 +85,10 @@ class Objective:
     def key(self) -> str:
         """What the stored evaluations depend on: settings, free parameters, targets and parameter files."""
         s = self.settings
-        text = json.dumps([s.scale, s.seeds, s.seed, self.free, _file_hash(TARGETS_FILE),
+        text = json.dumps([s.scale, s.seeds, s.seed, self.free, short_digest(TARGETS_FILE),
                            {name: t.value for name, t in self.targets.items()},
-                           _file_hash(CALIBRATION_DIR / "parameters.yaml"),
-                           _file_hash(CALIBRATION_DIR / "population.yaml")])
+                           short_digest(CALIBRATION_DIR / "parameters.yaml"),
+                           short_digest(CALIBRATION_DIR / "population.yaml")])
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def statistics(self, x: np.ndarray) -> dict[str, float]:
@@ -122,9 +123,7 @@ class Objective:
         if self.checkpoint is None:
             return
         self.checkpoint.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.checkpoint.with_suffix(".partial")
-        partial.write_text(json.dumps({"key": self.key(), "evaluations": self.cache}))
-        partial.replace(self.checkpoint)
+        write_text_atomically(self.checkpoint, json.dumps({"key": self.key(), "evaluations": self.cache}))
 
 
 def mean_statistics(calibration: Calibration, settings: FitSettings) -> dict[str, float]:
@@ -263,10 +262,8 @@ def write_fitted(result: FitResult, settings: FitSettings, sensitivity: dict | N
         body["identification"] = sensitivity
     if profile is not None:
         body["profiles"] = profile
-    partial = path.with_suffix(".partial")
     header = "# Written by `workforce calibrate`; every run uses these parameter values (see README, Calibration).\n"
-    partial.write_text(header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    partial.replace(path)
+    write_text_atomically(path, header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True))
 
 
 def check(scale: float, seeds: int, seed: int = 0, targets_file: Path = TARGETS_FILE) -> list[dict]:
@@ -294,7 +291,3 @@ def check(scale: float, seeds: int, seed: int = 0, targets_file: Path = TARGETS_
                      "tolerance": t.tolerance, "sampling_noise": noise,
                      "passes": bool(abs(simulated - t.value) <= allowed)})
     return rows
-
-
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else ""

@@ -27,9 +27,9 @@ import yaml
 from model import worker_processes
 from model.calibration_inputs import CALIBRATION_DIR, load_calibration
 from model.calibration_targets import TARGETS_FILE, Target, load_targets, simulated_statistics
+from model.files import short_digest, write_atomically
 from model.priors import CALIBRATED, Prior, calibrated_priors
 from model.provenance import git_commit, package_version
-from model.results_store import write_atomically
 
 POSTERIOR_FILE = CALIBRATION_DIR / "posterior.csv"
 SUMMARY_FILE = CALIBRATION_DIR / "posterior.yaml"
@@ -150,8 +150,8 @@ def key(settings: PosteriorSettings, priors: dict[str, Prior], targets: dict[str
     s = settings
     text = json.dumps([s.scale, s.seeds, s.seed, s.population, [p.__dict__ for p in priors.values()],
                        {n: [t.value, t.tolerance, t.statistic] for n, t in targets.items() if t.use == "fit"}, fixed,
-                       _file_hash(CALIBRATION_DIR / "parameters.yaml"),
-                       _file_hash(CALIBRATION_DIR / "population.yaml")],
+                       short_digest(CALIBRATION_DIR / "parameters.yaml"),
+                       short_digest(CALIBRATION_DIR / "population.yaml")],
                       sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -289,7 +289,7 @@ def write(result: PosteriorResult, posterior_file: Path = POSTERIOR_FILE, summar
                        "generations": result.generations, "evaluations": result.evaluations,
                        "final_temperature": round(result.final_temperature, 4),
                        "exact_posterior": bool(result.final_temperature <= 1.0),
-                       "seconds": round(result.seconds, 1), "targets_file_sha256": _file_hash(TARGETS_FILE),
+                       "seconds": round(result.seconds, 1), "targets_file_sha256": short_digest(TARGETS_FILE),
                        "particles_file": posterior_file.name},
         **summary(result),
     }
@@ -325,7 +325,3 @@ def draws(n: int, seed: int, path: Path = POSTERIOR_FILE) -> list[dict[str, floa
 
 def _g(value: float) -> float:
     return float(f"{value:.6g}")
-
-
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else ""

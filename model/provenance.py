@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import platform
 import subprocess
 from datetime import UTC, datetime
@@ -35,10 +34,6 @@ def git_commit() -> dict[str, object] | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return {"commit": head, "dirty": dirty}
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def environment() -> dict[str, str]:

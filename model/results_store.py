@@ -18,7 +18,6 @@ A part that does not match its checksum or does not read back is moved to corrup
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -33,6 +32,7 @@ import pyarrow.parquet as pq
 
 from model.errors import InputError
 from model.experiment import Plan, RunSpec
+from model.files import file_sha256, write_atomically
 
 MANIFEST_KEY = b"workforce.manifest"
 PART_COLUMNS = ["run_id", "date", "kpi", "dimension", "group", "value"]
@@ -69,22 +69,6 @@ def output_lock(out: Path) -> Iterator[None]:
         if created and {p.name for p in out.iterdir()} <= {LOCK_NAME}:
             (out / LOCK_NAME).unlink(missing_ok=True)
             out.rmdir()
-
-
-def write_atomically(path: Path, write) -> None:  # noqa: ANN001 - a function of the temporary path
-    """Write through a hidden temporary file in the same directory, flushed, then renamed over `path`."""
-    staged = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        write(staged)
-        with open(staged, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(staged, path)
-    finally:
-        staged.unlink(missing_ok=True)
-
-
-def file_sha256_text(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class ResultsStore:
@@ -170,7 +154,7 @@ class ResultsStore:
         """Committed, with the file's sha256 as recorded, readable, and holding this run's rows only."""
         checksum = path.with_suffix(".sha256")
         try:
-            if not checksum.exists() or checksum.read_text().strip() != file_sha256_text(path):
+            if not checksum.exists() or checksum.read_text().strip() != file_sha256(path):
                 return False
             run_ids = pq.read_table(path, columns=["run_id"]).column("run_id").unique().to_pylist()
         except Exception:  # noqa: BLE001 - any failure to read means the part is not whole
@@ -186,7 +170,7 @@ class ResultsStore:
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), MANIFEST_KEY: text})
         part = self.part_path(run_id)
         write_atomically(part, lambda p: pq.write_table(table, p))
-        digest = file_sha256_text(part)
+        digest = file_sha256(part)
         write_atomically(part.with_suffix(".sha256"), lambda p: p.write_text(digest))
         (self.failures / f"{run_id}.json").unlink(missing_ok=True)
 

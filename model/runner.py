@@ -18,9 +18,10 @@ from model.calendar import BASE_MONTH, month_label
 from model.calibration_inputs import CALIBRATION_DIR, Leaf, load_calibration
 from model.distribution import WorkerSnapshot
 from model.errors import InputError
+from model.files import file_sha256
 from model.overrides import Overrides
 from model.overrides import apply as apply_overrides
-from model.provenance import environment, file_sha256, git_commit, package_version
+from model.provenance import environment, git_commit, package_version
 from model.scenario import Scenario, load_scenario
 from model.workforce_model import WorkforceModel
 

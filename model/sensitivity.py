@@ -18,8 +18,9 @@ import pandas as pd
 from model.compare import mean_interval
 from model.errors import InputError
 from model.experiment import Experiment, salib_problem
+from model.files import write_atomically
 from model.kpis import FLOW_KPI_IDS
-from model.results_store import load_results, load_runs, write_atomically
+from model.results_store import load_results, load_runs
 
 COST_KPIS = ("fiscal_cost_yuan", "employer_cost_yuan")
 
