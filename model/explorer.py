@@ -94,6 +94,7 @@ class Explorer:
         self.thread = ThreadPoolExecutor(1)  # runs one after another; a superseded result is dropped
         t = self.t
         names = {in_language(load_scenario(n).name, self.lang): n for n in shipped.scenario_names()}
+        names.update({str(f): str(f) for f in (self.base, self.baseline) if f not in names.values()})  # files
         self.base_select = pn.widgets.Select(label=t("explorer_base"), options=names, value=self.base)
         self.baseline_select = pn.widgets.Select(label=t("explorer_baseline"), options=names, value=self.baseline)
         self.end_select = pn.widgets.Select(label=t("explorer_end"), options=list(ENDS), value=self.end)
