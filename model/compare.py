@@ -197,6 +197,8 @@ def assemble(setup: Setup, replications: list[dict], n_workers: int) -> Comparis
         manifest["posterior"] = {
             "draws": n_draws, "fitted_draws": len(plan.fitted), "response_draws_per_fitted_draw": per_fitted,
             "posterior_file": str(setup.posterior_file), "posterior_sha256": file_sha256(setup.posterior_file),
+            "posterior_effective_sample_size": round(uncertainty.posterior.effective_sample_size(
+                uncertainty.posterior.load_particles(setup.posterior_file)["weight"]), 1),
             "decomposition": "nested analysis of variance (fitted draws, response draws within, seeds within): "
                              "share_noise + share_fitted + share_assumed = 1",
             "parameters": [d.parameters for d in plan.draws]}

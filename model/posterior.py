@@ -300,6 +300,13 @@ def write(result: PosteriorResult, posterior_file: Path = POSTERIOR_FILE, summar
     return body
 
 
+def effective_sample_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size of weighted particles, (Σw)² / Σw²: how many equally weighted particles
+    they are worth (the shipped posterior's 120 are worth about 8)."""
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / np.square(w).sum())
+
+
 def load_particles(path: Path = POSTERIOR_FILE) -> pd.DataFrame:
     """The stored posterior particles (weight and one column per calibrated parameter)."""
     from model.errors import InputError

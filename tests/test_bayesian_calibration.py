@@ -65,3 +65,12 @@ def test_the_shipped_posterior_is_exact_and_its_predictive_checks_hold():
     for name in posterior.CALIBRATED:
         lo, hi = bounds[name].bounds
         assert particles[name].between(lo, hi).all()
+
+
+def test_the_effective_sample_size_counts_equally_weighted_particles():
+    from model.posterior import effective_sample_size, load_particles
+
+    assert effective_sample_size(np.ones(50)) == pytest.approx(50)
+    assert effective_sample_size(np.array([1.0, 0.0, 0.0, 0.0])) == pytest.approx(1)
+    shipped = effective_sample_size(load_particles()["weight"])
+    assert 1 <= shipped <= 120
