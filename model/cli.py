@@ -26,7 +26,6 @@ from typer.exceptions import TyperException
 
 from model.errors import InputError
 from model.files import write_atomically
-from model.formula_guard import neutralise
 from model.overrides import parse_assignments
 from model.results_store import output_lock
 from model.runner import (
@@ -35,7 +34,6 @@ from model.runner import (
     check_seed,
     resolve_scenario,
     simulate,
-    write_results,
     write_run,
 )
 from model.scenario import load_scenario, read_text
@@ -182,9 +180,7 @@ def compare(
         result = run_comparison(baseline, [(r, changes) for r in reforms], seeds, scale, seed, start, end, threads,
                                 on_run=lambda k, n: progress.update(task, completed=k, total=n),
                                 discount_rate=discount_rate, workers=workers, posterior=posterior)
-        write_results(out, {"effects.parquet": lambda p: result.effects.to_parquet(p, index=False),
-                            "headline.csv": lambda p: neutralise(result.headline).to_csv(p, index=False)},
-                      result.manifest)
+        result.write(out)
     err.print(_headline(result.headline, result.manifest["baseline"]))
     err.print(_confidence(result.headline))
     draws = f" x {posterior} parameter draw(s)" if posterior else ""

@@ -23,11 +23,12 @@ from model import distribution, uncertainty, worker_processes
 from model.calendar import month_index
 from model.errors import InputError
 from model.files import file_sha256
+from model.formula_guard import neutralise
 from model.kpis import GROUPS
 from model.levers import LEVER_IDS
 from model.memory import processes_that_fit
 from model.overrides import Overrides, ScenarioInput, Variant, variant
-from model.runner import SimulatedRun, check_scale, check_seed, resolve_scenario, simulate
+from model.runner import SimulatedRun, check_scale, check_seed, resolve_scenario, simulate, write_results
 from model.scenario import Period, Scenario
 
 KEYS = ["date", "kpi", "dimension", "group"]
@@ -48,11 +49,26 @@ AT_LAST_MONTH = (("delta_high_skill_workers", "high_skill_workers", 1.0),
 
 @dataclass
 class Comparison:
-    """Effects of each reform against the baseline, the headline table and the runs' manifests."""
+    """Effects of each reform against the baseline, the headline table and the runs' manifests; `write` and
+    `read` own the comparison's file layout (effects.parquet, headline.csv, manifest.json)."""
 
-    effects: pd.DataFrame  # scenario, date, kpi, dimension, group, mean, lo, hi
+    effects: pd.DataFrame  # scenario, scenario_id, date, kpi, dimension, group, mean, lo, hi
     headline: pd.DataFrame  # one row per reform
     manifest: dict
+
+    def write(self, out: Path) -> None:
+        """The three files, written atomically with the manifest last (model/runner.write_results); text cells
+        that a spreadsheet would run as formulas are neutralised in the CSV."""
+        write_results(out, {"effects.parquet": lambda p: self.effects.to_parquet(p, index=False),
+                            "headline.csv": lambda p: neutralise(self.headline).to_csv(p, index=False)},
+                      self.manifest)
+
+    @classmethod
+    def read(cls, directory: Path) -> Comparison:
+        """A finished comparison, checked whole (model/comparison_files.load_comparison)."""
+        from model.comparison_files import load_comparison
+
+        return cls(*load_comparison(directory))
 
 
 def compare(baseline: ScenarioInput | tuple[ScenarioInput, Overrides], reforms: list[Variant], seeds: int = 10,

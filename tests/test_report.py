@@ -14,7 +14,6 @@ from model.kpis import KPI_IDS
 from model.labels import LABELS, label, number
 from model.levers import LEVER_IDS
 from model.report import write_report
-from model.runner import write_results
 from model.scenario import Scenario, load_scenario
 from model.spreadsheet import write_spreadsheet
 
@@ -29,8 +28,7 @@ def comparison_dir(tmp_path_factory):
     reform = reform.model_copy(update={"name": HOSTILE, "description": "pay & <b>bold</b> claims"})
     result = compare(base, [reform], seeds=2, scale=0.0005, workers=1)
     out = tmp_path_factory.mktemp("cmp")
-    write_results(out, {"effects.parquet": lambda p: result.effects.to_parquet(p, index=False),
-                        "headline.csv": lambda p: result.headline.to_csv(p, index=False)}, result.manifest)
+    result.write(out)
     return out
 
 
@@ -229,8 +227,7 @@ def test_each_report_language_shows_the_options_own_names_and_descriptions(tmp_p
     parity = load_scenario(REPO / "scenarios" / "lever_pay_parity.yaml").with_period(end="2020-03")
     result = compare(base, [parity], seeds=2, scale=0.0005, workers=1)
     out = tmp_path / "cmp"
-    write_results(out, {"effects.parquet": lambda p: result.effects.to_parquet(p, index=False),
-                        "headline.csv": lambda p: result.headline.to_csv(p, index=False)}, result.manifest)
+    result.write(out)
     pages = {}
     for lang in ("zh", "en"):
         write_report(out, tmp_path / f"{lang}.html", lang)
