@@ -24,7 +24,7 @@ from rich.progress import (
 from rich.table import Table
 from typer.exceptions import TyperException
 
-from model.errors import InputError
+from model.errors import InputError, ReplicationsFailed
 from model.files import write_atomically
 from model.overrides import parse_assignments
 from model.results_store import output_lock
@@ -665,6 +665,9 @@ def main() -> None:
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
+    except ReplicationsFailed as exc:
+        print("error: " + " ".join(str(exc).split()), file=sys.stderr)
+        sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except Interrupted as exc:

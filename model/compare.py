@@ -21,7 +21,7 @@ import pandas as pd
 
 from model import distribution, uncertainty, worker_processes
 from model.calendar import month_index
-from model.errors import InputError
+from model.errors import InputError, ReplicationsFailed
 from model.files import file_sha256
 from model.formula_guard import neutralise
 from model.kpis import GROUPS
@@ -229,24 +229,40 @@ def pool_size(workers: int | None, tasks: int, scale: float) -> int:
 
 
 def _run_replications(tasks: list[tuple], n_workers: int, progress: Callable[[int], object]) -> list[dict]:
-    """Each replication's results, in seed order, in this process or in a pool of spawned processes."""
+    """Each replication's results, in seed order, in this process or in a pool of spawned processes. A failed
+    replication fails the comparison, saying how many failed (all are waited for in a pool; in this process the
+    rest are not run)."""
     if n_workers == 1:
         results = []
-        for task in tasks:
-            results.append(replication(*task))
+        for k, task in enumerate(tasks):
+            try:
+                results.append(replication(*task))
+            except InputError:
+                raise
+            except Exception as exc:
+                raise ReplicationsFailed(f"replication {k + 1} of {len(tasks)} failed (the rest were not run): "
+                                         f"{type(exc).__name__}: {exc}") from exc
             progress(len(results))
         return results
     with worker_processes.pool(n_workers) as pool:
         try:
             futures = [pool.submit(replication, *task) for task in tasks]
-            done = 0
+            failed, done = [], 0
             for future in futures:
-                future.result()
-                done += 1
-                progress(done)
+                error = future.exception()  # waits for it
+                if error is None:
+                    done += 1
+                    progress(done)
+                else:
+                    failed.append(error)
         except KeyboardInterrupt:
             worker_processes.stop_now(pool)
             raise
+        if failed:
+            if all(isinstance(exc, InputError) for exc in failed):
+                raise failed[0]
+            raise ReplicationsFailed(f"{len(failed)} of {len(tasks)} paired replications failed; the first: "
+                                     f"{type(failed[0]).__name__}: {failed[0]}")
         return [f.result() for f in futures]
 
 

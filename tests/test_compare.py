@@ -111,3 +111,21 @@ def test_results_do_not_depend_on_the_number_of_worker_processes():
     assert one.manifest["worker_processes"] == 1 and two.manifest["worker_processes"] == 2
     pd.testing.assert_frame_equal(one.effects, two.effects)
     pd.testing.assert_frame_equal(one.headline, two.headline)
+
+
+def test_a_failed_replication_fails_the_comparison_saying_which(monkeypatch):
+    import importlib
+
+    from model.errors import ReplicationsFailed
+
+    comparison = importlib.import_module("model.compare")  # `model.compare` is also the function
+    real = comparison.simulate
+
+    def failing_on_the_second_seed(*args, **kwargs):  # a real run, except that seed 1 breaks
+        if args[2] == 1:
+            raise MemoryError("out of memory")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(comparison, "simulate", failing_on_the_second_seed)
+    with pytest.raises(ReplicationsFailed, match=r"replication 2 of 2 failed .*MemoryError: out of memory"):
+        compare("baseline", ["lever_pay_parity"], seeds=2, scale=0.0005, end="2020-03", workers=1)
