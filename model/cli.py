@@ -286,6 +286,9 @@ def calibrate(
     particles: Annotated[int | None, typer.Option(help="With --sbc: particles per calibration (default 120, the "
                                                        "calibration's; another number writes "
                                                        "runs/sbc-particles-N.csv).")] = None,
+    posterior_draws: Annotated[int | None, typer.Option(help="With --predict: also run every seed under N "
+                                                             "posterior draws, for the predictions' 90% bands "
+                                                             "(2 to 1000).")] = None,
 ) -> None:
     """Fit the free behavioural parameters to calibration/targets.yaml → calibration/fitted.yaml."""
     from model import fit as fitting
@@ -331,9 +334,13 @@ def calibrate(
         return
     if predict:
         from model.predictions import PREDICTIONS_FILE
+        from model.uncertainty import MAX_DRAWS
+
+        if posterior_draws is not None and not 2 <= posterior_draws <= MAX_DRAWS:
+            raise InputError(f"posterior_draws: {posterior_draws} is outside the allowed range 2 to {MAX_DRAWS}")
         from model.predictions import predict as run_predictions
 
-        table = run_predictions(scale or 0.01, seeds or 3, seed)
+        table = run_predictions(scale or 0.01, seeds or 3, seed, posterior=posterior_draws)
         write_atomically(PREDICTIONS_FILE, lambda path: table.to_csv(path, index=False))
         wide = table.pivot(index=["scenario", "prediction"], columns="year", values="mean")
         err.print(wide.to_string(float_format=lambda v: f"{v:,.4g}"), markup=False, soft_wrap=True)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pandas as pd
 
 from model import categories as cat
-from model import shipped
+from model import shipped, uncertainty, worker_processes
 from model.calibration_inputs import CALIBRATION_DIR, load_calibration
+from model.memory import processes_that_fit
 from model.scenario import load_scenario
 from model.workforce_model import WorkforceModel
 
@@ -18,23 +19,48 @@ YEARS = range(2021, 2026)
 SCENARIOS = ("reform_2020", "baseline")
 
 
-def predict(scale: float = 0.01, seeds: int = 3, seed: int = 0, scenarios: tuple[str, ...] = SCENARIOS) -> pd.DataFrame:
+def predict(scale: float = 0.01, seeds: int = 3, seed: int = 0, scenarios: tuple[str, ...] = SCENARIOS,
+            posterior: int | None = None) -> pd.DataFrame:
     """Yearly predictions (December stocks, yearly averages of wages) under each scenario: mean and range over
-    the seeds. The reform is what happened; the baseline says what the reform is credited with."""
+    the seeds with the point fit. The reform is what happened; the baseline says what the reform is credited with.
+
+    With `posterior` = N, every seed also runs under N parameter draws (the calibrated parameters from the
+    posterior, the assumed lever responses from their priors: model/uncertainty.design), giving the predictions'
+    posterior mean and 90% band (`posterior_mean`, `posterior_lo`, `posterior_hi`): the interval that the
+    published figures after 2020 should fall in."""
+    plan = uncertainty.design(posterior, seed) if posterior else None
     tables = []
     for scenario in scenarios:
         spec = load_scenario(shipped.scenario(scenario)).with_period(end="2025-12")
-        runs = [_one_run(spec, scale, seed + k) for k in range(seeds)]
-        stacked = pd.concat(runs, keys=range(seeds), names=["seed"])
+        tasks = [(spec, scale, seed + k, None) for k in range(seeds)]
+        tasks += [(spec, scale, seed + k, d.parameters) for d in (plan.draws if plan else []) for k in range(seeds)]
+        runs = _run_all(tasks)
+        stacked = pd.concat(runs[:seeds], keys=range(seeds), names=["seed"])
         summary = stacked.groupby(["year", "prediction"]).value.agg(["mean", "min", "max"]).reset_index()
+        if plan:
+            drawn = pd.concat(runs[seeds:], keys=range(len(runs) - seeds), names=["run"])
+            band = drawn.groupby(["year", "prediction"]).value.agg(
+                posterior_mean="mean", posterior_lo=lambda v: v.quantile(0.05),
+                posterior_hi=lambda v: v.quantile(0.95)).reset_index()
+            summary = summary.merge(band, on=["year", "prediction"])
         summary.insert(0, "scenario", scenario)
         tables.append(summary)
     return pd.concat(tables, ignore_index=True)
 
 
-def _one_run(spec, scale: float, seed: int) -> pd.DataFrame:  # noqa: ANN001
-    model = WorkforceModel(spec, scale=scale, seed=seed)
-    industry_share = load_calibration().scalar("high_skilled_industry_share")  # all-sector equivalent
+def _run_all(tasks: list[tuple]) -> list[pd.DataFrame]:
+    """The runs, in order, on the worker processes that fit (one here for a single run)."""
+    workers = processes_that_fit(tasks[0][1], len(tasks), runs_per_process=1)
+    if workers == 1:
+        return [_one_run(*task) for task in tasks]
+    with worker_processes.pool(workers) as pool:
+        return list(pool.map(_one_run, *zip(*tasks, strict=True)))
+
+
+def _one_run(spec, scale: float, seed: int, parameters: dict | None = None) -> pd.DataFrame:  # noqa: ANN001
+    calibration = load_calibration().with_overrides(parameters or {})
+    model = WorkforceModel(spec, scale=scale, seed=seed, calibration=calibration)
+    industry_share = calibration.scalar("high_skilled_industry_share")  # all-sector equivalent
     model.run_until()
     table = model.kpi_table()
     december = table[table.date.dt.month == 12]

@@ -74,3 +74,14 @@ def test_the_effective_sample_size_counts_equally_weighted_particles():
     assert effective_sample_size(np.array([1.0, 0.0, 0.0, 0.0])) == pytest.approx(1)
     shipped = effective_sample_size(load_particles()["weight"])
     assert 1 <= shipped <= 120
+
+
+def test_predictions_carry_posterior_bands_beside_the_point_fit():
+    from model.predictions import predict
+
+    plain = predict(scale=0.0005, seeds=1, scenarios=("baseline",))
+    banded = predict(scale=0.0005, seeds=1, scenarios=("baseline",), posterior=2)
+    pd.testing.assert_frame_equal(banded[plain.columns], plain)  # the point fit's columns are unchanged
+    assert (banded.posterior_lo <= banded.posterior_mean).all() and (banded.posterior_mean <= banded.posterior_hi).all()
+    assert (banded.posterior_hi > banded.posterior_lo).any()  # the draws differ
+    assert set(banded.year) == set(range(2021, 2026))
