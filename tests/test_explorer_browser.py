@@ -2,23 +2,18 @@
 quota, the Δ trainees figure follows in the right direction, no console error, no request leaves the machine;
 a screenshot is kept in out/test-artifacts/ (the README's is docs/explorer_zh.png)."""
 
-import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "out" / "test-artifacts"
-QUOTA = ".setting-levers-training_subsidy-annual_quota-values-2020-01 input"
+from tests.browser import ARTIFACTS, chromium_page, needs_chromium
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
-                                reason="Chromium is not installed (.ci/run installs it; apt-get install chromium)")
+QUOTA = ".setting-levers-training_subsidy-annual_quota-values-2020-01 input"
+pytestmark = needs_chromium
 
 
 def free_port() -> int:
@@ -48,16 +43,10 @@ def served(tmp_path):
 
 
 def test_moving_the_quota_updates_the_trainees_offline_without_errors(served):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    assert CHROMIUM, "Chromium is required in CI"
-    requests, errors = [], []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1500, "height": 1100})
-        page.on("request", lambda request: requests.append(request.url))
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: errors.append(str(error)))
+    with chromium_page(1500, 1100) as watched:
+        page = watched.page
         page.goto(served)
         trainees = page.locator("[data-kpi=delta_trainees_total]")
         trainees.wait_for(timeout=300_000)
@@ -72,9 +61,8 @@ def test_moving_the_quota_updates_the_trainees_offline_without_errors(served):
         charts = page.locator(".js-plotly-plot").count()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "explorer_zh.png"))
-        browser.close()
     assert after < before, (before, after)  # no quota: fewer subsidised trainees than with 120,000 a year
     assert charts >= 3
     local = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/|^(blob|data):")
-    assert [url for url in requests if not local.match(url)] == []
-    assert errors == []
+    assert [url for url in watched.requests if not local.match(url)] == []
+    assert watched.errors == []

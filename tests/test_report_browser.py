@@ -2,39 +2,25 @@
 offline, every chart draws, no network request is made, no console error is logged; a screenshot of
 each language is kept in out/test-artifacts/."""
 
-import os
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
+from tests.browser import ARTIFACTS, chromium_page, needs_chromium
 from tests.test_report import HOSTILE, comparison_dir, sweep_dir  # noqa: F401 - the shared small comparison and sweep
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "out" / "test-artifacts"
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
-                                reason="Chromium is not installed (.ci/run installs it; apt-get install chromium)")
+pytestmark = needs_chromium
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_report_draws_every_chart_offline_in_chromium(comparison_dir, sweep_dir, tmp_path, lang):  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
     from model.report import write_report
 
-    assert CHROMIUM, "Chromium is required in CI"
     path = tmp_path / f"report_{lang}.html"
     write_report(comparison_dir, path, lang, sweep=sweep_dir if lang == "zh" else None)
     charts = 9 if lang == "zh" else 8  # the Chinese report also shows the sweep's policy surface
-    requests, errors = [], []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("request", lambda request: requests.append(request.url))
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: errors.append(str(error)))
+    with chromium_page(1280, 900) as watched:
+        page = watched.page
         page.goto(path.as_uri())
         page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {charts}", timeout=60_000)
         svgs_per_chart = page.evaluate(
@@ -48,10 +34,9 @@ def test_the_report_draws_every_chart_offline_in_chromium(comparison_dir, sweep_
                                " .annotation-text')).map(t => t.textContent)")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"report_{lang}.png"), full_page=True)
-        browser.close()
     assert len(svgs_per_chart) == charts and all(n > 0 for n in svgs_per_chart), svgs_per_chart
-    assert [url for url in requests if not url.startswith("file://")] == []
-    assert errors == []
+    assert [url for url in watched.requests if not url.startswith("file://")] == []
+    assert watched.errors == []
     assert regions == [13, 13]  # each map draws Jiangsu's 13 prefecture-level cities
     assert ticks and not [t for t in [*ticks, *visible.split()] if re.search(r"\d[eE][+-]\d", t)]  # no e+ anywhere
     assert not [t for t in ticks if re.fullmatch(r"[−-]?[\d.,]+[kMGTB]", t)], ticks  # no 150k, 1.5G on an axis
