@@ -121,9 +121,12 @@ class Explorer:
         return label(key, self.lang)
 
     # --- the option and its settings -----------------------------------------------------------------------
+    def _as_given(self, name: str) -> Scenario:
+        """A choice as its file or upload gives it (its own period)."""
+        return self.loaded[name] if name in self.loaded else load_scenario(name)
+
     def _scenario(self, name: str) -> Scenario:
-        spec = self.loaded[name] if name in self.loaded else load_scenario(name)
-        return spec.with_period(end=self.end_select.value)
+        return self._as_given(name).with_period(end=self.end_select.value)
 
     def _build_settings(self) -> None:
         catalogue = lever_settings().set_index("path")
@@ -208,9 +211,7 @@ class Explorer:
     def scenario_yaml(self) -> str:
         """The current option as a scenario file over the option's own period (`workforce validate` accepts it),
         headed by the command that reproduces the numbers shown."""
-        name = self.base_select.value
-        spec = self.loaded[name] if name in self.loaded else load_scenario(name)
-        spec = apply(spec, self.overrides())[0]
+        spec = apply(self._as_given(self.base_select.value), self.overrides())[0]
         baseline = self.baseline_select.value if self.baseline_select.value not in self.loaded else "BASELINE.yaml"
         header = (f"# Saved from the what-if explorer. The numbers it showed: workforce compare {baseline} "
                   f"THIS_FILE.yaml --end {self.end_select.value} --scale {self.scale:g} --seeds {self.seeds}\n")
