@@ -294,8 +294,8 @@ def calibrate(
     from model import fit as fitting
     from model.calibration_targets import LAST_FIT_YEAR
 
-    if scale is not None and not 0 < scale <= 1:
-        raise InputError(f"scale: {scale} is outside the allowed range 0 to 1")
+    if scale is not None:
+        check_scale(scale)
     if seeds is not None and not 1 <= seeds <= 100:
         raise InputError(f"seeds: {seeds} is outside the allowed range 1 to 100")
     if workers is not None and not 1 <= workers <= 256:

@@ -37,6 +37,7 @@ from model.errors import InputError
 from model.files import file_sha256
 from model.kpis import DIMENSIONS, KPI_IDS, LEDGER_KPI_IDS
 from model.labels import LABELS, label
+from model.runner import check_scale
 from model.scenario import (
     LAST_MONTH_LABEL,
     BilingualDescription,
@@ -277,9 +278,7 @@ def plan_experiment(path: str | Path, scale: float | None = None, seeds: int | N
     where = str(path)
     changes: dict = {}
     if scale is not None:
-        if not 0 < scale <= 1:
-            raise InputError(f"scale: {scale} is outside the allowed range 0 (exclusive) to 1")
-        changes["scale"] = scale
+        changes["scale"] = check_scale(scale)
     if end is not None:
         try:
             changes["period"] = Period(start=experiment.period.start, end=end)

@@ -3,6 +3,8 @@ the calibration (the fit uses 2020 and earlier only; later published years are c
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 
 from model import categories as cat
@@ -53,13 +55,15 @@ def _run_all(tasks: list[tuple]) -> list[pd.DataFrame]:
     workers = processes_that_fit(tasks[0][1], len(tasks), runs_per_process=1)
     if workers == 1:
         return [_one_run(*task) for task in tasks]
+    threads = [max(1, (os.cpu_count() or 1) // workers)] * len(tasks)  # the cores shared out, as in compare
     with worker_processes.pool(workers) as pool:
-        return list(pool.map(_one_run, *zip(*tasks, strict=True)))
+        return list(pool.map(_one_run, *zip(*tasks, strict=True), threads))
 
 
-def _one_run(spec, scale: float, seed: int, parameters: dict | None = None) -> pd.DataFrame:  # noqa: ANN001
+def _one_run(spec, scale: float, seed: int, parameters: dict | None = None,  # noqa: ANN001 - a Scenario
+             threads: int | None = None) -> pd.DataFrame:
     calibration = load_calibration().with_overrides(parameters or {})
-    model = WorkforceModel(spec, scale=scale, seed=seed, calibration=calibration)
+    model = WorkforceModel(spec, scale=scale, seed=seed, calibration=calibration, threads=threads)
     industry_share = calibration.scalar("high_skilled_industry_share")  # all-sector equivalent
     model.run_until()
     table = model.kpi_table()
