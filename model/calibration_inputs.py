@@ -206,6 +206,25 @@ class Calibration:
         return {name: self.value(name) for name in self.parameters}
 
 
+def _lever_parameters(known: set[str]) -> dict[str, Parameter]:
+    """Response parameters that lever plug-ins declare in their module (`PARAMETERS`, entries of the form of
+    parameters.yaml's), checked like the file's."""
+    from model.levers import MODULES  # the levers read calibrations: imported when one is loaded
+
+    out = {}
+    for module in MODULES:
+        for name, body in getattr(module, "PARAMETERS", {}).items():
+            where = f"lever {module.NAME}: PARAMETERS"
+            if name in known or name in out:
+                raise InputError(f"{where}: {name} is already a parameter")
+            try:
+                out[name] = Parameter.model_validate(body)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                raise InputError(f"{where}: {name}.{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+    return out
+
+
 def load_calibration(directory: Path = CALIBRATION_DIR, use_fitted: bool = True) -> Calibration:
     """Read and validate population.yaml, parameters.yaml and retirement.yaml, with the fitted values of
     fitted.yaml (when present and `use_fitted`) in place of the defaults of the fitted parameters."""
@@ -214,6 +233,7 @@ def load_calibration(directory: Path = CALIBRATION_DIR, use_fitted: bool = True)
     retirement = _validated(directory / "retirement.yaml", StructureEntry)
     _check_structure(directory / "retirement.yaml", retirement)
     parameters = _validated(directory / "parameters.yaml", Parameter)
+    parameters.update(_lever_parameters(set(parameters)))
     _check_bounds(directory / "parameters.yaml", parameters)
     calibration = Calibration(structure, parameters, retirement)
     fitted = directory / FITTED_FILE.name

@@ -59,6 +59,6 @@ AGE_BAND_LOWER_YEARS = (16, 25, 35, 45, 55)
 # Worker status codes.
 GONE, EMPLOYED, SEARCHING = 0, 1, 2
 
-# Programme a worker is in (worker column `programme`), code = index. Competitions last the month of taking part.
-PROGRAMMES = ("none", "training", "apprenticeship", "education_upgrade", "competition")
-NO_PROGRAMME, TRAINING, APPRENTICESHIP, EDUCATION_UPGRADE, COMPETITION = range(len(PROGRAMMES))
+# Programme a worker is in (worker column `programme`): 0 none, else the code of a lever's programme
+# (levers.PROGRAMME_CODES).
+NO_PROGRAMME = 0

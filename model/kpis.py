@@ -6,6 +6,10 @@ pass is split across threads. Counts are re-weighted to the full population by 1
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 from numba import njit, prange
@@ -13,18 +17,28 @@ from numba import njit, prange
 from model import categories as cat
 from model import rules as R
 from model.calendar import month_start
+from model.levers import PROGRAMMES
 
-# Statistics tallied per cell: eight stocks every live worker touches (one 64-byte row), four stocks
-# of policy and high grades, then twelve flows. Money is in yuan a month.
-STATS = ("workers", "employed", "certified", "high_skill", "wage_sum", "age_months_sum", "over_50", "output_milli",
-         "employer_cost", "high_skill_wage_sum", "engineer_wage_sum", "apprentices",
-         "entries", "exits", "retirements", "quits", "layoffs", "hires", "certifications", "job_to_job",
-         "training_enrolments", "apprenticeship_starts", "education_enrolments", "competition_participations")
-_N_HOT = STATS.index("employer_cost")
+# Statistics tallied per cell: eight stocks every live worker touches (one 64-byte row), the policy stocks (what
+# uplifts cost employers, the wage sums of pay parity, the workers in each programme), then the flows (the month's
+# events, and enrolments in each programme). Money is in yuan a month. The tally kernel reads the layout from
+# the fixed stocks and flows below and the number of programmes.
+_HOT_STOCKS = ("workers", "employed", "certified", "high_skill", "wage_sum", "age_months_sum", "over_50",
+               "output_milli")
+_POLICY_STOCKS = ("employer_cost", "high_skill_wage_sum", "engineer_wage_sum")
+_EVENT_FLOWS = ("entries", "exits", "retirements", "quits", "layoffs", "hires", "certifications", "job_to_job")
+# column of each fixed statistic in its table (hot stocks, policy stocks, flows), for the tally kernel
+_WORKERS, _EMPLOYED, _CERTIFIED, _HIGH_SKILL, _WAGE_SUM, _AGE_SUM, _OVER_50, _OUTPUT = map(_HOT_STOCKS.index, (
+    "workers", "employed", "certified", "high_skill", "wage_sum", "age_months_sum", "over_50", "output_milli"))
+_EMPLOYER_COST, _HIGH_SKILL_WAGES, _ENGINEER_WAGES = map(_POLICY_STOCKS.index, (
+    "employer_cost", "high_skill_wage_sum", "engineer_wage_sum"))
+_ENTRIES, _EXITS, _RETIREMENTS, _QUITS, _LAYOFFS, _HIRES, _CERTIFICATIONS, _JOB_TO_JOB = map(_EVENT_FLOWS.index, (
+    "entries", "exits", "retirements", "quits", "layoffs", "hires", "certifications", "job_to_job"))
+STATS = (*_HOT_STOCKS, *_POLICY_STOCKS, *(p.participants_statistic for p in PROGRAMMES),
+         *_EVENT_FLOWS, *(p.enrolment_statistic for p in PROGRAMMES))
 S = {name: k for k, name in enumerate(STATS)}
-_N_STOCKS = STATS.index("entries")
-_N_POLICY = _N_STOCKS - _N_HOT
-_N_FLOWS = len(STATS) - _N_STOCKS
+_N_HOT = len(_HOT_STOCKS)
+_N_STOCKS = S[_EVENT_FLOWS[0]]
 CELL_SHAPE = (len(cat.CITY_IDS), len(cat.SECTORS), len(cat.OWNERSHIPS), len(cat.GRADES), len(cat.MIGRANT_GENERATIONS),
               len(cat.AGE_BANDS))
 N_CELLS = int(np.prod(CELL_SHAPE))
@@ -33,13 +47,12 @@ _OVER_50_MONTHS = 50 * 12
 _NEW_GENERATION_BIRTH_MONTH = cat.NEW_GENERATION_BIRTH_YEAR * 12
 DIMENSIONS = ("province", "region", "city", "sector", "grade", "migrant", "migrant_generation", "age_band",
               "programme", "ownership")
-_ENROLMENT_FLOW = STATS.index("training_enrolments") - _N_STOCKS - 1  # + programme code
 
 
 @njit(parallel=True, cache=True)
 def tally(n_parts, month, rules, status, events, employer, employer_cell_offset, grade, migrant, birth_month,
           wage_yuan_month, human_capital, programme, productivity_milli, employer_cost_share, engineer_wage_factor,
-          use_policy, n_employers):
+          use_policy, n_employers, n_programmes):
     """Stocks (live workers) and this month's flows (event bits) by cell: int64[N_CELLS, len(STATS)].
 
     `employer_cost_share[e, g]` is the share of a wage that policy uplifts add (what the employer pays
@@ -47,13 +60,16 @@ def tally(n_parts, month, rules, status, events, employer, employer_cell_offset,
 
     The slots are split into `n_parts` independent partial tallies; integer sums make the result
     the same for any split, so the split can follow the thread count. Stocks and flows are kept
-    in separate tables: every live worker touches the stocks, only the few with events the flows.
+    in separate tables: every live worker touches the stocks, only the few with events the flows. The policy
+    stocks end with the workers in each of `n_programmes` programmes, the flows with each one's enrolments.
     """
+    n_policy, n_flows = len(_POLICY_STOCKS) + n_programmes, len(_EVENT_FLOWS) + n_programmes
+    in_programme, enrolled = len(_POLICY_STOCKS) - 1, len(_EVENT_FLOWS) - 1  # + programme code
     n = status.shape[0]
     part_size = (n + n_parts - 1) // n_parts
     stocks = np.zeros((n_parts, N_CELLS, _N_HOT), dtype=np.int64)
-    policy_stocks = np.zeros((n_parts, N_CELLS, _N_POLICY), dtype=np.int64)
-    flows = np.zeros((n_parts, N_CELLS, _N_FLOWS), dtype=np.int64)
+    policy_stocks = np.zeros((n_parts, N_CELLS, n_policy), dtype=np.int64)
+    flows = np.zeros((n_parts, N_CELLS, n_flows), dtype=np.int64)
     by_employer = np.zeros((n_parts, n_employers if use_policy else 0, _N_GRADES, 2), dtype=np.int64)
     for p in prange(n_parts):
         stock, policy_stock, flow, employer_grade = stocks[p], policy_stocks[p], flows[p], by_employer[p]
@@ -67,36 +83,37 @@ def tally(n_parts, month, rules, status, events, employer, employer_cell_offset,
             generation = migrant[i] * (1 + (month - age >= _NEW_GENERATION_BIRTH_MONTH))  # branch-free
             cell = employer_cell_offset[e] + (g * _N_GENERATIONS + generation) * _N_BANDS + R.age_band(rules, age)
             if st != cat.GONE:
-                stock[cell, 0] += 1
-                stock[cell, 2] += g >= 1
-                stock[cell, 3] += g >= cat.HIGH_SKILL_GRADE
-                stock[cell, 5] += age
-                stock[cell, 6] += age >= _OVER_50_MONTHS
-                if use_policy:
-                    policy_stock[cell, 3] += programme[i] == cat.APPRENTICESHIP
+                stock[cell, _WORKERS] += 1
+                stock[cell, _CERTIFIED] += g >= 1
+                stock[cell, _HIGH_SKILL] += g >= cat.HIGH_SKILL_GRADE
+                stock[cell, _AGE_SUM] += age
+                stock[cell, _OVER_50] += age >= _OVER_50_MONTHS
+                if use_policy and programme[i] != cat.NO_PROGRAMME:
+                    policy_stock[cell, in_programme + programme[i]] += 1
                 if st == cat.EMPLOYED:
                     wage = wage_yuan_month[i]
-                    stock[cell, 1] += 1
-                    stock[cell, 4] += np.int64(wage + 0.5)  # wages are positive: round half up
-                    stock[cell, 7] += np.int64(R.output_units(rules, productivity_milli[e], human_capital[i]) + 0.5)
+                    stock[cell, _EMPLOYED] += 1
+                    stock[cell, _WAGE_SUM] += np.int64(wage + 0.5)  # wages are positive: round half up
+                    output = R.output_units(rules, productivity_milli[e], human_capital[i])
+                    stock[cell, _OUTPUT] += np.int64(output + 0.5)
                     if use_policy:
-                        policy_stock[cell, 0] += np.int64(wage * employer_cost_share[e, g] + 0.5)
+                        policy_stock[cell, _EMPLOYER_COST] += np.int64(wage * employer_cost_share[e, g] + 0.5)
                         employer_grade[e, g, 0] += 1
                         employer_grade[e, g, 1] += np.int64(wage + 0.5)
                     if g >= cat.HIGH_SKILL_GRADE:
-                        policy_stock[cell, 1] += np.int64(wage + 0.5)
-                        policy_stock[cell, 2] += np.int64(wage * engineer_wage_factor[e, g] + 0.5)
+                        policy_stock[cell, _HIGH_SKILL_WAGES] += np.int64(wage + 0.5)
+                        policy_stock[cell, _ENGINEER_WAGES] += np.int64(wage * engineer_wage_factor[e, g] + 0.5)
             if ev != 0:
-                flow[cell, 0] += (ev & R.ENTERED) != 0
-                flow[cell, 1] += (ev & R.EXITED) != 0
-                flow[cell, 2] += (ev & R.RETIRED) != 0
-                flow[cell, 3] += (ev & R.QUIT) != 0
-                flow[cell, 4] += (ev & R.LAID_OFF) != 0
-                flow[cell, 5] += (ev & R.HIRED) != 0
-                flow[cell, 6] += (ev & R.CERTIFIED) != 0
-                flow[cell, 7] += ((ev & R.HIRED) != 0) and ((ev & (R.QUIT | R.LAID_OFF)) != 0)
+                flow[cell, _ENTRIES] += (ev & R.ENTERED) != 0
+                flow[cell, _EXITS] += (ev & R.EXITED) != 0
+                flow[cell, _RETIREMENTS] += (ev & R.RETIRED) != 0
+                flow[cell, _QUITS] += (ev & R.QUIT) != 0
+                flow[cell, _LAYOFFS] += (ev & R.LAID_OFF) != 0
+                flow[cell, _HIRES] += (ev & R.HIRED) != 0
+                flow[cell, _CERTIFICATIONS] += (ev & R.CERTIFIED) != 0
+                flow[cell, _JOB_TO_JOB] += ((ev & R.HIRED) != 0) and ((ev & (R.QUIT | R.LAID_OFF)) != 0)
                 if ev & R.ENROLLED:
-                    flow[cell, _ENROLMENT_FLOW + programme[i]] += 1
+                    flow[cell, enrolled + programme[i]] += 1
     cells = np.concatenate((stocks.sum(axis=0), policy_stocks.sum(axis=0), flows.sum(axis=0)), axis=1)
     return cells, by_employer.sum(axis=0)
 
@@ -145,60 +162,108 @@ def city_grade_mean_wage(cells: np.ndarray) -> np.ndarray:
         return c[..., S["wage_sum"]] / c[..., S["employed"]]
 
 
-KPI_IDS = ("workers", "employed", "searching", "entries", "exits", "retirements", "quits", "layoffs", "hires",
-           "job_to_job_moves", "certifications", "certified_workers", "high_skill_workers", "high_skill_share",
-           "certified_share", "mean_wage_yuan_month", "turnover_rate_annual", "mean_age", "share_over_50",
-           "output_index", "employer_cost_yuan", "pay_parity_ratio", "trainees", "apprentices", "apprenticeship_starts",
-           "education_upgrades", "competition_participants")
+class Tallies:
+    """What a KPI's formula reads: `t[statistic]`, the month-by-group sums float64[months, groups] of a tallied
+    statistic (STATS), and `t.weight`, 1 / scale, which turns simulated counts into counts of the province."""
+
+    def __init__(self, monthly_margins: np.ndarray, scale: float) -> None:
+        self._sums = monthly_margins.astype(np.float64)
+        self.weight = 1.0 / scale
+
+    def __getitem__(self, statistic: str) -> np.ndarray:
+        return self._sums[:, :, S[statistic]]
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A KPI: its id (a contract: files and code select KPIs by it), what kind of number it is, its unit
+    (labels.UNITS), its Chinese and English labels, and its formula over the tallies. A KPI with
+    `by_programme` is also reported from the cost ledger, by lever (dimension `programme`); a KPI without a
+    formula is reported from the ledger only."""
+
+    id: str
+    kind: Literal["stock", "flow", "rate"]  # a count at the month's end; events in the month; a ratio or mean
+    unit: str
+    labels: tuple[str, str]
+    formula: Callable[[Tallies], np.ndarray] | None = None
+    by_programme: bool = False
+
+
+def _count(statistic: str) -> Callable[[Tallies], np.ndarray]:
+    return lambda t: t[statistic] * t.weight
+
+
+def _ratio(numerator: str, denominator: str) -> Callable[[Tallies], np.ndarray]:
+    return lambda t: t[numerator] / t[denominator]
+
+
+def _turnover(t: Tallies) -> np.ndarray:
+    """Separations (quits and layoffs) of the last 12 months over mean employment, annualised in the first year."""
+    window = np.minimum(np.arange(1, t["quits"].shape[0] + 1), 12)[:, None]
+    return (_trailing_sum(t["quits"] + t["layoffs"], 12) * (12.0 / window)
+            / (_trailing_sum(t["employed"], 12) / window))
+
+
+def _programme_kpis() -> list[Kpi]:
+    """Each programme's participants (if it reports them) and enrolments, from its declaration."""
+    out = []
+    for p in PROGRAMMES:
+        if p.participants_kpi is not None:
+            kpi_id, zh, en = p.participants_kpi
+            out.append(Kpi(kpi_id, "stock", "workers", (zh, en), _count(p.participants_statistic)))
+        kpi_id, zh, en = p.enrolment_kpi
+        out.append(Kpi(kpi_id, "flow", "workers", (zh, en), _count(p.enrolment_statistic)))
+    return out
+
+
+# The KPI registry: the one place a KPI is defined, in the order of the KPI table.
+KPIS = {k.id: k for k in (
+    Kpi("workers", "stock", "workers", ("产业工人数", "Industrial workers"), _count("workers")),
+    Kpi("employed", "stock", "workers", ("在岗人数", "Employed"), _count("employed")),
+    Kpi("searching", "stock", "workers", ("求职人数", "Searching"),
+        lambda t: (t["workers"] - t["employed"]) * t.weight),
+    Kpi("entries", "flow", "workers", ("新进入人数", "Entries"), _count("entries")),
+    Kpi("exits", "flow", "workers", ("退出人数", "Exits"), _count("exits")),
+    Kpi("retirements", "flow", "workers", ("退休人数", "Retirements"), _count("retirements")),
+    Kpi("quits", "flow", "workers", ("辞职人数", "Quits"), _count("quits")),
+    Kpi("layoffs", "flow", "workers", ("裁员人数", "Layoffs"), _count("layoffs")),
+    Kpi("hires", "flow", "workers", ("招聘人数", "Hires"), _count("hires")),
+    Kpi("job_to_job_moves", "flow", "workers", ("跳槽人数", "Job-to-job moves"), _count("job_to_job")),
+    Kpi("certifications", "flow", "workers", ("取证人数", "Certifications"), _count("certifications")),
+    Kpi("certified_workers", "stock", "workers", ("持证人数", "Certified workers"), _count("certified")),
+    Kpi("high_skill_workers", "stock", "workers", ("高技能人才数", "High-skill workers"), _count("high_skill")),
+    Kpi("high_skill_share", "rate", "share", ("高技能人才占持证比例", "High-skill share of certified"),
+        _ratio("high_skill", "certified")),
+    Kpi("certified_share", "rate", "share", ("持证比例", "Certified share"), _ratio("certified", "workers")),
+    Kpi("mean_wage_yuan_month", "rate", "yuan_month", ("月均工资（元）", "Mean wage (yuan/month)"),
+        _ratio("wage_sum", "employed")),
+    Kpi("turnover_rate_annual", "rate", "share", ("年流动率", "Annual turnover"), _turnover),
+    Kpi("mean_age", "rate", "years", ("平均年龄", "Mean age"), lambda t: t["age_months_sum"] / t["workers"] / 12.0),
+    Kpi("share_over_50", "rate", "share", ("50岁以上占比", "Share over 50"), _ratio("over_50", "workers")),
+    Kpi("output_index", "rate", "index", ("产出指数", "Output index"),
+        lambda t: 100.0 * t["output_milli"] / t["output_milli"][0]),
+    Kpi("employer_cost_yuan", "flow", "yuan", ("企业成本（元）", "Employer cost (yuan)"), _count("employer_cost"),
+        by_programme=True),
+    Kpi("pay_parity_ratio", "rate", "ratio", ("技能/工程待遇比", "Pay parity ratio"),
+        _ratio("high_skill_wage_sum", "engineer_wage_sum")),
+    *_programme_kpis(),
+    Kpi("fiscal_cost_yuan", "flow", "yuan", ("财政支出（元）", "Fiscal cost (yuan)"), by_programme=True),
+)}
+# KPIs computed from the tallies, by every dimension but `programme`.
+KPI_IDS = tuple(k.id for k in KPIS.values() if k.formula is not None)
 # KPIs of the cost ledger, by programme (dimension `programme`: each lever, then `total`).
-LEDGER_KPI_IDS = ("fiscal_cost_yuan", "employer_cost_yuan")
-# KPIs counting events in a month (the rest are stocks, ratios or rates at the month's end).
-FLOW_KPI_IDS = ("entries", "exits", "retirements", "quits", "layoffs", "hires", "job_to_job_moves", "certifications",
-                "employer_cost_yuan", "trainees", "apprenticeship_starts", "education_upgrades",
-                "competition_participants", "fiscal_cost_yuan")
+LEDGER_KPI_IDS = tuple(k.id for k in KPIS.values() if k.by_programme)
+# KPIs counting events in a month, summed over a period (the rest are stocks, ratios or rates at the month's end).
+FLOW_KPI_IDS = tuple(k.id for k in KPIS.values() if k.kind == "flow")
 
 
 def kpi_table(months: list[int], monthly_margins: np.ndarray, scale: float, first_reported: int,
               ledger: dict[str, np.ndarray], programmes: tuple[str, ...]) -> pd.DataFrame:
     """Tidy table date, kpi, dimension, group, value from margins int64[months, groups, stats] and the
     cost ledger (kpi -> yuan at full scale, float64[months, programmes])."""
-    m = monthly_margins.astype(np.float64)
-    w = 1.0 / scale
-    col = {name: m[:, :, k] for name, k in S.items()}
-    separations = col["quits"] + col["layoffs"]
-    window = np.minimum(np.arange(1, len(months) + 1), 12)[:, None]
-    trailing_seps = _trailing_sum(separations, 12)
-    trailing_employed = _trailing_sum(col["employed"], 12) / window
+    tallies = Tallies(monthly_margins, scale)
     with np.errstate(invalid="ignore", divide="ignore"):
-        values = {
-            "workers": col["workers"] * w,
-            "employed": col["employed"] * w,
-            "searching": (col["workers"] - col["employed"]) * w,
-            "entries": col["entries"] * w,
-            "exits": col["exits"] * w,
-            "retirements": col["retirements"] * w,
-            "quits": col["quits"] * w,
-            "layoffs": col["layoffs"] * w,
-            "hires": col["hires"] * w,
-            "job_to_job_moves": col["job_to_job"] * w,
-            "certifications": col["certifications"] * w,
-            "certified_workers": col["certified"] * w,
-            "high_skill_workers": col["high_skill"] * w,
-            "high_skill_share": col["high_skill"] / col["certified"],
-            "certified_share": col["certified"] / col["workers"],
-            "mean_wage_yuan_month": col["wage_sum"] / col["employed"],
-            "turnover_rate_annual": trailing_seps * (12.0 / window) / trailing_employed,
-            "mean_age": col["age_months_sum"] / col["workers"] / 12.0,
-            "share_over_50": col["over_50"] / col["workers"],
-            "output_index": 100.0 * col["output_milli"] / col["output_milli"][0],
-            "employer_cost_yuan": col["employer_cost"] * w,
-            "pay_parity_ratio": col["high_skill_wage_sum"] / col["engineer_wage_sum"],
-            "trainees": col["training_enrolments"] * w,
-            "apprentices": col["apprentices"] * w,
-            "apprenticeship_starts": col["apprenticeship_starts"] * w,
-            "education_upgrades": col["education_enrolments"] * w,
-            "competition_participants": col["competition_participations"] * w,
-        }
+        values = {kpi: KPIS[kpi].formula(tallies) for kpi in KPI_IDS}
     keep = np.array(months) >= first_reported
     dates = np.array([month_start(mo) for mo, k in zip(months, keep, strict=True) if k], dtype="datetime64[ns]")
     n_dates, n_groups = len(dates), len(GROUPS)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 
 from model import categories as cat
+from model.kpis import KPIS
+from model.levers import LABELS as LEVER_LABELS
 
 LANGUAGES = ("zh", "en")
 
@@ -109,35 +111,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "max_education": ("学历上限", "Highest education"),
     "ramp_months": ("过渡期（月）", "Phase-in (months)"),
     "values": ("分时段取值", "Dated values"),
-    # KPIs
-    "workers": ("产业工人数", "Industrial workers"),
-    "employed": ("在岗人数", "Employed"),
-    "searching": ("求职人数", "Searching"),
-    "high_skill_workers": ("高技能人才数", "High-skill workers"),
-    "high_skill_share": ("高技能人才占持证比例", "High-skill share of certified"),
-    "certified_workers": ("持证人数", "Certified workers"),
-    "certified_share": ("持证比例", "Certified share"),
-    "mean_wage_yuan_month": ("月均工资（元）", "Mean wage (yuan/month)"),
-    "turnover_rate_annual": ("年流动率", "Annual turnover"),
-    "output_index": ("产出指数", "Output index"),
-    "mean_age": ("平均年龄", "Mean age"),
-    "share_over_50": ("50岁以上占比", "Share over 50"),
-    "fiscal_cost_yuan": ("财政支出（元）", "Fiscal cost (yuan)"),
-    "employer_cost_yuan": ("企业成本（元）", "Employer cost (yuan)"),
-    "pay_parity_ratio": ("技能/工程待遇比", "Pay parity ratio"),
-    "trainees": ("补贴培训人数", "Trainees"),
-    "apprentices": ("在训学徒", "Apprentices"),
-    "education_upgrades": ("学历提升人数", "Education upgrades"),
-    "competition_participants": ("参赛人次", "Competition participants"),
-    "quits": ("辞职人数", "Quits"),
-    "entries": ("新进入人数", "Entries"),
-    "exits": ("退出人数", "Exits"),
-    "retirements": ("退休人数", "Retirements"),
-    "layoffs": ("裁员人数", "Layoffs"),
-    "hires": ("招聘人数", "Hires"),
-    "job_to_job_moves": ("跳槽人数", "Job-to-job moves"),
-    "apprenticeship_starts": ("新招学徒", "Apprenticeship starts"),
-    "certifications": ("取证人数", "Certifications"),
+    # the incidence measures (the KPIs' labels and units are in the KPI registry, kpis.KPIS)
     "wage_winners_share": ("工资上升者比例", "Wage winners"),
     "wage_losers_share": ("工资下降者比例", "Wage losers"),
     "own_wage_effect": ("本人工资效应（占基准工资）", "Own wage effect (share of baseline wage)"),
@@ -479,6 +453,8 @@ for sector, pair in _SECTORS.items():
     LABELS[sector] = pair
 for band in cat.AGE_BANDS:
     LABELS[band] = (f"{band}岁", band)
+LABELS.update({kpi.id: kpi.labels for kpi in KPIS.values()})
+LABELS.update(LEVER_LABELS)
 
 
 def label(key: str, lang: str) -> str:
@@ -514,8 +490,11 @@ UNITS = {"workers": ("人", "workers"), "yuan": ("元", "yuan"), "yuan_month": (
 
 
 def unit_of(key: str, lang: str | None) -> str:
-    """The unit of a KPI or headline number, read from its id; `lang` None gives the unit's id."""
-    if key.endswith("_yuan_month"):
+    """The unit of a KPI (from the KPI registry) or of a headline number (read from its id); `lang` None gives the
+    unit's id."""
+    if key in KPIS:
+        unit = KPIS[key].unit
+    elif key.endswith("_yuan_month"):
         unit = "yuan_month"
     elif "_yuan" in key:
         unit = "yuan"

@@ -33,7 +33,7 @@ WORKER_DTYPES = {
     "grade_month": np.int16,  # month the current grade was reached
     "quit_trait": np.float32,  # persistent quit propensity, log-odds
     "events": np.uint16,  # this month's events, rules.ENTERED | EXITED | ... | KEPT | LOST
-    "programme": np.uint8,  # categories.PROGRAMMES: training, apprenticeship, education upgrade, ...
+    "programme": np.uint8,  # 0 none, else levers.PROGRAMME_CODES
     "programme_months": np.uint8,  # months left in the programme, this one included
     "person": np.uint64,  # who holds the slot (random_streams.person_id): keys their draws and pairs them across runs
 }

@@ -1,4 +1,4 @@
-"""Programmes: enrolment in training, education upgrades and skill competitions, apprenticeships at
+"""Programmes (the levers' `PROGRAMME` declarations): enrolment by application to rationed offers, starts at
 entry, and completion. Kernels over the worker columns; rationing of offers in numpy.
 
 Rationing rule: each month, eligible workers at covered employers apply with the offer's take-up
@@ -20,28 +20,33 @@ from model import random_streams as rs
 from model import rules as R
 from model.kernels import CHUNK
 from model.levers.policy import Offer
+from model.levers.programme import COMPLETIONS
+
+_COMPLETES_GRADE, _COMPLETES_EDUCATION = COMPLETIONS.index("grade"), COMPLETIONS.index("education")
 
 
 @njit(parallel=True, cache=True)
 def advance(person, month, rules, status, grade, grade_month, education, programme, programme_months, events,
             completion_grade):
-    """One month on for everyone in a programme: apprentices who left their employer drop out; those in
-    their last month complete (apprentices may reach the completion grade, students move up one level)."""
+    """One month on for everyone in a programme: those whose programme ends with the job and who left their
+    employer drop out; those in their last month complete it (rules.programme_completion: reaching the
+    programme's `completion_grade`, or one education level up, each with the programme's completion rate)."""
     for i in prange(status.shape[0]):
         p = programme[i]
         if p == cat.NO_PROGRAMME or status[i] == cat.GONE:
             continue
-        if p == cat.APPRENTICESHIP and status[i] != cat.EMPLOYED:
+        if rules.programme_ends_with_the_job[p] and status[i] != cat.EMPLOYED:
             programme[i], programme_months[i] = cat.NO_PROGRAMME, 0
         elif programme_months[i] <= 1:
-            if p == cat.APPRENTICESHIP:
-                if rs.draw(person[i], month, rs.PROGRAMME_COMPLETION) < rules.apprenticeship_completion_rate:
-                    if grade[i] < completion_grade:
-                        grade[i] = completion_grade
+            completion = rules.programme_completion[p]
+            if completion != 0 and (rs.draw(person[i], month, rs.PROGRAMME_COMPLETION)
+                                    < rules.programme_completion_rate[p]):
+                if completion == _COMPLETES_GRADE:
+                    if grade[i] < completion_grade[p]:
+                        grade[i] = completion_grade[p]
                         grade_month[i] = month
                         events[i] |= R.CERTIFIED
-            elif p == cat.EDUCATION_UPGRADE:
-                if rs.draw(person[i], month, rs.PROGRAMME_COMPLETION) < rules.education_upgrade_completion_rate:
+                elif completion == _COMPLETES_EDUCATION:
                     education[i] = min(education[i] + 1, len(cat.EDUCATIONS) - 1)
             programme[i], programme_months[i] = cat.NO_PROGRAMME, 0
         else:
@@ -99,29 +104,32 @@ def list_choices(person, month, choice, first, slots, draws):
 @njit(parallel=True, cache=True)
 def enrol(person, month, rules, served, code, months, winner_share, status, grade, grade_month, human_capital,
           programme, programme_months, events):
-    """Start the served applicants' programme; competition participants gain human capital at once and
-    winners are promoted one grade."""
+    """Start the served applicants' programme: each gains the programme's enrolment gain of human capital at
+    once, and a `winner_share` of them (competition winners) are promoted one grade."""
+    gain = rules.programme_enrolment_gain[code]
     for j in prange(served.shape[0]):
         i = served[j]
         programme[i] = code
         programme_months[i] = months
         events[i] |= R.ENROLLED
-        if code == cat.COMPETITION:
-            human_capital[i] += rules.competition_human_capital_gain
-            if rs.draw(person[i], month, rs.COMPETITION_WIN) < winner_share and grade[i] < cat.MAX_GRADE:
-                grade[i] += 1
-                grade_month[i] = month
-                events[i] |= R.CERTIFIED
+        if gain != 0.0:
+            human_capital[i] += gain
+        if winner_share > 0.0 and rs.draw(person[i], month, rs.COMPETITION_WIN) < winner_share \
+                and grade[i] < cat.MAX_GRADE:
+            grade[i] += 1
+            grade_month[i] = month
+            events[i] |= R.CERTIFIED
 
 
 @njit(parallel=True, cache=True)
-def start_apprenticeships(person, month, slots, employer, share_by_employer, months, programme, programme_months,
-                          events):
-    """Entrants in `slots` start an apprenticeship with their employer's share."""
+def start_at_entry(person, month, slots, employer, share_by_employer, code, months, programme, programme_months,
+                   events):
+    """Entrants in `slots` not yet in a programme start programme `code` with their employer's share."""
     for j in prange(slots.shape[0]):
         i = slots[j]
-        if rs.draw(person[i], month, rs.APPRENTICESHIP_START) < share_by_employer[employer[i]]:
-            programme[i] = cat.APPRENTICESHIP
+        if programme[i] == cat.NO_PROGRAMME and rs.draw(person[i], month, rs.APPRENTICESHIP_START) < share_by_employer[
+                employer[i]]:
+            programme[i] = code
             programme_months[i] = months
             events[i] |= R.ENROLLED
 

@@ -16,6 +16,8 @@ from model import categories as cat
 from model import random_streams as rs
 from model.calibration_inputs import Calibration
 from model.errors import InputError
+from model.levers import PROGRAMMES
+from model.levers.programme import COMPLETIONS
 
 MAX_AGE_MONTHS = 100 * 12
 MIN_WORKING_AGE_MONTHS = 16 * 12  # the legal minimum working age
@@ -92,16 +94,17 @@ class Rules(NamedTuple):
     entrant_male_share: float
     human_capital_output_return: float
     quit_trait_sd: float
-    # effects of being in a programme, by programme code (levers.policy.PROGRAMMES; 0 = none: identity)
+    # effects of being in a programme, by programme code (levers.PROGRAMME_CODES; 0 = none: identity)
     programme_learning_multiplier: np.ndarray
     programme_learning_gain: np.ndarray  # human capital per month
     programme_certification_multiplier: np.ndarray
     programme_quit_shift: np.ndarray  # log-odds
     programme_seniority_share: np.ndarray  # share of the months-at-grade rule that applies
     programme_sit_floor: np.ndarray  # lowest monthly sitting probability of an eligible participant
-    apprenticeship_completion_rate: float
-    education_upgrade_completion_rate: float
-    competition_human_capital_gain: float
+    programme_enrolment_gain: np.ndarray  # human capital gained at once on enrolment
+    programme_completion: np.ndarray  # int64: index in levers.programme.COMPLETIONS
+    programme_completion_rate: np.ndarray
+    programme_ends_with_the_job: np.ndarray  # bool
     exit_pay_elasticity: float  # of the hazard of leaving industrial work, to pay against the outside option
 
 
@@ -190,6 +193,26 @@ def grade_pay_ladder(calibration: Calibration) -> np.ndarray:
     return np.exp(np.cumsum(premia) + calibration.scalar("human_capital_wage_return") * grades)
 
 
+def _programme_tables(c: Calibration) -> dict[str, np.ndarray]:
+    """The programmes' effects (levers.PROGRAMMES) as tables by programme code, code 0 (none) the identity."""
+    def table(effect: str, identity: float, of_value=lambda v: v) -> np.ndarray:  # noqa: ANN001
+        return np.array([identity] + [identity if getattr(p, effect) is None else of_value(c.scalar(getattr(p, effect)))
+                                      for p in PROGRAMMES])
+
+    return {
+        "programme_learning_multiplier": table("learning_multiplier", 1.0),
+        "programme_learning_gain": table("learning_gain", 0.0),
+        "programme_certification_multiplier": table("certification_multiplier", 1.0),
+        "programme_quit_shift": table("quit_shift", 0.0),
+        "programme_sit_floor": table("sit_floor", 0.0),
+        "programme_seniority_share": table("seniority_cut", 1.0, lambda cut: 1.0 - cut),
+        "programme_enrolment_gain": table("enrolment_gain", 0.0),
+        "programme_completion": np.array([0] + [COMPLETIONS.index(p.completion) for p in PROGRAMMES], dtype=np.int64),
+        "programme_completion_rate": table("completion_rate", 0.0),
+        "programme_ends_with_the_job": np.array([False] + [p.ends_with_the_job for p in PROGRAMMES]),
+    }
+
+
 def build_rules(calibration: Calibration) -> Rules:
     """Turn the calibration files' values into the rules' tables (category order of categories.py)."""
     c = calibration
@@ -248,19 +271,7 @@ def build_rules(calibration: Calibration) -> Rules:
         entrant_male_share=c.scalar("male_share"),
         human_capital_output_return=c.scalar("human_capital_output_return"),
         quit_trait_sd=c.scalar("quit_trait_sd"),
-        # none, training, apprenticeship, education upgrade, competition
-        programme_learning_multiplier=np.array([1.0, 1.0, c.scalar("apprenticeship_learning_multiplier"),
-                                                c.scalar("education_upgrade_learning_multiplier"), 1.0]),
-        programme_learning_gain=np.array([0.0, c.scalar("training_human_capital_gain_monthly"), 0.0, 0.0, 0.0]),
-        programme_certification_multiplier=np.array([1.0, c.scalar("training_certification_multiplier"), 1.0, 1.0,
-                                                     1.0]),
-        programme_quit_shift=np.array([0.0, 0.0, c.scalar("apprenticeship_quit_shift"), 0.0, 0.0]),
-        programme_sit_floor=np.array([0.0, c.scalar("training_exam_sitting_monthly"), 0.0, 0.0, 0.0]),
-        programme_seniority_share=np.array([1.0, 1.0 - c.scalar("training_seniority_cut"), 1.0, 1.0,
-                                            1.0 - c.scalar("training_seniority_cut")]),
-        apprenticeship_completion_rate=c.scalar("apprenticeship_completion_rate"),
-        education_upgrade_completion_rate=c.scalar("education_upgrade_completion_rate"),
-        competition_human_capital_gain=c.scalar("competition_human_capital_gain"),
+        **_programme_tables(c),
         exit_pay_elasticity=c.scalar("exit_pay_elasticity"),
     )
 

@@ -20,7 +20,10 @@ import numpy as np
 from model import categories as cat
 from model import rules as R
 from model.calibration_inputs import Calibration
+from model.levers import PROGRAMME_CODES, training_subsidy
 from model.scenario import Scenario
+
+_TRAINING = PROGRAMME_CODES[training_subsidy.PROGRAMME.id]
 
 START, ENROLMENT_MONTHS, HORIZONS = "2020-01", 12, (12, 24)
 # Training for all workers up to 中级工 (the shipped lever's eligibility) with places for 1% of the workers a
@@ -56,7 +59,7 @@ def trainee_wage_effects(calibration: Calibration, scale: float, seed: int) -> d
         reform.step()
         w = reform.workers
         if k < ENROLMENT_MONTHS:
-            cohorts[k] = w.person[((w.events & R.ENROLLED) != 0) & (w.programme == cat.TRAINING)]
+            cohorts[k] = w.person[((w.events & R.ENROLLED) != 0) & (w.programme == _TRAINING)]
         for h in HORIZONS:
             if k - h in cohorts:
                 effects[h].append(_paired_log_wages(base.workers, reform.workers, cohorts[k - h]))

@@ -21,7 +21,7 @@ from model.calibration_inputs import Calibration, load_calibration
 from model.employers import Employer, build_employer_table, employers_decide, grade_wages
 from model.errors import InputError
 from model.ledger import CostLedger
-from model.levers import LEVER_IDS, month_policy, pilot_table
+from model.levers import LEVER_IDS, PROGRAMME_BY_ID, PROGRAMME_CODES, PROGRAMMES, month_policy, pilot_table
 from model.levers.policy import MonthPolicy, PolicyContext
 from model.memory import check_fits
 from model.population import synthesise_workers
@@ -108,7 +108,7 @@ class WorkforceModel(mesa.Model):
         self.programmes_started = False
         self.extra_workforce = 0.0  # workers the levers keep in (or draw into) industrial work, simulated
         self.log_uplift = np.zeros(0)  # the month's log pay uplift by employer and grade (set_policy)
-        self.apprentice_completion_grade = 0
+        self.completion_grade = np.zeros(len(PROGRAMMES) + 1, dtype=np.int64)  # by programme code
         self.engineer_ratio = np.ones(len(cat.GRADES))
         self.engineer_ratio[cat.HIGH_SKILL_GRADE:] = c.vector("engineer_equivalent_pay_ratio",
                                                                cat.GRADES[cat.HIGH_SKILL_GRADE:])
@@ -179,7 +179,7 @@ class WorkforceModel(mesa.Model):
         w, policy = self.workers, self.month_policy
         if self.programmes_started:
             programmes.advance(w.person, self.month, self.rules, w.status, w.grade, w.grade_month, w.education,
-                               w.programme, w.programme_months, w.events, self.apprentice_completion_grade)
+                               w.programme, w.programme_months, w.events, self.completion_grade)
         if not policy.offers:
             return
         self.programmes_started = True
@@ -191,7 +191,9 @@ class WorkforceModel(mesa.Model):
             year, persons, yuan = self.programme_use[offer.lever]
             self.programme_use[offer.lever] = (year, persons + len(served), yuan + cost)
             self.ledger.add(self.month - BASE_MONTH, offer.lever, "fiscal", cost / self.scale)
-            programmes.enrol(w.person, self.month, self.rules, served, offer.programme, offer.duration_months,
+            code = PROGRAMME_CODES[offer.programme]
+            self.completion_grade[code] = offer.completion_grade
+            programmes.enrol(w.person, self.month, self.rules, served, code, offer.duration_months,
                              offer.winner_share, w.status, w.grade, w.grade_month, w.human_capital, w.programme,
                              w.programme_months, w.events)
 
@@ -304,12 +306,13 @@ class WorkforceModel(mesa.Model):
                       w.birth_month, w.sex, w.migrant, w.education, w.grade, w.human_capital, w.wage_yuan_month,
                       w.hire_month, w.grade_month, w.quit_trait, w.events, w.programme, w.programme_months,
                       self.grade_wage)
-        apprenticeship = self.month_policy.apprenticeship
-        if apprenticeship is not None and apprenticeship.share_by_employer.any():
-            self.programmes_started = True
-            self.apprentice_completion_grade = apprenticeship.completion_grade
-            programmes.start_apprenticeships(w.person, self.month, slots, w.employer, apprenticeship.share_by_employer,
-                                             apprenticeship.duration_months, w.programme, w.programme_months, w.events)
+        for offer in self.month_policy.entry_offers:
+            if offer.share_by_employer.any():
+                self.programmes_started = True
+                code = PROGRAMME_CODES[offer.programme]
+                self.completion_grade[code] = offer.completion_grade
+                programmes.start_at_entry(w.person, self.month, slots, w.employer, offer.share_by_employer, code,
+                                          offer.duration_months, w.programme, w.programme_months, w.events)
 
     def update_employers(self) -> None:
         self._employers_decide(for_month=self.month + 1)
@@ -331,7 +334,8 @@ class WorkforceModel(mesa.Model):
 
     def _book_costs(self, province: np.ndarray) -> None:
         """The month's spending not booked at enrolment: wage uplifts (employers, split between the levers by
-        their share of the log uplift), apprenticeship subsidies and fixed pools (the state)."""
+        their share of the log uplift), subsidies per participant of programmes joined at entry and fixed pools (the
+        state)."""
         policy, offset = self.month_policy, self.month - BASE_MONTH
         if policy.wage_uplift:
             bill = self.employer_grade_totals[..., 1].astype(np.float64)
@@ -341,10 +345,9 @@ class WorkforceModel(mesa.Model):
             for lever, log_uplift in logs.items():
                 share = np.divide(log_uplift, total_log, out=np.zeros_like(total_log), where=total_log > 0)
                 self.ledger.add(offset, lever, "employer", float((cost * share).sum()) / self.scale)
-        if policy.apprenticeship is not None:
-            apprentices = province[kpis.S["apprentices"]]
-            self.ledger.add(offset, "apprenticeship", "fiscal",
-                            apprentices * policy.apprenticeship.subsidy_yuan_year / 12.0 / self.scale)
+        for offer in policy.entry_offers:
+            participants = province[kpis.S[PROGRAMME_BY_ID[offer.programme].participants_statistic]]
+            self.ledger.add(offset, offer.lever, "fiscal", participants * offer.subsidy_yuan_year / 12.0 / self.scale)
         for lever, yuan in policy.fixed_fiscal_yuan.items():
             self.ledger.add(offset, lever, "fiscal", yuan)
 
@@ -394,7 +397,8 @@ class WorkforceModel(mesa.Model):
         cells, self.employer_grade_totals = kpis.tally(
             numba.get_num_threads(), self.month, self.rules, w.status, w.events, w.employer, self.tally_cell_offset,
             w.grade, w.migrant, w.birth_month, w.wage_yuan_month, w.human_capital, w.programme,
-            self.productivity_milli, cost_share, self.engineer_ratio[None, :] / parity, self.use_policy, shape[0])
+            self.productivity_milli, cost_share, self.engineer_ratio[None, :] / parity, self.use_policy, shape[0],
+            len(PROGRAMMES))
         return cells
 
     def _phase(self, name: str, phase) -> None:  # noqa: ANN001

@@ -10,7 +10,7 @@ import pytest
 from model import categories as cat
 from model import rules as R
 from model.calendar import month_index
-from model.levers import LEVER_IDS
+from model.levers import LEVER_IDS, PROGRAMME_CODES
 from model.population import WORKER_DTYPES
 from model.runner import simulate
 from model.scenario import Scenario, load_scenario
@@ -161,7 +161,7 @@ def test_a_programme_reaches_only_covered_employers_and_eligible_workers():
         assert np.all(w.birth_month[slots] >= cat.NEW_GENERATION_BIRTH_YEAR * 12)
         grade_at_enrolment = w.grade[slots] - (w.grade_month[slots] == month)  # an exam may follow the same month
         assert np.all(grade_at_enrolment <= cat.GRADES.index("intermediate"))
-        assert np.all(w.programme[slots] == cat.TRAINING)
+        assert np.all(w.programme[slots] == PROGRAMME_CODES["training"])
     assert enrolled_total > 20 and stayed_total >= 0.8 * enrolled_total
 
 
@@ -225,13 +225,13 @@ def test_apprentices_start_at_entry_and_completers_reach_the_completion_grade():
         model.step()
         w, month = model.workers, model.month - 1
         new = np.flatnonzero((w.events & R.ENTERED) != 0)
-        apprentices = new[w.programme[new] == cat.APPRENTICESHIP]
+        apprentices = new[w.programme[new] == PROGRAMME_CODES["apprenticeship"]]
         n = max(len(new), 1)
         assert abs(len(apprentices) / n - 0.5) < 4 * np.sqrt(0.25 / n)  # half of them, within sampling noise
         started.update(dict.fromkeys(apprentices.tolist(), month))
         done = [s for s, m in started.items() if m == month - 6 and w.status[s] != cat.GONE]
         if done:  # six months on, still-present starters are out of the programme; most reached 高级工
-            assert np.all(w.programme[done] != cat.APPRENTICESHIP)
+            assert np.all(w.programme[done] != PROGRAMME_CODES["apprenticeship"])
     finished = [s for s, m in started.items() if m <= month_index("2020-06") - 1 and w.status[s] == cat.EMPLOYED
                 and w.birth_month[s] == model.workers.birth_month[s]]
     assert np.mean(w.grade[finished] >= cat.GRADES.index("senior")) > 0.5

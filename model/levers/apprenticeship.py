@@ -9,10 +9,16 @@ from __future__ import annotations
 import numpy as np
 
 from model import categories as cat
-from model.levers.policy import ApprenticeshipOffer, MonthPolicy, PolicyContext
+from model.levers.policy import EntryOffer, MonthPolicy, PolicyContext
+from model.levers.programme import Programme
 from model.levers.terms import LeverSettings, Months, Schedule, Share, TargetGradeId, Yuan
 
 NAME = "apprenticeship"
+PROGRAMME = Programme(
+    id="apprenticeship", enrolment_kpi=("apprenticeship_starts", "新招学徒", "Apprenticeship starts"),
+    participants_kpi=("apprentices", "在训学徒", "Apprentices"), joined_at="entry",
+    learning_multiplier="apprenticeship_learning_multiplier", quit_shift="apprenticeship_quit_shift",
+    completion="grade", completion_rate="apprenticeship_completion_rate", ends_with_the_job=True)
 
 
 class Settings(LeverSettings):
@@ -30,5 +36,6 @@ def contribute(settings: Settings, ctx: PolicyContext, month_offset: int, policy
     if share <= 0 and subsidy <= 0:
         return
     by_employer = np.where(ctx.covered(settings.coverage, month_offset), share, 0.0)
-    policy.apprenticeship = ApprenticeshipOffer(by_employer, max(1, round(settings.duration_months.at(month_offset))),
-                                                cat.GRADES.index(settings.completion_grade), subsidy)
+    policy.entry_offers.append(EntryOffer(NAME, PROGRAMME.id, by_employer,
+                                          max(1, round(settings.duration_months.at(month_offset))),
+                                          cat.GRADES.index(settings.completion_grade), subsidy))

@@ -9,10 +9,15 @@ from __future__ import annotations
 import numpy as np
 
 from model import categories as cat
-from model.levers.policy import EDUCATION_UPGRADE, MonthPolicy, PolicyContext, programme_offer
+from model.levers.policy import MonthPolicy, PolicyContext, programme_offer
+from model.levers.programme import Programme
 from model.levers.terms import Eligibility, LeverSettings, Months, Persons, Schedule, Yuan
 
 NAME = "education_upgrade"
+PROGRAMME = Programme(
+    id="education_upgrade", enrolment_kpi=("education_upgrades", "学历提升人数", "Education upgrades"),
+    learning_multiplier="education_upgrade_learning_multiplier", completion="education",
+    completion_rate="education_upgrade_completion_rate")
 
 
 class Settings(LeverSettings):
@@ -30,5 +35,5 @@ def contribute(settings: Settings, ctx: PolicyContext, month_offset: int, policy
         return
     take_up = np.full(len(cat.GRADES), ctx.calibration.scalar("education_upgrade_interest_monthly"))
     cost = np.full(len(cat.GRADES), settings.subsidy_yuan.at(month_offset))
-    policy.offers.append(programme_offer(NAME, EDUCATION_UPGRADE, settings, ctx, month_offset, take_up, cost,
+    policy.offers.append(programme_offer(NAME, PROGRAMME, settings, ctx, month_offset, take_up, cost,
                                          settings.annual_places, settings.duration_months.at(month_offset)))

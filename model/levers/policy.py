@@ -16,11 +16,9 @@ from model import categories as cat
 from model.calibration_inputs import Calibration
 from model.employers import EmployerTable
 from model.errors import InputError
+from model.levers.programme import Programme
 
 N_GRADES = len(cat.GRADES)
-
-TRAINING, APPRENTICESHIP, EDUCATION_UPGRADE, COMPETITION = cat.TRAINING, cat.APPRENTICESHIP, cat.EDUCATION_UPGRADE, \
-    cat.COMPETITION
 
 
 @dataclass
@@ -28,7 +26,7 @@ class Offer:
     """A programme open for enrolment this month, with its rationing limits for the calendar year."""
 
     lever: str
-    programme: int
+    programme: str  # the lever's Programme id
     covered: np.ndarray  # bool[employers]
     take_up: np.ndarray  # monthly application probability by current grade, float64[grades]
     generations: np.ndarray  # uint8[3]: eligible migrant generations
@@ -38,29 +36,33 @@ class Offer:
     annual_budget: float  # yuan per calendar year at full scale (inf: none)
     cost_by_grade: np.ndarray  # fiscal yuan per enrolment by current grade
     duration_months: int
-    winner_share: float = 0.0  # competitions: share of participants promoted one grade
+    winner_share: float = 0.0  # share of participants promoted one grade on enrolment (competitions)
+    completion_grade: int = 0  # the grade a "grade" completion leads to
 
 
-def programme_offer(lever: str, programme: int, settings, ctx: PolicyContext, month_offset: int,  # noqa: ANN001
+def programme_offer(lever: str, programme: Programme, settings, ctx: PolicyContext, month_offset: int,  # noqa: ANN001
                     take_up: np.ndarray, cost_by_grade: np.ndarray, annual_quota, duration_months: float,  # noqa: ANN001
-                    winner_share: float = 0.0) -> Offer:
+                    winner_share: float = 0.0, completion_grade: int = 0) -> Offer:
     """An offer from a programme lever's settings (coverage, eligibility, annual budget) and its terms."""
     from model.levers.terms import limit_at
 
     e = settings.eligibility
-    return Offer(lever=lever, programme=programme, covered=ctx.covered(settings.coverage, month_offset),
+    return Offer(lever=lever, programme=programme.id, covered=ctx.covered(settings.coverage, month_offset),
                  take_up=take_up * e.grade_mask(), generations=e.generation_mask(),
                  age_months=(e.min_age_years * 12, e.max_age_years * 12 + 11), top_education=e.top_education(),
                  annual_quota=limit_at(annual_quota, month_offset),
                  annual_budget=limit_at(settings.annual_budget_yuan, month_offset),
                  cost_by_grade=cost_by_grade, duration_months=max(1, round(duration_months)),
-                 winner_share=winner_share)
+                 winner_share=winner_share, completion_grade=completion_grade)
 
 
 @dataclass
-class ApprenticeshipOffer:
-    """Entrants to covered employers who start an apprenticeship."""
+class EntryOffer:
+    """A programme the month's entrants to covered employers start (a share of them), with the state's subsidy
+    per participant-year (booked monthly on the participants at the month's end)."""
 
+    lever: str
+    programme: str  # the lever's Programme id
     share_by_employer: np.ndarray  # float64[employers]
     duration_months: int
     completion_grade: int
@@ -78,7 +80,7 @@ class MonthPolicy:
     learning_multiplier: np.ndarray = None  # type: ignore[assignment]  # [employers]
     certification_multiplier: np.ndarray = None  # type: ignore[assignment]  # [employers, target grade]
     offers: list[Offer] = field(default_factory=list)
-    apprenticeship: ApprenticeshipOffer | None = None
+    entry_offers: list[EntryOffer] = field(default_factory=list)
     fixed_fiscal_yuan: dict[str, float] = field(default_factory=dict)  # lever -> yuan at full scale
 
     def __post_init__(self) -> None:

@@ -6,10 +6,14 @@ from __future__ import annotations
 import numpy as np
 
 from model import categories as cat
-from model.levers.policy import COMPETITION, MonthPolicy, PolicyContext, programme_offer
+from model.levers.policy import MonthPolicy, PolicyContext, programme_offer
+from model.levers.programme import Programme
 from model.levers.terms import Eligibility, LeverSettings, Persons, Schedule, Share, Yuan
 
 NAME = "skill_competitions"
+PROGRAMME = Programme(
+    id="competition", enrolment_kpi=("competition_participants", "参赛人次", "Competition participants"),
+    seniority_cut="training_seniority_cut", enrolment_gain="competition_human_capital_gain")
 
 
 class Settings(LeverSettings):
@@ -27,5 +31,5 @@ def contribute(settings: Settings, ctx: PolicyContext, month_offset: int, policy
         return
     take_up = np.full(len(cat.GRADES), ctx.calibration.scalar("competition_interest_monthly"))
     cost = np.full(len(cat.GRADES), settings.cost_yuan_per_participation.at(month_offset))
-    policy.offers.append(programme_offer(NAME, COMPETITION, settings, ctx, month_offset, take_up, cost,
+    policy.offers.append(programme_offer(NAME, PROGRAMME, settings, ctx, month_offset, take_up, cost,
                                          settings.annual_participations, 1, settings.winner_share.at(month_offset)))

@@ -10,10 +10,15 @@ import numpy as np
 from pydantic import Field
 
 from model import categories as cat
-from model.levers.policy import TRAINING, MonthPolicy, PolicyContext, programme_offer
+from model.levers.policy import MonthPolicy, PolicyContext, programme_offer
+from model.levers.programme import Programme
 from model.levers.terms import Eligibility, LeverSettings, Months, Persons, Schedule, TargetGradeId, Yuan
 
 NAME = "training_subsidy"
+PROGRAMME = Programme(
+    id="training", enrolment_kpi=("trainees", "补贴培训人数", "Trainees"),
+    learning_gain="training_human_capital_gain_monthly", certification_multiplier="training_certification_multiplier",
+    sit_floor="training_exam_sitting_monthly", seniority_cut="training_seniority_cut")
 # Jiangsu's class-A schedule for production trades, yuan per person (2023; calibration/README.md, "Lever settings").
 CLASS_A_SCHEDULE = {"junior": 1000.0, "intermediate": 1500.0, "senior": 2000.0, "technician": 3500.0,
                     "senior_technician": 4300.0}
@@ -51,5 +56,5 @@ def contribute(settings: Settings, ctx: PolicyContext, month_offset: int, policy
                        0.0)
     if not take_up.any():
         return
-    policy.offers.append(programme_offer(NAME, TRAINING, settings, ctx, month_offset, np.minimum(take_up, 1.0),
+    policy.offers.append(programme_offer(NAME, PROGRAMME, settings, ctx, month_offset, np.minimum(take_up, 1.0),
                                          subsidy, settings.annual_quota, settings.duration_months.at(month_offset)))
