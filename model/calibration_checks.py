@@ -19,9 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from model import posterior
+from model import posterior, yaml_files
 from model.calibration_inputs import CALIBRATION_DIR, FITTED_FILE, load_calibration
 from model.calibration_targets import load_targets
 from model.priors import CALIBRATED, Prior, calibrated_priors
@@ -35,7 +34,7 @@ class LinearToy:
     """Statistics = the fit's simulated statistics + the measured local sensitivities x (parameters - fit)."""
 
     def __init__(self, names: tuple[str, ...] = TOY_PARAMETERS) -> None:
-        fitted = yaml.safe_load(FITTED_FILE.read_text(encoding="utf-8"))
+        fitted = yaml_files.read(FITTED_FILE, aliases=True)
         targets = {n: t for n, t in load_targets().items() if t.use == "fit"}
         calibration = load_calibration(use_fitted=False)
         self.names = names

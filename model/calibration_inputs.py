@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from model.errors import InputError
+from model import yaml_files
+from model.errors import InputError, field_error
 from model.shipped import CALIBRATION_DIR
 
 FITTED_FILE = CALIBRATION_DIR / "fitted.yaml"  # written by `workforce calibrate`
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's is ten times faster
 
 Number = float
 Leaf = Number | list[Number] | dict[str, Number] | dict[str, dict[str, Number]]
@@ -85,42 +84,16 @@ def _check_shape(where: str, value: object, like: object) -> None:
         raise InputError(f"{where}: must be a number")
 
 
-def load_yaml(path: Path) -> object:
-    """Read a YAML file safely (no object construction); errors become one-line InputErrors."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read file ({exc.strerror})") from None
-    try:
-        return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "malformed YAML"
-        raise InputError(f"{path}: not valid YAML{where}: {problem}") from None
-
-
-def string_keys(node: object) -> object:
-    """Mapping keys as text: YAML reads `16:` as a number and `2021-01-01:` as a date."""
-    if isinstance(node, dict):
-        return {str(k): string_keys(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [string_keys(v) for v in node]
-    return node
-
-
 def _validated(path: Path, schema: type[BaseModel]) -> dict[str, BaseModel]:
-    raw = load_yaml(path)
+    raw = yaml_files.read(path, aliases=True)
     if not isinstance(raw, dict):
         raise InputError(f"{path}: expected a mapping of named entries at the top level")
     entries = {}
     for name, body in raw.items():
         try:
-            entry = schema.model_validate(string_keys(body))
+            entry = schema.model_validate(body)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            loc = ".".join(str(p) for p in err["loc"])
-            raise InputError(f"{path}: {name}.{loc}: {err['msg']}") from None
+            raise field_error(f"{path}: {name}", exc) from None
         for suffix, number in _numbers(entry.value):
             if not math.isfinite(number):
                 raise InputError(f"{path}: {name}.value{suffix}: must be a finite number")
@@ -220,8 +193,7 @@ def _lever_parameters(known: set[str]) -> dict[str, Parameter]:
             try:
                 out[name] = Parameter.model_validate(body)
             except ValidationError as exc:
-                err = exc.errors()[0]
-                raise InputError(f"{where}: {name}.{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+                raise field_error(f"{where}: {name}", exc) from None
     return out
 
 
@@ -238,7 +210,7 @@ def load_calibration(directory: Path = CALIBRATION_DIR, use_fitted: bool = True)
     calibration = Calibration(structure, parameters, retirement)
     fitted = directory / FITTED_FILE.name
     if use_fitted and fitted.exists():
-        values = load_yaml(fitted)
+        values = yaml_files.read(fitted, aliases=True)
         if not isinstance(values, dict) or not isinstance(values.get("parameters"), dict):
             raise InputError(f"{fitted}: expected a mapping `parameters` of fitted values")
         try:

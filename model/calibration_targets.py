@@ -16,9 +16,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from model import categories as cat
-from model import treatment_effects
-from model.calibration_inputs import CALIBRATION_DIR, Calibration, Source, load_yaml
-from model.errors import InputError
+from model import treatment_effects, yaml_files
+from model.calibration_inputs import CALIBRATION_DIR, Calibration, Source
+from model.errors import InputError, field_error
 from model.scenario import Scenario
 
 TARGETS_FILE = CALIBRATION_DIR / "targets.yaml"
@@ -130,7 +130,7 @@ class Target(BaseModel):
 
 def load_targets(path: Path = TARGETS_FILE) -> dict[str, Target]:
     """Read and validate the targets file; a problem is a one-line InputError naming file, target and field."""
-    raw = load_yaml(path)
+    raw = yaml_files.read(path, aliases=True)
     if not isinstance(raw, dict) or not raw:
         raise InputError(f"{path}: expected a mapping of named targets")
     targets = {}
@@ -138,9 +138,7 @@ def load_targets(path: Path = TARGETS_FILE) -> dict[str, Target]:
         try:
             target = Target.model_validate(body)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            loc = ".".join(str(p) for p in err["loc"]) or "(entry)"
-            raise InputError(f"{path}: {name}.{loc}: {err['msg'].removeprefix('Value error, ')}") from None
+            raise field_error(f"{path}: {name}", exc) from None
         if target.use != "none" and target.statistic is None:
             raise InputError(f"{path}: {name}.statistic: a target with use '{target.use}' needs a statistic")
         if target.use == "fit" and target.statistic in treatment_effects.STATISTICS:

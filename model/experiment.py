@@ -9,7 +9,6 @@ parameter values, so every run has a paired baseline run (common random numbers)
 from __future__ import annotations
 
 import copy
-import hashlib
 import itertools
 import json
 import math
@@ -34,7 +33,7 @@ from pydantic import (
 from model import shipped
 from model.calibration_inputs import CALIBRATION_DIR, Calibration, Leaf, load_calibration
 from model.errors import InputError
-from model.files import file_sha256
+from model.files import file_sha256, text_digest
 from model.kpis import DIMENSIONS, KPI_IDS, LEDGER_KPI_IDS
 from model.labels import LABELS, label
 from model.runner import check_scale
@@ -358,7 +357,7 @@ def plan_experiment(path: str | Path, scale: float | None = None, seeds: int | N
         "calibration_files_sha256": {p.name: file_sha256(p) for p in sorted(CALIBRATION_DIR.glob("*.yaml"))},
         **({"posterior_sha256": file_sha256(posterior.POSTERIOR_FILE)} if experiment.posterior_draws else {}),
     }
-    fingerprint = hashlib.sha256(json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    fingerprint = text_digest(json.dumps(definition, sort_keys=True, ensure_ascii=False))
     return Plan(experiment, path, design, runs, [b.key for b, _ in bases], baseline[0].key if baseline else None,
                 fingerprint, definition)
 

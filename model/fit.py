@@ -11,7 +11,6 @@ where it stopped. Results go to calibration/fitted.yaml, which every run then us
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from model import treatment_effects
 from model.calibration_inputs import CALIBRATION_DIR, FITTED_FILE, Calibration, load_calibration
 from model.calibration_targets import TARGETS_FILE, Target, load_targets, simulated_statistics
 from model.errors import InputError
-from model.files import short_digest, write_text_atomically
+from model.files import short_digest, text_digest, write_text_atomically
 from model.provenance import git_commit, package_version
 
 # The parameters the targets pin down (see the identification report); the rest stay assumed.
@@ -89,7 +88,7 @@ class Objective:
                            {name: t.value for name, t in self.targets.items()},
                            short_digest(CALIBRATION_DIR / "parameters.yaml"),
                            short_digest(CALIBRATION_DIR / "population.yaml")])
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return text_digest(text, 16)
 
     def statistics(self, x: np.ndarray) -> dict[str, float]:
         return self._evaluate(x)["statistics"]

@@ -5,7 +5,6 @@ parameters by their bounds, with the same one-line errors as a scenario file."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,6 +14,7 @@ from pydantic import ValidationError
 
 from model.calibration_inputs import Leaf, load_calibration
 from model.errors import InputError
+from model.files import text_digest
 from model.scenario import LAST_MONTH_LABEL, BilingualName, Scenario, first_error, read_mapping
 
 Overrides = Mapping[str, object]
@@ -100,7 +100,7 @@ def _check_parameters(parameters: dict[str, Leaf]) -> None:
 def _renamed(spec: Scenario, overrides: dict[str, object]) -> Scenario:
     """A variant's name says what was changed; its id is the scenario's id and a digest of the changes."""
     text = json.dumps(overrides, sort_keys=True, ensure_ascii=False, default=str)
-    digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+    digest = text_digest(text, 8)
     changes = "; ".join(f"{path.split('.', 1)[1]}={_short(value)}" for path, value in overrides.items())
     name = spec.name if isinstance(spec.name, BilingualName) else BilingualName(zh=spec.name, en=spec.name)
     zh, en = f"{name.zh}（{changes}）", f"{name.en} ({changes})"

@@ -27,7 +27,7 @@ import yaml
 from model import worker_processes
 from model.calibration_inputs import CALIBRATION_DIR, load_calibration
 from model.calibration_targets import TARGETS_FILE, Target, load_targets, simulated_statistics
-from model.files import short_digest, write_atomically
+from model.files import short_digest, text_digest, write_atomically
 from model.priors import CALIBRATED, Prior, calibrated_priors
 from model.provenance import git_commit, package_version
 
@@ -153,7 +153,7 @@ def key(settings: PosteriorSettings, priors: dict[str, Prior], targets: dict[str
                        short_digest(CALIBRATION_DIR / "parameters.yaml"),
                        short_digest(CALIBRATION_DIR / "population.yaml")],
                       sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return text_digest(text, 16)
 
 
 def database_path(settings: PosteriorSettings, checkpoint_dir: Path, targets: dict[str, Target] | None = None,

@@ -14,13 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import yaml
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
+from model import yaml_files
 from model.calibration_inputs import FITTED_FILE
 from model.comparison_files import RANKING_COLUMNS, display_names, load_comparison, ranked
 from model.errors import InputError
+from model.files import write_text_atomically
 from model.labels import LANGUAGES, label, number
 from model.scenario import in_language
 from model.uncertainty import verdict
@@ -130,20 +131,15 @@ def _escaped_names(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 
 def write_report(directory: Path, out: Path, lang: str = "zh", xlsx: Path | None = None,
                  sweep: Path | None = None, allow_mismatch: bool = False) -> None:
-    """Write the HTML report (and the spreadsheet) to temporary names, then rename them; on failure nothing."""
+    """Write the spreadsheet (if asked for), then the HTML report, each atomically (model/files.py)."""
     document = build_report(directory, lang, sweep, allow_mismatch)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")
-    try:
-        partial.write_text(document, encoding="utf-8")
-        if xlsx is not None:
-            from model.spreadsheet import write_spreadsheet
+    if xlsx is not None:
+        from model.spreadsheet import write_spreadsheet
 
-            write_spreadsheet(directory, Path(xlsx), lang)
-        partial.replace(out)
-    finally:
-        partial.unlink(missing_ok=True)
+        write_spreadsheet(directory, Path(xlsx), lang)
+    write_text_atomically(out, document)
 
 
 def _same_setting(sweep: Path, manifest: dict) -> None:
@@ -325,7 +321,7 @@ def _not_pinned_down() -> list[str]:
 
     if not SUMMARY_FILE.exists():
         return []
-    summary = yaml.safe_load(SUMMARY_FILE.read_text(encoding="utf-8")) or {}
+    summary = yaml_files.read(SUMMARY_FILE, aliases=True) or {}
     return [name for name, p in (summary.get("parameters") or {}).items() if not p.get("moved_by_data", True)]
 
 
@@ -657,7 +653,7 @@ def _calibration(manifest: dict, lang: str) -> str:
     a refit): the table is today's fit, not the one those runs used."""
     if not FITTED_FILE.exists():
         return ""
-    fitted = yaml.safe_load(FITTED_FILE.read_text(encoding="utf-8"))
+    fitted = yaml_files.read(FITTED_FILE, aliases=True)
     t = lambda key: html.escape(label(key, lang))  # noqa: E731 - a local shorthand for escaped labels
     stale = _refitted_since(manifest, fitted.get("parameters") or {})
     warning = (f"<p class='unsure'>{t('calibration_stale')} {html.escape(', '.join(stale))}</p>" if stale else "")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import resource
 import time
 from collections.abc import Callable, Mapping
@@ -18,7 +17,7 @@ from model.calendar import BASE_MONTH, month_label
 from model.calibration_inputs import CALIBRATION_DIR, Leaf, load_calibration
 from model.distribution import WorkerSnapshot
 from model.errors import InputError
-from model.files import file_sha256
+from model.files import file_sha256, write_together
 from model.overrides import Overrides
 from model.overrides import apply as apply_overrides
 from model.provenance import environment, git_commit, package_version
@@ -144,19 +143,9 @@ def write_results(out: Path, writers: dict[str, Callable[[Path], None]], manifes
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    staged = {name: out / f".{name}.{os.getpid()}.partial" for name in [*writers, "manifest.json"]}
-    try:
-        for name, write in writers.items():
-            write(staged[name])
-        staged["manifest.json"].write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str),
-                                           encoding="utf-8")
-        (out / "manifest.json").unlink(missing_ok=True)
-        for name in writers:
-            os.replace(staged[name], out / name)
-        os.replace(staged["manifest.json"], out / "manifest.json")
-    finally:
-        for path in staged.values():
-            path.unlink(missing_ok=True)
+    manifest_text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str)
+    write_together({**{out / name: write for name, write in writers.items()},
+                    out / "manifest.json": lambda path: path.write_text(manifest_text, encoding="utf-8")})
 
 
 def write_run(out: Path, result: SimulatedRun) -> None:

@@ -7,26 +7,23 @@ are one-line errors naming the file and the field.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import stat
 import unicodedata
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from model import shipped
+from model import shipped, yaml_files
 from model.calendar import BASE_MONTH, BASE_MONTH_LABEL, month_index
-from model.calibration_inputs import string_keys
 from model.errors import InputError
+from model.files import text_digest
 from model.levers import LEVER_IDS, Levers
 
 LAST_MONTH_LABEL = "2060-12"
 MAX_FILE_BYTES = 1_000_000
 MAX_EXTENDS_DEPTH = 8
-MAX_INT_DIGITS = 18  # beyond any count of workers or yuan; a float64 holds 15-17 significant digits
 
 
 def printable(value: str, allowed: str) -> str:
@@ -111,7 +108,7 @@ class Period(BaseModel):
 def slug(text: str) -> str:
     """A stable identifier from a text: lower-case ASCII letters, digits and `_`; a digest when none are left."""
     out = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:60]
-    return out or "scenario_" + hashlib.sha256(text.encode()).hexdigest()[:8]
+    return out or "scenario_" + text_digest(text, 8)
 
 
 class Scenario(BaseModel):
@@ -162,45 +159,6 @@ class Scenario(BaseModel):
             return self.model_copy(update={"period": Period(**period)})
         except ValidationError as exc:
             raise InputError(first_error("period", exc)) from None
-
-
-class _NoAliasLoader(yaml.SafeLoader):
-    """Safe YAML without aliases (no alias expansion bombs), without duplicate keys and without binary values,
-    reading numbers by YAML 1.2's rules (`1.2e5` and `1e5` are numbers, not text as in YAML 1.1)."""
-
-    yaml_implicit_resolvers = {k: list(v) for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-
-    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
-            raise yaml.YAMLError(f"aliases (*name) are not allowed in these files (line {mark.line + 1})")
-        return super().compose_node(parent, index)
-
-    def construct_mapping(self, node, deep=False):  # noqa: ANN001, ANN201 - PyYAML's signature
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if key in seen:
-                raise yaml.YAMLError(f"duplicate key {key!r} (line {key_node.start_mark.line + 1})")
-            seen.add(key)
-        return super().construct_mapping(node, deep)
-
-    def construct_yaml_binary(self, node):  # noqa: ANN001, ANN201
-        raise yaml.YAMLError(f"binary values (!!binary) are not allowed (line {node.start_mark.line + 1})")
-
-    def construct_yaml_int(self, node):  # noqa: ANN001, ANN201
-        digits = sum(ch.isdigit() for ch in str(node.value))
-        if digits > MAX_INT_DIGITS:
-            raise yaml.YAMLError(f"a number of {digits} digits (line {node.start_mark.line + 1}); allowed: at most "
-                                 f"{MAX_INT_DIGITS} digits")
-        return super().construct_yaml_int(node)
-
-
-_NoAliasLoader.add_constructor("tag:yaml.org,2002:binary", _NoAliasLoader.construct_yaml_binary)
-_NoAliasLoader.add_constructor("tag:yaml.org,2002:int", _NoAliasLoader.construct_yaml_int)
-_NoAliasLoader.add_implicit_resolver(  # YAML 1.2 floats: exponent without a dot; tried after YAML 1.1's int/float
-    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)$"),
-    list("-+0123456789."))
 
 
 # pydantic's names for the member of a union that failed (`scale.float`, `function-after[...]`), not fields
@@ -276,22 +234,11 @@ def merge(base: dict, change: dict) -> dict:
 
 
 def read_mapping(text: str, where: str, kind: str = "scenario") -> dict:
-    """A YAML mapping with string keys, read safely (no aliases, bounded nesting); one-line errors."""
-    try:
-        raw = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark else ""
-        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
-        raise InputError(f"{where}: not valid YAML{line}: {problem}") from None
-    except RecursionError:
-        raise InputError(f"{where}: not valid YAML: nested too deeply") from None
+    """A YAML mapping with string keys, read safely (model/yaml_files.py); one-line errors."""
+    raw = yaml_files.parse(text, where)
     if not isinstance(raw, dict):
         raise InputError(f"{where}: a {kind} must be a mapping with at least a name")
-    try:
-        return string_keys(raw)
-    except RecursionError:
-        raise InputError(f"{where}: not valid YAML: nested too deeply") from None
+    return raw
 
 
 def _resolved(text: str, where: str, directory: Path, chain: tuple[Path, ...]) -> dict:

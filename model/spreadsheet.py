@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from model.comparison_files import GROUP_DIMENSIONS, RANKING_COLUMNS, display_names, load_comparison, ranked
+from model.files import write_atomically, write_together
 from model.formula_guard import neutralise
 from model.labels import LABELS, label, unit_of
 from model.uncertainty import SOURCES
@@ -150,13 +151,8 @@ def _write_csv(path: Path, headline: pd.DataFrame, tables: dict[str, pd.DataFram
     files = {path: headline, path.with_name(f"{path.stem}_by_group.csv"): tables["by_group"]}
     for key in ("ranking", "annual", "costs", "provenance"):
         files[path.with_name(f"{path.stem}_{key}.csv")] = tables[key]
-    partials = []
-    for target, frame in files.items():
-        partial = target.with_name(f".{target.name}.partial")
-        neutralise(frame).to_csv(partial, index=False)
-        partials.append((partial, target))
-    for partial, target in partials:
-        partial.replace(target)
+    write_together({target: lambda staged, frame=frame: neutralise(frame).to_csv(staged, index=False)
+                    for target, frame in files.items()})
 
 
 def _localised(key: str, frame: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, list[str], list[str | None]]:
@@ -206,11 +202,14 @@ def _header(column: str, sheet: str, lang: str) -> str:
 
 
 def _write_xlsx(path: Path, tables: dict[str, pd.DataFrame], lang: str) -> None:
+    write_atomically(path, lambda staged: _fill_workbook(staged, tables, lang))
+
+
+def _fill_workbook(path: Path, tables: dict[str, pd.DataFrame], lang: str) -> None:
     from openpyxl.utils import get_column_letter
 
-    partial = path.with_name(f".{path.stem}.partial.xlsx")
     column = 0 if lang == "zh" else 1
-    with pd.ExcelWriter(partial, engine="openpyxl") as writer:
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for key, frame in tables.items():
             shown, formats, fixed_formats = _localised(key, frame, lang)
             name = SHEETS[key][column]
@@ -228,7 +227,6 @@ def _write_xlsx(path: Path, tables: dict[str, pd.DataFrame], lang: str) -> None:
                 fixed = fixed_formats[k - 1]
                 for row, cell in enumerate(sheet.iter_rows(min_row=2, min_col=k, max_col=k), start=0):
                     cell[0].number_format = fixed or formats[row]
-    partial.replace(path)
 
 
 def _fixed_format(column: str, sheet: str) -> str | None:
