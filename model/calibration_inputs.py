@@ -84,20 +84,27 @@ def _check_shape(where: str, value: object, like: object) -> None:
         raise InputError(f"{where}: must be a number")
 
 
-def _validated(path: Path, schema: type[BaseModel]) -> dict[str, BaseModel]:
+def read_entries(path: Path, schema: type[BaseModel], kind: str = "entries") -> dict[str, BaseModel]:
+    """A calibration file's named entries, each validated by `schema`; problems are one-line InputErrors naming
+    the file, the entry and the field."""
     raw = yaml_files.read(path, aliases=True)
-    if not isinstance(raw, dict):
-        raise InputError(f"{path}: expected a mapping of named entries at the top level")
+    if not isinstance(raw, dict) or not raw:
+        raise InputError(f"{path}: expected a mapping of named {kind} at the top level")
     entries = {}
     for name, body in raw.items():
         try:
-            entry = schema.model_validate(body)
+            entries[name] = schema.model_validate(body)
         except ValidationError as exc:
             raise field_error(f"{path}: {name}", exc) from None
+    return entries
+
+
+def _validated(path: Path, schema: type[BaseModel]) -> dict[str, BaseModel]:
+    entries = read_entries(path, schema)
+    for name, entry in entries.items():
         for suffix, number in _numbers(entry.value):
             if not math.isfinite(number):
                 raise InputError(f"{path}: {name}.value{suffix}: must be a finite number")
-        entries[str(name)] = entry
     return entries
 
 

@@ -13,12 +13,12 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from model import categories as cat
-from model import treatment_effects, yaml_files
-from model.calibration_inputs import CALIBRATION_DIR, Calibration, Source
-from model.errors import InputError, field_error
+from model import treatment_effects
+from model.calibration_inputs import CALIBRATION_DIR, Calibration, Source, read_entries
+from model.errors import InputError
 from model.scenario import Scenario
 
 TARGETS_FILE = CALIBRATION_DIR / "targets.yaml"
@@ -130,15 +130,8 @@ class Target(BaseModel):
 
 def load_targets(path: Path = TARGETS_FILE) -> dict[str, Target]:
     """Read and validate the targets file; a problem is a one-line InputError naming file, target and field."""
-    raw = yaml_files.read(path, aliases=True)
-    if not isinstance(raw, dict) or not raw:
-        raise InputError(f"{path}: expected a mapping of named targets")
-    targets = {}
-    for name, body in raw.items():
-        try:
-            target = Target.model_validate(body)
-        except ValidationError as exc:
-            raise field_error(f"{path}: {name}", exc) from None
+    targets = read_entries(path, Target, "targets")
+    for name, target in targets.items():
         if target.use != "none" and target.statistic is None:
             raise InputError(f"{path}: {name}.statistic: a target with use '{target.use}' needs a statistic")
         if target.use == "fit" and target.statistic in treatment_effects.STATISTICS:
@@ -147,7 +140,6 @@ def load_targets(path: Path = TARGETS_FILE) -> dict[str, Target]:
         if target.use == "fit" and target.year > LAST_FIT_YEAR:
             raise InputError(f"{path}: {name}.year: {target.year} is after {LAST_FIT_YEAR}; the fit uses "
                              f"{LAST_FIT_YEAR} and earlier only")
-        targets[str(name)] = target
     return targets
 
 
