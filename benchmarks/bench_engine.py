@@ -42,8 +42,8 @@ def cli_run(scale: float, end: str = "2030-12", scenario: str = "baseline") -> d
 def reference_speedup(workers: int = 100_000, months: int = 3) -> dict:
     """Time per agent-month of the engine and of the per-agent reference on the same population."""
     from benchmarks.reference_model import ReferenceModel
+    from model.engine.workforce_model import WorkforceModel
     from model.scenario import Scenario
-    from model.workforce_model import WorkforceModel
 
     scale = workers / 23e6
     spec = Scenario(name="baseline", period={"end": "2030-12"})

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import param
 
-from model.explorer import DEFAULT_SCALE, DEFAULT_SEEDS, Explorer
+from model.reporting.explorer import DEFAULT_SCALE, DEFAULT_SEEDS, Explorer
 
 RESULTS = Path(__file__).resolve().parent / "results"
 QUOTA = "levers.training_subsidy.annual_quota.values.2020-01"

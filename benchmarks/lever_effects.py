@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.runner import simulate
+from model.experiments.runner import simulate
 from model.scenario import Scenario
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -1,7 +1,7 @@
 """The per-agent reference: the same monthly rules with each worker a `mesa.Agent`, one at a time.
 
 It is the readable specification of the baseline month (no policy levers: identity policy terms).
-It starts from the fast engine's synthesised population, applies the rules of model/rules.py
+It starts from the fast engine's synthesised population, applies the rules of model/engine/rules.py
 worker by worker with the same counter-based draws, and must reach the same outcomes as the
 compiled kernels. It is also the speed baseline of a classic Mesa model.
 """
@@ -13,12 +13,12 @@ import copy
 import mesa
 import numpy as np
 
-from model import categories as cat
-from model import random_streams as rs
-from model import rules as R
-from model.calendar import BASE_MONTH
-from model.employers import Employer, employers_decide, grade_wages
-from model.workforce_model import WorkforceAggregates, WorkforceModel, _job_finding_rate
+from model.engine import categories as cat
+from model.engine import random_streams as rs
+from model.engine import rules as R
+from model.engine.calendar import BASE_MONTH
+from model.engine.employers import Employer, employers_decide, grade_wages
+from model.engine.workforce_model import WorkforceAggregates, WorkforceModel, _job_finding_rate
 
 NO_POLICY_LEARNING_MULTIPLIER, NO_POLICY_SIT_MULTIPLIER, NO_POLICY_QUIT_SHIFT = 1.0, 1.0, 0.0
 NO_POLICY_SIT_FLOOR, NO_POLICY_SENIORITY_SHARE = 0.0, 1.0

@@ -3,21 +3,21 @@
 names of the `shipped` ones ("baseline", "reform_2020"); settings change by path with `overrides=`."""
 
 from model import shipped
-from model.compare import compare
+from model.engine.workforce_model import WorkforceModel
 from model.errors import InputError
+from model.experiments.compare import compare
+from model.experiments.results_store import load_results, load_runs
+from model.experiments.runner import run
+from model.experiments.sweep import sweep
 from model.provenance import package_version
-from model.results_store import load_results, load_runs
-from model.runner import run
 from model.scenario import Scenario, load_scenario
-from model.sweep import sweep
-from model.workforce_model import WorkforceModel
 
 __version__ = package_version()
 
 
 def explore(*args: object, **kwargs: object) -> object:
-    """The what-if explorer in Jupyter (model/explorer.py; Panel is imported only when it is used)."""
-    from model.explorer import explore as show
+    """The what-if explorer in Jupyter (model/reporting/explorer.py; Panel is imported only when it is used)."""
+    from model.reporting.explorer import explore as show
 
     return show(*args, **kwargs)
 

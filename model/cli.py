@@ -25,10 +25,9 @@ from rich.table import Table
 from typer.exceptions import TyperException
 
 from model.errors import InputError, ReplicationsFailed
-from model.files import write_atomically
-from model.overrides import parse_assignments
-from model.results_store import output_lock
-from model.runner import (
+from model.experiments.overrides import parse_assignments
+from model.experiments.results_store import output_lock
+from model.experiments.runner import (
     check_output_dir,
     check_scale,
     check_seed,
@@ -36,6 +35,7 @@ from model.runner import (
     simulate,
     write_run,
 )
+from model.files import write_atomically
 from model.scenario import load_scenario, read_text
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -163,8 +163,8 @@ def compare(
     = None,
 ) -> None:
     """Reform minus baseline on the same seeds: effects.parquet, headline.csv, manifest.json."""
-    from model.compare import compare as run_comparison
-    from model.uncertainty import MAX_DRAWS
+    from model.experiments.compare import compare as run_comparison
+    from model.experiments.uncertainty import MAX_DRAWS
 
     if posterior is not None and not 2 <= posterior <= MAX_DRAWS:
         raise InputError(f"posterior: {posterior} is outside the allowed range 2 to {MAX_DRAWS} draws")
@@ -191,7 +191,7 @@ def compare(
 def _confidence(headline) -> Table:  # noqa: ANN001 - the headline DataFrame
     """Per reform: whether Δ high-skill workers is robust (its total interval excludes zero), what its variance
     comes from (with --posterior), and how often the reform is the cheapest per additional high-skill worker."""
-    from model.uncertainty import LABELS, SOURCES, verdict
+    from model.experiments.uncertainty import LABELS, SOURCES, verdict
 
     column = "delta_high_skill_workers"
     with_draws = f"{column}_share_noise" in headline
@@ -291,8 +291,8 @@ def calibrate(
                                                              "(2 to 1000).")] = None,
 ) -> None:
     """Fit the free behavioural parameters to calibration/targets.yaml → calibration/fitted.yaml."""
-    from model import fit as fitting
-    from model.calibration_targets import LAST_FIT_YEAR
+    from model.calibration import fit as fitting
+    from model.calibration.targets import LAST_FIT_YEAR
 
     if scale is not None:
         check_scale(scale)
@@ -333,12 +333,12 @@ def calibrate(
             raise typer.Exit(1)
         return
     if predict:
-        from model.predictions import PREDICTIONS_FILE
-        from model.uncertainty import MAX_DRAWS
+        from model.calibration.predictions import PREDICTIONS_FILE
+        from model.experiments.uncertainty import MAX_DRAWS
 
         if posterior_draws is not None and not 2 <= posterior_draws <= MAX_DRAWS:
             raise InputError(f"posterior_draws: {posterior_draws} is outside the allowed range 2 to {MAX_DRAWS}")
-        from model.predictions import predict as run_predictions
+        from model.calibration.predictions import predict as run_predictions
 
         table = run_predictions(scale or 0.01, seeds or 3, seed, posterior=posterior_draws)
         write_atomically(PREDICTIONS_FILE, lambda path: table.to_csv(path, index=False))
@@ -353,7 +353,7 @@ def calibrate(
     if recovery:
         import pandas as pd
 
-        from model.calibration_inputs import load_calibration
+        from model.calibration.inputs import load_calibration
 
         truth = {name: load_calibration().scalar(name) for name in fitting.FREE}
         with _progress() as progress:
@@ -388,8 +388,8 @@ def _simulation_based_calibration(quick: bool, seed: int, replications: int | No
     """`calibrate --sbc`: coverage of the posterior's 90% intervals on the two stand-ins (model/calibration_checks)."""
     import pandas as pd
 
-    from model import calibration_checks as checks
-    from model import posterior as bayes
+    from model.calibration import checks
+    from model.calibration import posterior as bayes
 
     settings = checks.SbcSettings(seed=seed, **({"replications": 10, "population": 40} if quick else {}))
     if replications:
@@ -430,7 +430,7 @@ def _bayesian_calibration(quick: bool, scale: float | None, seed: int, seeds: in
     """`calibrate --posterior`: run (or resume) ABC-SMC, write the sample and its summary, print the summary."""
     import os
 
-    from model import posterior as bayes
+    from model.calibration import posterior as bayes
 
     settings = bayes.PosteriorSettings.quick(seed=seed) if quick else bayes.PosteriorSettings(seed=seed)
     changes = {k: v for k, v in (("scale", scale), ("seeds", seeds),
@@ -481,7 +481,7 @@ def report(
                                                                          "period than the comparison.")] = False,
 ) -> None:
     """One self-contained HTML report of a comparison (opens offline), in Chinese or English."""
-    from model.report import write_report
+    from model.reporting.report import write_report
 
     write_report(directory, output, lang.value, xlsx, sweep, allow_mismatch)
     err.print(f"report → {output}" + (f", spreadsheet → {xlsx}" if xlsx else ""), markup=False, soft_wrap=True)
@@ -507,8 +507,8 @@ def sweep(
     = None,
 ) -> None:
     """Run every point x seed of an experiment into a resumable Parquet store (parts/, runs.parquet)."""
-    from model.sweep import SweepFailed
-    from model.sweep import sweep as run_sweep
+    from model.experiments.sweep import SweepFailed
+    from model.experiments.sweep import sweep as run_sweep
 
     out = out or Path("runs") / f"sweep-{experiment.stem}"
     progress = _progress()
@@ -544,7 +544,7 @@ def sensitivity(
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap confidence intervals.")] = 0,
 ) -> None:
     """Sobol or Morris indices, seed noise and the policy surface of a sweep → DIR/analysis/*.csv."""
-    from model.sensitivity import analyse
+    from model.experiments.sensitivity import analyse
 
     analysis = analyse(directory, month, seed)
     written = analysis.write(directory)
@@ -584,7 +584,7 @@ def explore(
     """A what-if explorer in the browser: move a lever's settings, see the effect against a cached baseline."""
     import socket
 
-    from model import explorer
+    from model.reporting import explorer
 
     explorer.check(lang.value, scale, seeds, end)
     if not 1024 <= port <= 65535:
@@ -603,7 +603,7 @@ def levers(
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV (every column) instead of a table.")] = False,
 ) -> None:
     """Every lever setting a scenario or --set can change: path, allowed values, unit, default."""
-    from model.catalogue import lever_settings
+    from model.reporting.catalogue import lever_settings
 
     table = lever_settings()
     if csv:
@@ -625,7 +625,7 @@ def parameters(
     = False,
 ) -> None:
     """Every behavioural parameter --set can change: unit, bounds, value in force, status (fitted / assumed)."""
-    from model.catalogue import parameters as parameter_table
+    from model.reporting.catalogue import parameters as parameter_table
 
     table = parameter_table()
     if csv:

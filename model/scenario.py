@@ -16,7 +16,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from model import shipped, yaml_files
-from model.calendar import BASE_MONTH, BASE_MONTH_LABEL, month_index
+from model.engine.calendar import BASE_MONTH, BASE_MONTH_LABEL, month_index
 from model.errors import InputError
 from model.files import text_digest
 from model.levers import LEVER_IDS, Levers

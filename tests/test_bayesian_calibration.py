@@ -7,10 +7,9 @@ import pyabc
 import pytest
 import yaml
 
-from model import calibration_checks as checks
-from model import posterior
-from model.calibration_inputs import load_calibration
-from model.priors import calibrated_priors
+from model.calibration import checks, posterior
+from model.calibration.inputs import load_calibration
+from model.calibration.priors import calibrated_priors
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +67,7 @@ def test_the_shipped_posterior_is_exact_and_its_predictive_checks_hold():
 
 
 def test_the_effective_sample_size_counts_equally_weighted_particles():
-    from model.posterior import effective_sample_size, load_particles
+    from model.calibration.posterior import effective_sample_size, load_particles
 
     assert effective_sample_size(np.ones(50)) == pytest.approx(50)
     assert effective_sample_size(np.array([1.0, 0.0, 0.0, 0.0])) == pytest.approx(1)
@@ -77,7 +76,7 @@ def test_the_effective_sample_size_counts_equally_weighted_particles():
 
 
 def test_predictions_carry_posterior_bands_beside_the_point_fit():
-    from model.predictions import predict
+    from model.calibration.predictions import predict
 
     plain = predict(scale=0.0005, seeds=1, scenarios=("baseline",))
     banded = predict(scale=0.0005, seeds=1, scenarios=("baseline",), posterior=2)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from model.calibration_inputs import CALIBRATION_DIR, load_calibration
+from model.calibration.inputs import CALIBRATION_DIR, load_calibration
 from model.errors import InputError
 
 

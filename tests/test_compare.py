@@ -11,8 +11,8 @@ import pytest
 
 from model import compare
 from model.errors import InputError
-from model.kpis import GROUPS
 from model.levers import LEVER_IDS
+from model.outputs.kpis import GROUPS
 from model.scenario import Scenario, load_scenario
 
 REPO = Path(__file__).resolve().parent.parent
@@ -118,7 +118,7 @@ def test_a_failed_replication_fails_the_comparison_saying_which(monkeypatch):
 
     from model.errors import ReplicationsFailed
 
-    comparison = importlib.import_module("model.compare")  # `model.compare` is also the function
+    comparison = importlib.import_module("model.experiments.compare")
     real = comparison.simulate
 
     def failing_on_the_second_seed(*args, **kwargs):  # a real run, except that seed 1 breaks

@@ -4,7 +4,7 @@ import numba
 import numpy as np
 import pandas as pd
 
-from model.workforce_model import WorkforceModel
+from model.engine.workforce_model import WorkforceModel
 from tests.conftest import short_scenario
 
 
@@ -38,7 +38,7 @@ def test_different_seeds_give_different_draws():
 def test_results_do_not_depend_on_spare_capacity(monkeypatch):
     """With no spare slots the arrays grow when entrants need room; slot numbers, draws and results
     are those of a run that had the room from the start."""
-    import model.workforce_model as wm
+    import model.engine.workforce_model as wm
 
     roomy = run_columns(4, 2, months=6)
     monkeypatch.setattr(wm, "CAPACITY_HEADROOM", 1.0)
@@ -53,7 +53,7 @@ def test_results_do_not_depend_on_spare_capacity(monkeypatch):
 
 
 def test_a_reform_with_every_lever_is_identical_on_one_and_two_threads():
-    from model.population import WORKER_DTYPES
+    from model.engine.population import WORKER_DTYPES
     from model.scenario import load_scenario
     from tests.conftest import REPO
 

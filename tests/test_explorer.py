@@ -9,7 +9,7 @@ import pytest
 
 from model import compare
 from model.errors import InputError
-from model.explorer import Explorer, check
+from model.reporting.explorer import Explorer, check
 from model.scenario import load_scenario
 
 SMALL = {"lang": "en", "scale": 0.0005, "seeds": 2, "end": "2022-12"}

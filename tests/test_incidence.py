@@ -4,9 +4,9 @@ for a placebo at any scale, and a wage lever's winners are the workers it covers
 import numpy as np
 import pytest
 
-from model import distribution
-from model.kpis import GROUPS
-from model.runner import simulate
+from model.experiments.runner import simulate
+from model.outputs import distribution
+from model.outputs.kpis import GROUPS
 from model.scenario import Scenario
 
 END = "2022-06"

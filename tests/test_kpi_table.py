@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from model import categories as cat
+from model.engine import categories as cat
 
 REQUIRED_KPIS = {"workers", "employed", "searching", "entries", "exits", "quits", "hires", "certifications",
                  "high_skill_workers", "high_skill_share", "certified_share", "mean_wage_yuan_month",

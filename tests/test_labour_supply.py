@@ -4,7 +4,7 @@ in industrial work (a pay uplift against the outside option, fewer quits) adds w
 import numpy as np
 import pytest
 
-from model.runner import simulate
+from model.experiments.runner import simulate
 from model.scenario import Scenario
 
 SCALE, END = 0.002, "2022-12"
@@ -37,8 +37,8 @@ def test_a_placebo_keeps_the_baseline_employment_path(baseline):
 
 
 def test_without_the_pay_response_a_pay_lever_keeps_nobody_in_industry():
-    from model.calibration_inputs import load_calibration
-    from model.workforce_model import WorkforceModel
+    from model.calibration.inputs import load_calibration
+    from model.engine.workforce_model import WorkforceModel
 
     calibration = load_calibration().with_overrides({"exit_pay_elasticity": 0.0, "entry_pay_elasticity": 0.0})
     spec = Scenario.model_validate({"name": "r", "period": {"start": "2020-01", "end": "2021-06"},

@@ -13,17 +13,20 @@ from tests.conftest import REPO
 SCRIPT = textwrap.dedent("""
     import json
     import numpy as np
-    from model.labels import label
+    from model.reporting.labels import label
     from model.levers import LEVER_IDS, PROGRAMME_CODES
-    from model.runner import simulate
+    from model.experiments.runner import simulate
+    from tests.fixtures import mentoring_lever
     from model.scenario import Scenario
 
     period = {"start": "2020-01", "end": "2021-12"}
     source = {"title": "test", "publisher": "test", "year": 2020, "address": "", "note": "fixture"}
     reform = Scenario(name="mentoring", period=period,
                       levers={"mentoring": {"source": source, "annual_mentees": 200000}})
-    runs = {name: simulate(spec, scale=0.002, seed=4)
-            for name, spec in (("baseline", Scenario(name="baseline", period=period)), ("reform", reform))}
+    zero = Scenario(name="mentoring_zero", period=period,
+                    levers={"mentoring": {"source": source, **mentoring_lever.ZERO_STRENGTH}})
+    runs = {name: simulate(spec, scale=0.002, seed=4) for name, spec in (
+        ("baseline", Scenario(name="baseline", period=period)), ("reform", reform), ("zero", zero))}
     province = {name: run.table[run.table.dimension == "province"].groupby("kpi", observed=True).value.sum()
                 for name, run in runs.items()}
     ledger = runs["reform"].ledger
@@ -35,6 +38,8 @@ SCRIPT = textwrap.dedent("""
         "fiscal": float(ledger[(ledger.programme == "mentoring") & (ledger.payer == "fiscal")].yuan.sum()),
         "labels": [label("mentoring", "zh"), label("mentees", "zh"), label("mentees_enrolled", "en")],
         "parameters": sorted(k for k in runs["reform"].manifest["parameters"] if k.startswith("mentoring")),
+        "zero_strength_is_baseline": bool(np.array_equal(runs["zero"].table.value, runs["baseline"].table.value,
+                                                         equal_nan=True)),
     }))
 """)
 
@@ -62,3 +67,4 @@ def test_a_tenth_lever_with_a_programme_plugs_in_as_one_module(tmp_path):
     assert out["fiscal"] > 0
     assert out["labels"] == ["师带徒", "在带徒弟", "New mentees"]
     assert out["parameters"] == ["mentoring_completion_rate", "mentoring_learning_multiplier"]
+    assert out["zero_strength_is_baseline"]

@@ -7,30 +7,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import categories as cat
-from model import rules as R
-from model.calendar import month_index
-from model.levers import LEVER_IDS, PROGRAMME_CODES
-from model.population import WORKER_DTYPES
-from model.runner import simulate
+from model.engine import categories as cat
+from model.engine import rules as R
+from model.engine.calendar import month_index
+from model.engine.population import WORKER_DTYPES
+from model.engine.workforce_model import WorkforceModel
+from model.experiments.runner import simulate
+from model.levers import LEVER_IDS, MODULES, PROGRAMME_CODES
 from model.scenario import Scenario, load_scenario
-from model.workforce_model import WorkforceModel
 
 REPO = Path(__file__).resolve().parent.parent
 SCALE = 0.0005  # about 11,500 workers
 END = "2021-06"
 
-ZERO_STRENGTH = {
-    "pilot_rollout": {"first_batch_from": None, "expansion_from": None},
-    "training_subsidy": {"subsidy_yuan": dict.fromkeys(cat.GRADES[1:], 0)},
-    "pay_parity": {"gap_closed_share": 0},
-    "apprenticeship": {"entrant_share": 0, "subsidy_yuan_year": 0},
-    "grade_wage_bargaining": {"premium": dict.fromkeys(cat.GRADES, 0)},
-    "career_ladder": {"adoption_share": 0},
-    "education_upgrade": {"annual_places": 0},
-    "skill_competitions": {"annual_participations": 0},
-    "innovation_rewards": {"reward_pool_yuan_year": 0},
-}
+ZERO_STRENGTH = {m.NAME: m.ZERO_STRENGTH for m in MODULES}
 
 
 def scenario(levers: dict, end: str = END, name: str = "reform") -> Scenario:

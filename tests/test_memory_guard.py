@@ -3,10 +3,10 @@
 import psutil
 import pytest
 
+from model.engine.memory import bytes_needed, check_fits
+from model.engine.population import BYTES_PER_WORKER
+from model.engine.workforce_model import WorkforceModel
 from model.errors import InputError
-from model.memory import bytes_needed, check_fits
-from model.population import BYTES_PER_WORKER
-from model.workforce_model import WorkforceModel
 
 
 def test_estimate_grows_with_the_number_of_slots():

@@ -4,8 +4,8 @@ import itertools
 
 import numpy as np
 
-from model import categories as cat
-from model import rules as R
+from model.engine import categories as cat
+from model.engine import rules as R
 
 
 def province(table, kpi):
@@ -22,7 +22,7 @@ def test_headcount_identity_holds_every_month(small_kpis, stepped_model):
 
 
 def test_first_month_identity_against_the_synthesised_population():
-    from model.workforce_model import WorkforceModel
+    from model.engine.workforce_model import WorkforceModel
     from tests.conftest import short_scenario
 
     model = WorkforceModel(short_scenario("2020-01"), scale=0.0005, seed=2)

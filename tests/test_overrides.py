@@ -6,11 +6,11 @@ import pytest
 import yaml
 
 from model import compare, run
-from model.calibration_inputs import CALIBRATION_DIR
-from model.catalogue import lever_settings, parameters
+from model.calibration.inputs import CALIBRATION_DIR
 from model.errors import InputError
-from model.overrides import apply, parse_assignment
-from model.runner import simulate
+from model.experiments.overrides import apply, parse_assignment
+from model.experiments.runner import simulate
+from model.reporting.catalogue import lever_settings, parameters
 from model.scenario import Scenario, load_scenario
 
 SMALL = {"scale": 0.0005, "end": "2020-06"}

@@ -55,7 +55,7 @@ def test_the_wheel_holds_every_subpackage_and_the_shipped_files(wheel):
         for path in (REPO / folder).rglob("*"):
             if path.is_file():
                 assert f"{shipped}/{path.relative_to(REPO / folder).as_posix()}" in names, path
-    assert "model/data/jiangsu_cities.geojson" in names
+    assert "model/reporting/data/jiangsu_cities.geojson" in names
     assert any(n.endswith("licenses/LICENSE") for n in names)
     assert not any("__pycache__" in n for n in names)
 

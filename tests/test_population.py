@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from model import categories as cat
-from model.calibration_inputs import load_calibration
-from model.employers import cell_shares
-from model.population import BYTES_PER_WORKER
-from model.workforce_model import WorkforceModel
+from model.calibration.inputs import load_calibration
+from model.engine import categories as cat
+from model.engine.employers import cell_shares
+from model.engine.population import BYTES_PER_WORKER
+from model.engine.workforce_model import WorkforceModel
 from tests.conftest import short_scenario
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 from benchmarks.reference_model import COLUMNS, ReferenceModel
-from model.workforce_model import WorkforceModel
+from model.engine.workforce_model import WorkforceModel
 from tests.conftest import short_scenario
 
 

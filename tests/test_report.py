@@ -8,14 +8,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model import categories as cat
 from model import compare
-from model.kpis import KPI_IDS
-from model.labels import LABELS, label, number
+from model.engine import categories as cat
 from model.levers import LEVER_IDS
-from model.report import write_report
+from model.outputs.kpis import KPI_IDS
+from model.reporting.labels import LABELS, label, number
+from model.reporting.report import write_report
+from model.reporting.spreadsheet import write_spreadsheet
 from model.scenario import Scenario, load_scenario
-from model.spreadsheet import write_spreadsheet
 
 REPO = Path(__file__).resolve().parent.parent
 HOSTILE = "<script>alert(1)</script>"
@@ -125,7 +125,7 @@ def test_a_sweep_of_another_scale_or_period_is_refused_unless_allowed(comparison
 def test_a_run_folder_or_a_partial_comparison_is_refused_and_nothing_written(comparison_dir, tmp_path):
     import shutil
 
-    from model.runner import simulate, write_run
+    from model.experiments.runner import simulate, write_run
 
     single = tmp_path / "run"
     write_run(single, simulate(Scenario(name="baseline", period={"end": "2020-02"}), scale=0.0005, seed=0))
@@ -205,7 +205,7 @@ def test_a_scenario_name_that_looks_like_a_formula_stays_text_in_the_spreadsheet
 
 
 def test_html_in_a_scenario_name_is_shown_as_text_in_the_charts_not_as_a_live_link(comparison_dir, tmp_path):
-    from model.report import build_report
+    from model.reporting.report import build_report
 
     link = '<a href="http://example.com">click</a>'
     page = build_report(renamed(comparison_dir, tmp_path / "cmp", link), "en")
@@ -239,7 +239,7 @@ def test_each_report_language_shows_the_options_own_names_and_descriptions(tmp_p
 
 
 def test_the_reading_guide_gives_each_option_a_paragraph_from_its_numbers(comparison_dir):
-    from model.report import build_report
+    from model.reporting.report import build_report
 
     headline = pd.read_csv(comparison_dir / "headline.csv")
     for lang, heading, noise_only in (("zh", "阅读指南", "只计入模拟随机误差"),
@@ -252,7 +252,7 @@ def test_the_reading_guide_gives_each_option_a_paragraph_from_its_numbers(compar
 
 
 def test_who_pays_stacks_programmes_and_employers_not_their_variance_shares():
-    from model.report import _who_pays
+    from model.reporting.report import _who_pays
 
     headline = pd.DataFrame({"scenario": ["a"], "fiscal_cost_yuan_training_subsidy": [1e9],
                              "fiscal_cost_yuan_training_subsidy_share_noise": [0.5],
@@ -266,7 +266,7 @@ def test_a_report_on_a_comparison_made_before_a_refit_says_the_fit_shown_is_not_
     import json
     import shutil
 
-    from model.report import build_report
+    from model.reporting.report import build_report
 
     assert "本比较运行时使用的校准参数与当前校准结果不同" not in build_report(comparison_dir, "zh")
     old = tmp_path / "old"

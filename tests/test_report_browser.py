@@ -14,7 +14,7 @@ pytestmark = needs_chromium
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_report_draws_every_chart_offline_in_chromium(comparison_dir, sweep_dir, tmp_path, lang):  # noqa: F811
-    from model.report import write_report
+    from model.reporting.report import write_report
 
     path = tmp_path / f"report_{lang}.html"
     write_report(comparison_dir, path, lang, sweep=sweep_dir if lang == "zh" else None)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from model.workforce_model import WorkforceModel
+from model.engine.workforce_model import WorkforceModel
 from tests.conftest import short_scenario
 
 

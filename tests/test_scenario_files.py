@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.calendar import month_index
+from model.engine.calendar import month_index
 from model.errors import InputError
 from model.levers import LEVER_IDS
 from model.scenario import load_scenario

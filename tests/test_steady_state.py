@@ -4,12 +4,12 @@ employer premiums that do not depend on the scale, and KPIs by ownership that ca
 import numpy as np
 import pytest
 
-from model import categories as cat
-from model import steady_state
-from model.calibration_inputs import load_calibration
-from model.calibration_targets import simulated_statistics, statistics_from_kpis
-from model.rules import entrant_grade_shares
-from model.workforce_model import WorkforceModel
+from model.calibration.inputs import load_calibration
+from model.calibration.targets import simulated_statistics, statistics_from_kpis
+from model.engine import categories as cat
+from model.engine import steady_state
+from model.engine.rules import entrant_grade_shares
+from model.engine.workforce_model import WorkforceModel
 from tests.conftest import short_scenario
 
 SCALE = 0.002  # about 46,000 workers

@@ -15,13 +15,13 @@ import yaml
 from test_cli import assert_one_line_error, assert_workers_die_with_the_killed, workforce
 
 from model import load_results, sweep
-from model.calibration_inputs import load_calibration
+from model.calibration.inputs import load_calibration
 from model.errors import InputError
-from model.experiment import plan_experiment
-from model.results_store import load_runs
-from model.runner import simulate
-from model.sensitivity import analyse
-from model.sweep import reduce_kpis
+from model.experiments.experiment import plan_experiment
+from model.experiments.results_store import load_runs
+from model.experiments.runner import simulate
+from model.experiments.sensitivity import analyse
+from model.experiments.sweep import reduce_kpis
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "scenarios"
@@ -163,7 +163,7 @@ def test_a_corrupt_or_partial_part_is_detected_and_redone(grid_sweep, tmp_path):
 
 def test_a_failing_run_is_recorded_and_the_others_finish(grid_sweep, tmp_path, monkeypatch):
     experiment, _, _ = grid_sweep
-    sweep_module = importlib.import_module("model.sweep")  # `model.sweep` is also the function
+    sweep_module = importlib.import_module("model.experiments.sweep")
 
     real = sweep_module.simulate
 
@@ -321,7 +321,7 @@ def test_every_shipped_experiment_plans():
 
 def test_a_scale_that_will_not_fit_is_refused_before_anything_is_written(grid_sweep, tmp_path, monkeypatch):
     experiment, _, _ = grid_sweep
-    import model.memory
+    import model.engine.memory
 
     class Tight:
         available = 600 * 2**20
@@ -342,7 +342,7 @@ def test_a_sweep_whose_runs_fail_exits_1_through_the_real_entry_point(tmp_path):
 
 def test_sweep_and_run_apply_the_same_period_rule_to_dated_values(tmp_path):
     """A scenario whose dated values start in 2021, cut to 2020 by --end: `run` accepts it, and so does `sweep`."""
-    from model.experiment import plan_experiment
+    from model.experiments.experiment import plan_experiment
 
     experiment = write_experiment(tmp_path)  # training_and_parity.yaml has values dated 2021-01
     plan = plan_experiment(experiment, end="2020-12")
@@ -357,7 +357,7 @@ def test_worker_processes_die_with_a_killed_sweep(tmp_path):
 
 
 def test_seed_noise_separates_posterior_draws_from_seeds():
-    from model.sensitivity import _seed_noise
+    from model.experiments.sensitivity import _seed_noise
 
     rng = np.random.default_rng(3)
     rows = [{"scenario": "s", "kpi": "k", "point": p, "draw": d, "seed": s, "effect": 10.0 * p + draw_shift + noise}

@@ -3,9 +3,9 @@ raises trainees' wages more the more it teaches."""
 
 import numpy as np
 
-from model import categories as cat
-from model import treatment_effects as te
-from model.calibration_inputs import load_calibration
+from model.calibration.inputs import load_calibration
+from model.engine import categories as cat
+from model.outputs import treatment_effects as te
 
 
 def test_a_pass_raises_pay_by_the_premium_of_the_grade_reached_and_never_cuts_it():

@@ -11,10 +11,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from model import compare, posterior, report, uncertainty
-from model.calibration_inputs import load_calibration
+from model import compare
+from model.calibration import posterior
+from model.calibration.inputs import load_calibration
+from model.calibration.priors import CALIBRATED, Prior, calibrated_priors, draw, response_priors
 from model.errors import InputError
-from model.priors import CALIBRATED, Prior, calibrated_priors, draw, response_priors
+from model.experiments import uncertainty
+from model.reporting import report
 from model.scenario import Scenario
 
 REPO = Path(__file__).resolve().parent.parent
@@ -114,7 +117,7 @@ def test_propagation_runs_every_draw_paired_and_carries_the_decomposition(propag
     row = result.headline.set_index("scenario").iloc[0]
     assert row["delta_high_skill_workers_lo"] <= row["delta_high_skill_workers"] <= row["delta_high_skill_workers_hi"]
     assert sum(row[f"delta_high_skill_workers_share_{s}"] for s in uncertainty.SOURCES) == pytest.approx(1.0)
-    from model.compare import INFLUENCE_EFFECTS
+    from model.experiments.compare import INFLUENCE_EFFECTS
 
     assert {f"{effect}_moves_with" for effect in INFLUENCE_EFFECTS} <= set(result.headline.columns)
     p_first = result.headline.probability_cheapest_per_high_skill_worker
@@ -178,8 +181,8 @@ def test_a_sweep_with_posterior_draws_runs_every_point_under_each_draw_paired_by
     import yaml
 
     from model import sweep
-    from model.results_store import MANIFEST_KEY, load_runs
-    from model.sensitivity import run_outcomes
+    from model.experiments.results_store import MANIFEST_KEY, load_runs
+    from model.experiments.sensitivity import run_outcomes
 
     spec = {"name": "parity under the posterior", "baseline": str(BASELINE),
             "scenarios": [str(REPO / "scenarios" / "lever_pay_parity.yaml")],

@@ -1,10 +1,12 @@
 """The reform's nine policy levers (DESIGN.md §4), one module each with the same interface, and the registry of
 levers and their programmes.
 
-Each module has `NAME`, a pydantic `Settings` (its dated parameters, coverage and source) and
-`contribute(settings, context, month_offset, policy)`, which writes the lever's part of a month's
-policy tables; a lever that runs a programme also declares it as `PROGRAMME` (levers/programme.py), and a lever
-may add Chinese and English labels for its ids as `LABELS`. `Levers` is the `levers:` block of a scenario file.
+Each module has `NAME`, a pydantic `Settings` (its dated parameters, coverage and source), `ZERO_STRENGTH` (the
+settings at which it does nothing: the baseline bit for bit) and `contribute(settings, context, month_offset,
+policy)`, which writes the lever's part of a month's policy tables. A lever that runs a programme declares it
+as `PROGRAMME` (levers/programme.py); a lever may bring its own response parameters as `PARAMETERS` (entries of
+the form of calibration/parameters.yaml's) and Chinese and English labels for its ids as `LABELS`. `Levers` is
+the `levers:` block of a scenario file.
 
 More levers plug in without editing the model: a package names its lever modules under the entry-point group
 `workforce.levers` (in pyproject.toml: `[project.entry-points."workforce.levers"] mentoring = "pkg.mentoring"`);
@@ -44,7 +46,7 @@ def _plugins() -> tuple[types.ModuleType, ...]:
     modules = []
     for point in sorted(entry_points(group=PLUGIN_GROUP), key=lambda p: p.name):
         module = point.load()
-        missing = [a for a in ("NAME", "Settings", "contribute") if not hasattr(module, a)]
+        missing = [a for a in ("NAME", "Settings", "ZERO_STRENGTH", "contribute") if not hasattr(module, a)]
         if missing:
             raise ImportError(f"lever plug-in {point.value}: lacks {', '.join(missing)} (model/levers/__init__.py)")
         modules.append(module)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from model import categories as cat
+from model.engine import categories as cat
 from model.levers.policy import EntryOffer, MonthPolicy, PolicyContext
 from model.levers.programme import Programme
 from model.levers.terms import LeverSettings, Months, Schedule, Share, TargetGradeId, Yuan
 
 NAME = "apprenticeship"
+# Settings at which the lever does nothing: its runs are the baseline bit for bit (tests/test_levers.py).
+ZERO_STRENGTH = {"entrant_share": 0, "subsidy_yuan_year": 0}
 PROGRAMME = Programme(
     id="apprenticeship", enrolment_kpi=("apprenticeship_starts", "新招学徒", "Apprenticeship starts"),
     participants_kpi=("apprentices", "在训学徒", "Apprentices"), joined_at="entry",

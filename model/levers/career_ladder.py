@@ -6,11 +6,13 @@ career_ladder_* in calibration/parameters.yaml).
 
 from __future__ import annotations
 
-from model import categories as cat
+from model.engine import categories as cat
 from model.levers.policy import MonthPolicy, PolicyContext
 from model.levers.terms import LeverSettings, Schedule, Share
 
 NAME = "career_ladder"
+# Settings at which the lever does nothing: its runs are the baseline bit for bit (tests/test_levers.py).
+ZERO_STRENGTH = {"adoption_share": 0}
 PROMOTION_GRADES = slice(cat.GRADES.index("technician"), None)  # target grades whose exams it speeds
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from model import categories as cat
+from model.engine import categories as cat
 from model.levers.policy import MonthPolicy, PolicyContext, programme_offer
 from model.levers.programme import Programme
 from model.levers.terms import Eligibility, LeverSettings, Months, Persons, Schedule, Yuan
 
 NAME = "education_upgrade"
+# Settings at which the lever does nothing: its runs are the baseline bit for bit (tests/test_levers.py).
+ZERO_STRENGTH = {"annual_places": 0}
 PROGRAMME = Programme(
     id="education_upgrade", enrolment_kpi=("education_upgrades", "学历提升人数", "Education upgrades"),
     learning_multiplier="education_upgrade_learning_multiplier", completion="education",

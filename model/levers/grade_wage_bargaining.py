@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from model import categories as cat
+from model.engine import categories as cat
 from model.levers.policy import N_GRADES, MonthPolicy, PolicyContext
 from model.levers.terms import GradeId, LeverSettings, Schedule, Share
 
 NAME = "grade_wage_bargaining"
+# Settings at which the lever does nothing: its runs are the baseline bit for bit (tests/test_levers.py).
+ZERO_STRENGTH = dict(premium=dict.fromkeys(cat.GRADES, 0))
 
 
 def _default_premium() -> dict[str, Schedule]:

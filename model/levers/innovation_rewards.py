@@ -10,11 +10,13 @@ import math
 
 import numpy as np
 
-from model import categories as cat
+from model.engine import categories as cat
 from model.levers.policy import MonthPolicy, PolicyContext
 from model.levers.terms import LeverSettings, Schedule, Yuan
 
 NAME = "innovation_rewards"
+# Settings at which the lever does nothing: its runs are the baseline bit for bit (tests/test_levers.py).
+ZERO_STRENGTH = {"reward_pool_yuan_year": 0}
 
 
 class Settings(LeverSettings):

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from model import categories as cat
+from model.engine import categories as cat
 from model.levers.policy import N_GRADES, MonthPolicy, PolicyContext
 from model.levers.terms import LeverSettings, Schedule, Share
 
 NAME = "pay_parity"
+# Settings at which the lever does nothing: its runs are the baseline bit for bit (tests/test_levers.py).
+ZERO_STRENGTH = {"gap_closed_share": 0}
 PARITY_GRADES = cat.GRADES[cat.HIGH_SKILL_GRADE:]
 
 

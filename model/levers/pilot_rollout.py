@@ -7,13 +7,15 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from model import categories as cat
-from model.calendar import BASE_MONTH, month_index
-from model.employers import EmployerTable
+from model.engine import categories as cat
+from model.engine.calendar import BASE_MONTH, month_index
+from model.engine.employers import EmployerTable
 from model.levers.policy import MonthPolicy, PolicyContext
 from model.levers.terms import CityId, LeverSettings, Month
 
 NAME = "pilot_rollout"
+# Settings at which the lever does nothing: its runs are the baseline bit for bit (tests/test_levers.py).
+ZERO_STRENGTH = {"first_batch_from": None, "expansion_from": None}
 
 
 class Settings(LeverSettings):

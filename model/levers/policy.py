@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model import categories as cat
-from model.calibration_inputs import Calibration
-from model.employers import EmployerTable
+from model.calibration.inputs import Calibration
+from model.engine import categories as cat
+from model.engine.employers import EmployerTable
 from model.errors import InputError
 from model.levers.programme import Programme
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from model import categories as cat
+from model.engine import categories as cat
 from model.levers.policy import MonthPolicy, PolicyContext, programme_offer
 from model.levers.programme import Programme
 from model.levers.terms import Eligibility, LeverSettings, Persons, Schedule, Share, Yuan
 
 NAME = "skill_competitions"
+# Settings at which the lever does nothing: its runs are the baseline bit for bit (tests/test_levers.py).
+ZERO_STRENGTH = {"annual_participations": 0}
 PROGRAMME = Programme(
     id="competition", enrolment_kpi=("competition_participants", "参赛人次", "Competition participants"),
     seniority_cut="training_seniority_cut", enrolment_gain="competition_human_capital_gain")

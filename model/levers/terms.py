@@ -23,9 +23,9 @@ from pydantic import (
     model_validator,
 )
 
-from model import categories as cat
-from model.calendar import BASE_MONTH, BASE_MONTH_LABEL, month_index
-from model.employers import EmployerTable
+from model.engine import categories as cat
+from model.engine.calendar import BASE_MONTH, BASE_MONTH_LABEL, month_index
+from model.engine.employers import EmployerTable
 
 MAX_RAMP_MONTHS = 240
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from model import categories as cat
+from model.engine import categories as cat
 from model.levers.policy import MonthPolicy, PolicyContext, programme_offer
 from model.levers.programme import Programme
 from model.levers.terms import Eligibility, LeverSettings, Months, Persons, Schedule, TargetGradeId, Yuan
 
 NAME = "training_subsidy"
+# Settings at which the lever does nothing: its runs are the baseline bit for bit (tests/test_levers.py).
+ZERO_STRENGTH = dict(subsidy_yuan=dict.fromkeys(cat.GRADES[1:], 0))
 PROGRAMME = Programme(
     id="training", enrolment_kpi=("trainees", "补贴培训人数", "Trainees"),
     learning_gain="training_human_capital_gain_monthly", certification_multiplier="training_certification_multiplier",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.runner import simulate
+from model.experiments.runner import simulate
 
 SCENARIOS = ("baseline", "full_reform")
 SCALE, SEED = 0.001, 0

@@ -1,0 +1,1 @@
+"""Calibration code: the calibration files' reader, targets, the fit, the posterior, predictions."""

@@ -1,0 +1,78 @@
+"""Prior distributions of the uncertain parameters: the calibrated ones (uniform over their bounds) and the
+assumed responses to the reform's levers (triangular over their evidence range, peaked at the stated value).
+
+The two groups are what the uncertainty analysis separates: the data (calibration/targets.yaml) can move
+the first; no figure speaks to the second (a run without levers does not read them), so they keep their prior.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.calibration.fit import FREE
+from model.calibration.inputs import Calibration
+
+# Parameters the Bayesian calibration samples: the fitted ones, and the learning rate, which the point fit left
+# assumed because its profile is flat (calibration/fitted.yaml); the posterior shows whether the data move it.
+CALIBRATED = (*FREE, "learning_rate_monthly")
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A one-parameter prior: uniform on [lower, upper], or triangular with its peak at `mode`."""
+
+    name: str
+    kind: str  # "uniform" or "triangular"
+    lower: float
+    upper: float
+    mode: float | None = None
+
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        """The value at probability u (inverse CDF), for drawing from uniform numbers."""
+        lo, hi = self.lower, self.upper
+        if self.kind == "uniform":
+            return lo + u * (hi - lo)
+        c = (self.mode - lo) / (hi - lo)
+        return np.where(u < c, lo + np.sqrt(u * (hi - lo) * (self.mode - lo)),
+                        hi - np.sqrt((1 - u) * (hi - lo) * (hi - self.mode)))
+
+    def mean(self) -> float:
+        return (self.lower + self.upper) / 2 if self.kind == "uniform" else (self.lower + self.upper + self.mode) / 3
+
+    def sd(self) -> float:
+        lo, hi = self.lower, self.upper
+        if self.kind == "uniform":
+            return (hi - lo) / np.sqrt(12.0)
+        m = self.mode
+        return float(np.sqrt((lo * lo + hi * hi + m * m - lo * hi - lo * m - hi * m) / 18.0))
+
+
+def calibrated_priors(calibration: Calibration, names: tuple[str, ...] = CALIBRATED) -> dict[str, Prior]:
+    """Uniform priors over the bounds of parameters.yaml for the parameters the calibration samples."""
+    return {name: Prior(name, "uniform", *calibration.parameters[name].bounds) for name in names}
+
+
+def response_priors(calibration: Calibration) -> dict[str, Prior]:
+    """Triangular priors for every assumed response to the levers (`scope: levers`): the evidence range of
+    parameters.yaml as support, the stated value as the most likely one."""
+    out = {}
+    for name, parameter in calibration.parameters.items():
+        if parameter.scope != "levers":
+            continue
+        lo, hi = parameter.bounds
+        out[name] = Prior(name, "triangular", lo, hi, float(calibration.scalar(name)))
+    return out
+
+
+def draw(priors: dict[str, Prior], n: int, seed: int) -> list[dict[str, float]]:
+    """n parameter sets from independent priors by Latin hypercube (scipy's, seeded): evenly spread margins
+    with few draws."""
+    from scipy.stats import qmc
+
+    if not priors:
+        return [{} for _ in range(n)]
+    u = qmc.LatinHypercube(d=len(priors), seed=np.random.default_rng(seed)).random(n)
+    columns = {name: prior.quantile(u[:, k]) for k, (name, prior) in enumerate(priors.items())}
+    return [{name: float(values[i]) for name, values in columns.items()} for i in range(n)]

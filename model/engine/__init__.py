@@ -1,0 +1,1 @@
+"""The engine: the worker population, the monthly rules and kernels, employers, programmes."""

@@ -1,0 +1,179 @@
+"""Employers: cells of city x sector x ownership x size plus the reform's pilot firms, as Mesa agents.
+
+The canonical employer state is a small columnar table (the kernels read it); each Mesa agent is a
+view of one row and holds the monthly decisions: wage premium and hiring target.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+from numba import njit
+
+from model.calibration.inputs import Calibration
+from model.engine import categories as cat
+
+N_CELLS = len(cat.CITY_IDS) * len(cat.SECTORS) * len(cat.OWNERSHIPS) * len(cat.SIZES)
+
+
+@njit(cache=True, inline="always")
+def cell_index(city, sector, ownership, size):
+    """Employer row of the cell."""
+    return ((city * len(cat.SECTORS) + sector) * len(cat.OWNERSHIPS) + ownership) * len(cat.SIZES) + size
+
+
+@dataclass
+class EmployerTable:
+    """One row per employer: its place, pilot status, wage levels and the month's decisions."""
+
+    city: np.ndarray
+    sector: np.ndarray
+    ownership: np.ndarray
+    size: np.ndarray
+    pilot_batch: np.ndarray  # 0 not a pilot, 1 first batch, 2 expansion
+    pilot_start_month: np.ndarray  # month index the firm joined the pilot, -1 if never
+    wage_level: np.ndarray  # monthly yuan before grade ladder and premium, base month
+    productivity: np.ndarray  # output per unit of effective labour (relative)
+    premium: np.ndarray  # relative wage premium, adjusted monthly
+    base_headcount: np.ndarray  # headcount at the start (simulated workers)
+    target_headcount: np.ndarray  # headcount the employer wants this month
+
+
+@dataclass(frozen=True)
+class PilotFirms:
+    """Where pilot firms sit: per cell, the first pilot row, how many, and each firm's share of the cell."""
+
+    first_row: np.ndarray  # int64[N_CELLS], -1 if none
+    count: np.ndarray  # int64[N_CELLS]
+    share_each: np.ndarray  # float64[N_CELLS]
+
+
+def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
+    quota = weights / weights.sum() * total
+    counts = np.floor(quota).astype(np.int64)
+    order = np.argsort(-(quota - counts), kind="stable")
+    counts[order[: total - counts.sum()]] += 1
+    return counts
+
+
+def cell_shares(calibration: Calibration) -> dict[str, np.ndarray]:
+    """Share of workers by city, sector, ownership and size (cities from region x within-region)."""
+    region = calibration.shares("region_shares", cat.REGIONS)
+    within = calibration.vector("city_shares_within_region", cat.CITY_IDS)
+    city = np.array([region[r] for r in cat.CITY_REGION]) * within
+    for r in range(len(cat.REGIONS)):
+        members = np.array(cat.CITY_REGION) == r
+        city[members] *= region[r] / city[members].sum()
+    return {
+        "city": city / city.sum(),
+        "sector": calibration.shares("sector_shares", cat.SECTORS),
+        "ownership": calibration.shares("ownership_shares", cat.OWNERSHIPS),
+        "size": calibration.shares("size_shares", cat.SIZES),
+    }
+
+
+def build_employer_table(calibration: Calibration) -> tuple[EmployerTable, PilotFirms]:
+    """All cells plus pilot firms; wage levels are relative here and scaled to yuan by the population."""
+    shares = cell_shares(calibration)
+    grid = np.array(np.meshgrid(*(np.arange(len(v)) for v in (cat.CITY_IDS, cat.SECTORS, cat.OWNERSHIPS, cat.SIZES)),
+                                indexing="ij")).reshape(4, -1)
+    city, sector, ownership, size = grid
+    cell_weight = (shares["city"][city] * shares["sector"][sector] * shares["ownership"][ownership]
+                   * shares["size"][size])
+
+    pilots = calibration.value("pilot_firms")
+    n_pilots, pilot_workers = int(pilots["all_firms"]), float(pilots["workers"])
+    total_workers = calibration.scalar("industrial_workers")
+    large = np.flatnonzero(size == cat.SIZES.index("large"))
+    per_cell = np.zeros(N_CELLS, dtype=np.int64)
+    per_cell[large] = _largest_remainder(cell_weight[large], n_pilots)
+    host_cells = np.repeat(np.arange(N_CELLS), per_cell)
+    # the first batch: firms in the largest host cells
+    batch = np.full(n_pilots, 2, dtype=np.int64)
+    batch[np.argsort(-cell_weight[host_cells], kind="stable")[: int(pilots["first_batch_firms"])]] = 1
+    start = np.where(batch == 1, int(pilots["first_batch_year"]) * 12, int(pilots["expansion_year"]) * 12)
+
+    first_row = np.full(N_CELLS, -1, dtype=np.int64)
+    first_row[per_cell > 0] = N_CELLS + np.cumsum(per_cell)[per_cell > 0] - per_cell[per_cell > 0]
+    firm_share = pilot_workers / n_pilots / total_workers
+    share_each = np.where(per_cell > 0, firm_share / np.maximum(cell_weight, 1e-300), 0.0)
+    share_each = np.minimum(share_each, 0.9 / np.maximum(per_cell, 1))
+
+    def with_pilots(cells_column: np.ndarray) -> np.ndarray:
+        return np.concatenate([cells_column, cells_column[host_cells]])
+
+    levels = {
+        "city": _relative(calibration.vector("city_wage_levels", cat.CITY_IDS), shares["city"]),
+        "sector": _relative(calibration.vector("sector_wage_levels", cat.SECTORS), shares["sector"]),
+        "size": _relative(calibration.vector("size_wage_levels", cat.SIZES), shares["size"]),
+    }
+    level = levels["city"][city] * levels["sector"][sector] * levels["size"][size]
+    n = N_CELLS + n_pilots
+    table = EmployerTable(
+        city=with_pilots(city), sector=with_pilots(sector), ownership=with_pilots(ownership),
+        size=with_pilots(size),
+        pilot_batch=np.concatenate([np.zeros(N_CELLS, dtype=np.int64), batch]),
+        pilot_start_month=np.concatenate([np.full(N_CELLS, -1, dtype=np.int64), start]),
+        wage_level=with_pilots(level), productivity=with_pilots(level),
+        premium=np.ones(n),
+        base_headcount=np.zeros(n), target_headcount=np.zeros(n),
+    )
+    return table, PilotFirms(first_row, per_cell, share_each)
+
+
+def grade_wages(table: EmployerTable, grade_ladder: np.ndarray, nominal_growth_per_year: float,
+                months_since_base: int) -> np.ndarray:
+    """Monthly wage schedule by employer and grade (before the worker's own terms), yuan."""
+    growth = (1.0 + nominal_growth_per_year) ** (months_since_base / 12.0)
+    return (table.wage_level * table.premium * growth)[:, None] * grade_ladder[None, :]
+
+
+def _relative(levels: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    return levels / (levels * weights).sum() * weights.sum()
+
+
+class Employer(mesa.Agent):
+    """An employer cell or pilot firm. It owns its decisions (wage premium, hiring target); the
+    kernels read them from the employer table, refreshed after every round of decisions."""
+
+    def __init__(self, model: mesa.Model, table: EmployerTable, row: int) -> None:
+        super().__init__(model)
+        self.table = table
+        self.row = row
+        self.premium = float(table.premium[row])
+        self.base_headcount = float(table.base_headcount[row])
+        self.target_headcount = float(table.target_headcount[row])
+
+    @property
+    def is_pilot(self) -> bool:
+        return bool(self.table.pilot_batch[self.row] > 0)
+
+    def decide(self, unfilled_rate: float | None, market_unfilled_rate: float, employment_index: float,
+               normal_vacancy_rate: float, wage_adjustment_speed: float, premium_range: tuple[float, float]) -> None:
+        """The month's decisions from the employer's aggregates (None before the first month).
+
+        Wage premium: employers that fill vacancies less well than the market raise their relative
+        premium. Hiring target: the starting workforce moved with the employment path, plus normal vacancies.
+        """
+        if unfilled_rate is not None:
+            premium = self.premium * math.exp(wage_adjustment_speed * (unfilled_rate - market_unfilled_rate))
+            self.premium = min(max(premium, premium_range[0]), premium_range[1])
+        self.target_headcount = self.base_headcount * employment_index * (1.0 + normal_vacancy_rate)
+
+
+def employers_decide(employers: list[Employer], aggregates, employment_index: float,  # noqa: ANN001
+                     normal_vacancy_rate: float, wage_adjustment_speed: float,
+                     premium_range: tuple[float, float]) -> None:
+    """Every employer decides from its row of the aggregates (WorkforceAggregates or None); the table
+    then takes up the decisions."""
+    n = len(employers)
+    unfilled = aggregates.unfilled_rate.tolist() if aggregates is not None else [None] * n
+    market = aggregates.market_unfilled_rate if aggregates is not None else 0.0
+    for employer, rate in zip(employers, unfilled, strict=True):
+        employer.decide(rate, market, employment_index, normal_vacancy_rate, wage_adjustment_speed, premium_range)
+    table = employers[0].table
+    table.premium[:] = np.fromiter((e.premium for e in employers), dtype=np.float64, count=n)
+    table.target_headcount[:] = np.fromiter((e.target_headcount for e in employers), dtype=np.float64, count=n)

@@ -1,0 +1,171 @@
+"""Programmes (the levers' `PROGRAMME` declarations): enrolment by application to rationed offers, starts at
+entry, and completion. Kernels over the worker columns; rationing of offers in numpy.
+
+Rationing rule: each month, eligible workers at covered employers apply with the offer's take-up
+probability, to one programme at most: one draw per worker (keyed by the person and month) is laid
+against the take-up probabilities of the offers in order (training, education upgrade, competitions).
+If applicants exceed what is left of the calendar year's quota or budget (spread evenly over the
+months, unused allowance carried forward within the year), applicants are served in increasing
+order of their draw (ties by slot), as if in order of application, until the next one would exceed
+the quota or the budget.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from model.engine import categories as cat
+from model.engine import random_streams as rs
+from model.engine import rules as R
+from model.engine.kernels import CHUNK
+from model.levers.policy import Offer
+from model.levers.programme import COMPLETIONS
+
+_COMPLETES_GRADE, _COMPLETES_EDUCATION = COMPLETIONS.index("grade"), COMPLETIONS.index("education")
+
+
+@njit(parallel=True, cache=True)
+def advance(person, month, rules, status, grade, grade_month, education, programme, programme_months, events,
+            completion_grade):
+    """One month on for everyone in a programme: those whose programme ends with the job and who left their
+    employer drop out; those in their last month complete it (rules.programme_completion: reaching the
+    programme's `completion_grade`, or one education level up, each with the programme's completion rate)."""
+    for i in prange(status.shape[0]):
+        p = programme[i]
+        if p == cat.NO_PROGRAMME or status[i] == cat.GONE:
+            continue
+        if rules.programme_ends_with_the_job[p] and status[i] != cat.EMPLOYED:
+            programme[i], programme_months[i] = cat.NO_PROGRAMME, 0
+        elif programme_months[i] <= 1:
+            completion = rules.programme_completion[p]
+            if completion != 0 and (rs.draw(person[i], month, rs.PROGRAMME_COMPLETION)
+                                    < rules.programme_completion_rate[p]):
+                if completion == _COMPLETES_GRADE:
+                    if grade[i] < completion_grade[p]:
+                        grade[i] = completion_grade[p]
+                        grade_month[i] = month
+                        events[i] |= R.CERTIFIED
+                elif completion == _COMPLETES_EDUCATION:
+                    education[i] = min(education[i] + 1, len(cat.EDUCATIONS) - 1)
+            programme[i], programme_months[i] = cat.NO_PROGRAMME, 0
+        else:
+            programme_months[i] -= 1
+
+
+@njit(cache=True, inline="always")
+def _offer_taken(u, e, g, age, generation, edu, covered, take_up, generations, age_lo, age_hi, top_education):
+    """The offer a worker applies to at draw u (-1 if none): the offers' take-up probabilities, for those
+    the worker is eligible for, are laid end to end on [0, 1) in offer order and u picks one."""
+    upper = 0.0
+    for k in range(covered.shape[0]):
+        if (covered[k, e] and generations[k, generation] and age_lo[k] <= age <= age_hi[k]
+                and edu <= top_education[k]):
+            upper += take_up[k, g]
+            if u < upper:
+                return k
+    return -1
+
+
+@njit(parallel=True, cache=True)
+def choose_offers(person, month, status, employer, grade, birth_month, migrant, education, programme, covered, take_up,
+                  generations, age_lo, age_hi, top_education, choice, counts):
+    """Employed workers not in a programme apply to at most one offer: choice[i] = offer + 1 (0: none),
+    counted per chunk and offer. One draw per worker, which also ranks the application."""
+    n = status.shape[0]
+    for c in prange(counts.shape[0]):
+        counts[c, :] = 0
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            choice[i] = 0
+            if status[i] != cat.EMPLOYED or programme[i] != cat.NO_PROGRAMME:
+                continue
+            generation = migrant[i] * (1 + (birth_month[i] >= cat.NEW_GENERATION_BIRTH_YEAR * 12))
+            k = _offer_taken(rs.draw(person[i], month, rs.PROGRAMME_APPLICATION), employer[i], grade[i],
+                             month - birth_month[i], generation, education[i], covered, take_up, generations, age_lo,
+                             age_hi, top_education)
+            if k >= 0:
+                choice[i] = k + 1
+                counts[c, k] += 1
+
+
+@njit(parallel=True, cache=True)
+def list_choices(person, month, choice, first, slots, draws):
+    """Each offer's applicants (slots and their draws) in slot order, from the per-chunk starts `first`."""
+    n = choice.shape[0]
+    for c in prange(first.shape[0]):
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            if choice[i]:
+                k = choice[i] - 1
+                j = first[c, k]
+                slots[k, j], draws[k, j] = i, rs.draw(person[i], month, rs.PROGRAMME_APPLICATION)
+                first[c, k] = j + 1
+
+
+@njit(parallel=True, cache=True)
+def enrol(person, month, rules, served, code, months, winner_share, status, grade, grade_month, human_capital,
+          programme, programme_months, events):
+    """Start the served applicants' programme: each gains the programme's enrolment gain of human capital at
+    once, and a `winner_share` of them (competition winners) are promoted one grade."""
+    gain = rules.programme_enrolment_gain[code]
+    for j in prange(served.shape[0]):
+        i = served[j]
+        programme[i] = code
+        programme_months[i] = months
+        events[i] |= R.ENROLLED
+        if gain != 0.0:
+            human_capital[i] += gain
+        if winner_share > 0.0 and rs.draw(person[i], month, rs.COMPETITION_WIN) < winner_share \
+                and grade[i] < cat.MAX_GRADE:
+            grade[i] += 1
+            grade_month[i] = month
+            events[i] |= R.CERTIFIED
+
+
+@njit(parallel=True, cache=True)
+def start_at_entry(person, month, slots, employer, share_by_employer, code, months, programme, programme_months,
+                   events):
+    """Entrants in `slots` not yet in a programme start programme `code` with their employer's share."""
+    for j in prange(slots.shape[0]):
+        i = slots[j]
+        if programme[i] == cat.NO_PROGRAMME and rs.draw(person[i], month, rs.APPRENTICESHIP_START) < share_by_employer[
+                employer[i]]:
+            programme[i] = code
+            programme_months[i] = months
+            events[i] |= R.ENROLLED
+
+
+def list_applicants(month: int, workers, offers: list[Offer]) -> list[tuple[np.ndarray, np.ndarray]]:  # noqa: ANN001
+    """(slots, draws) of each offer's applicants this month."""
+    w = workers
+    n_offers = len(offers)
+    n_chunks = -(-w.capacity // CHUNK)
+    counts = np.zeros((n_chunks, n_offers), dtype=np.int64)
+    choice = np.empty(w.capacity, dtype=np.uint8)
+    choose_offers(w.person, month, w.status, w.employer, w.grade, w.birth_month, w.migrant, w.education, w.programme,
+                  np.stack([o.covered for o in offers]).astype(np.uint8), np.stack([o.take_up for o in offers]),
+                  np.stack([o.generations for o in offers]),
+                  np.array([o.age_months[0] for o in offers], dtype=np.int64),
+                  np.array([o.age_months[1] for o in offers], dtype=np.int64),
+                  np.array([o.top_education for o in offers], dtype=np.int64), choice, counts)
+    totals = counts.sum(axis=0)
+    first = np.zeros_like(counts)
+    first[1:] = np.cumsum(counts, axis=0)[:-1]
+    slots = np.zeros((n_offers, max(int(totals.max()), 1)), dtype=np.int64)
+    draws = np.ones((n_offers, slots.shape[1]))
+    list_choices(w.person, month, choice, first, slots, draws)
+    return [(slots[k, : totals[k]], draws[k, : totals[k]]) for k in range(n_offers)]
+
+
+def ration(slots: np.ndarray, draws: np.ndarray, cost_of: np.ndarray, persons_left: float,
+           yuan_left: float) -> tuple[np.ndarray, float]:
+    """The applicants served (by increasing draw, ties by slot) within persons_left and yuan_left, and their cost.
+
+    `cost_of[j]` is the cost of applicant j (in the order given)."""
+    n = len(slots) if persons_left >= len(slots) else max(0, int(np.floor(persons_left + 1e-9)))
+    candidates = np.arange(len(slots))
+    if 0 < n < len(slots):  # only the n lowest draws can be served: sort those (and any tied with the n-th)
+        candidates = np.flatnonzero(draws <= np.partition(draws, n - 1)[n - 1])
+    order = candidates[np.lexsort((slots[candidates], draws[candidates]))]
+    cumulative = np.cumsum(cost_of[order[:n]])
+    n = int(np.searchsorted(cumulative, yuan_left, side="right")) if n else 0
+    return slots[order[:n]], float(cumulative[n - 1]) if n else 0.0

@@ -1,0 +1,268 @@
+"""The steady-state start: the 2020 population made consistent with the model's own rules.
+
+The synthesis draws the published margins (grade, age, migrant status, education, employer); what the
+margins do not say (human capital within the grade, months at the grade, tenure, the quit trait) is then
+drawn from the distribution the monthly rules produce. Exam sitting rates are set so that, at the start,
+promotions into each certified grade balance its expected outflows (exits and promotions out, less entrants
+arriving with the grade): with no growth driver switched on, the published grade mix is a steady state of the
+rules. Growth comes from the drivers, each a parameter: `certification_drive` (exam sitting above the balanced
+rate), `employment_growth_per_year` and `nominal_wage_growth_per_year`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from model.engine import categories as cat
+from model.engine import random_streams as rs
+from model.engine import rules as R
+
+# The sitting rates and the draws depend on each other: they are iterated on a sample of workers until no
+# rate moves by more than SETTLE_TOLERANCE of itself (at most SETTLE_ROUNDS), then every worker is drawn once.
+SETTLE_ROUNDS = 12
+SETTLE_TOLERANCE = 0.01
+SETTLE_SAMPLE = 200_000  # workers in the iteration's sample (every k-th slot)
+# Longest spell at a grade (and with an employer) drawn at the start: the rules' hazards are walked this far,
+# STEP months at a time (monthly steps cost three times as much for draws that agree to within a month).
+MAX_SPELL_MONTHS = 480
+STEP = 3
+_TENURE_FOR_EXIT_HAZARD = 24  # months: the quit hazard in a worker's hazard of leaving industrial work
+# Retirements are counted over the coming year: nobody is synthesised at the end of working life, so the
+# first month alone would have none.
+_RETIREMENT_LOOKAHEAD = 12
+
+
+@njit(cache=True, inline="always")
+def _exit_hazard(rules, age, sex, migrant, grade, trait):
+    """Monthly hazard of leaving industrial work: other exits plus quits out of industry (at a typical tenure)."""
+    quit = R.quit_probability(rules, trait, age, _TENURE_FOR_EXIT_HAZARD, migrant, grade, 0.0, 0.0)
+    return R.exit_probability(rules, False, age, migrant) + quit * rules.quit_exit_share[migrant]
+
+
+@njit(cache=True, inline="always")
+def _hazard_segment(rules, age):
+    """Ages with the same exit hazard share a segment (age band, and the migrants' late-exit age)."""
+    return R.age_band(rules, age) * 2 + (age >= rules.migrant_late_exit_age_months)
+
+
+def entry_age_density(rules: R.Rules) -> np.ndarray:
+    """Density (per month of age) of the age at which workers enter industrial work, float64[2 migrant
+    statuses, MAX_AGE_MONTHS + 1]: the entrant age bands, and for migrants the share entering at mature ages."""
+    density = np.zeros((2, R.MAX_AGE_MONTHS + 1))
+    bounds, shares = rules.entrant_age_bounds_months, np.diff(rules.entrant_age_cdf, prepend=0.0)
+    for migrant in (0, 1):
+        mature = rules.entrant_migrant_mature_share * migrant
+        for band, share in enumerate(shares):
+            width = bounds[band + 1] - bounds[band]
+            density[migrant, bounds[band]:bounds[band + 1]] += (1.0 - mature) * share / width
+        lo, hi = rules.entrant_mature_age_months
+        density[migrant, lo:hi] += mature / (hi - lo)
+    return density
+
+
+@njit(parallel=True, cache=True)
+def _draw_grade_spells(key, month, rules, slots, grade, arrival_entrant_share, arrival_h, arrival_cdf, birth_month,
+                       sex, migrant, education, human_capital, grade_month, quit_trait, entry_density, pass_h,
+                       pass_rate):
+    """For the workers in `slots` (all at one grade g): months at the grade and human capital, drawn from the
+    stationary renewal distribution of the rules: a spell at g starts at an arrival (an entrant arriving with
+    g, or a worker just promoted from g - 1: `arrival_h` weighted by `arrival_cdf`), human capital then grows
+    by learning, and the spell ends by a pass or an exit. Time since arrival has density proportional to the
+    spell's survival function. Also draws, for the pool of arrivals at g + 1, the human capital at a pass and
+    the worker's rate of passing (`pass_h`, `pass_rate`).
+
+    Arrivals at grade 0 are entries into industrial work, so a spell there is also weighted by the density
+    of entering at the age it implies; arrivals at higher grades are taken as even over time. A spell of k
+    months survived the exit hazards of the worker's ages in the last k months; learning along it runs at the
+    worker's present age."""
+    g = grade
+    target = min(g + 1, cat.MAX_GRADE)
+    sit_pass = rules.exam_sit_rate[target] * rules.exam_pass_rate[target] if g < cat.MAX_GRADE else 0.0
+    step_pass_eligible = 1.0 - (1.0 - sit_pass) ** STEP
+    min_months = rules.exam_min_months[target]
+    ceiling = 1.0 / rules.inverse_human_capital_ceiling
+    for j in prange(slots.shape[0]):
+        i = slots[j]
+        m, edu, s, trait = migrant[i], education[i], sex[i], quit_trait[i]
+        age = month - 1 - birth_month[i]
+        spell_max = max(min(age - R.MIN_WORKING_AGE_MONTHS, MAX_SPELL_MONTHS), 1)
+        # learning at the mean draw is linear in h: STEP months of it close the gap to the ceiling by `decay`
+        gain = rules.learning_rate * rules.learning_by_education[edu] * rules.learning_by_age_month[
+            min(age, R.MAX_AGE_MONTHS)]
+        decay = (1.0 - gain / ceiling) ** STEP
+        u_arrival, u_kind = rs.uniform_pair(key, month, i, rs.SETTLE_ARRIVAL)
+        if g == 0 or u_kind < arrival_entrant_share or arrival_cdf.shape[0] == 0:
+            h0 = R.entrant_human_capital(rules, edu, g, u_arrival)
+        else:
+            h0 = arrival_h[rs.pick(arrival_cdf, u_arrival)]
+        u_spell, u_pass = rs.uniform_pair(key, month, i, rs.SETTLE_SPELL)
+        # walk twice: for the totals, then to find the draws
+        total, total_pass, at_spell, at_pass = 0.0, 0.0, -1.0, -1.0
+        spell, h_spell, h_pass = spell_max - 1, -1.0, -1.0
+        for walk in range(2):
+            h, survival, cumulative, cumulative_pass, segment, stay_exit = h0, 1.0, 0.0, 0.0, -1, 1.0
+            for k in range(0, spell_max, STEP):
+                step_pass = step_pass_eligible * (h >= target) * (k >= min_months)
+                weight = STEP * (entry_density[m, max(age - k, 0)] if g == 0 else 1.0)
+                mass = survival * weight
+                h_next = ceiling - (ceiling - h) * decay if h < ceiling else h
+                if walk == 1:
+                    if h_spell < 0.0 and mass > 0.0 and cumulative + mass >= at_spell:
+                        spell = min(k + int(STEP * (at_spell - cumulative) / mass), spell_max - 1)
+                        h_spell = h + (h_next - h) * (spell - k) / STEP
+                    if h_pass < 0.0 and total_pass > 0.0 and cumulative_pass + mass * step_pass >= at_pass:
+                        h_pass = h_next
+                    if h_spell >= 0.0 and (h_pass >= 0.0 or total_pass == 0.0):
+                        break
+                cumulative += mass
+                cumulative_pass += mass * step_pass
+                if _hazard_segment(rules, age - k) != segment:  # the exit hazard changes only between segments
+                    segment = _hazard_segment(rules, age - k)
+                    stay_exit = (1.0 - _exit_hazard(rules, age - k, s, m, g, trait)) ** STEP
+                survival *= (1.0 - step_pass) * stay_exit
+                h = h_next
+            if walk == 0:
+                total, total_pass = cumulative, cumulative_pass
+                at_spell, at_pass = u_spell * total, u_pass * total_pass
+            elif h_spell < 0.0:
+                h_spell = h
+        human_capital[i] = h_spell
+        grade_month[i] = month - 1 - spell
+        pass_h[j] = h_pass
+        pass_rate[j] = total_pass / total if total > 0.0 else 0.0
+
+
+@njit(parallel=True, cache=True)
+def _draw_tenure_and_trait(key, month, rules, slots, birth_month, sex, migrant, grade, human_capital, hire_month,
+                           quit_trait):
+    """Quit trait and tenure from the rules' stationary distribution: a worker's trait is drawn from the
+    entrants' normal weighted by the expected stay in industrial work (rejection), tenure from the survival
+    function of the quit hazard with that trait (capped by the working life), walked STEP months at a time."""
+    for j in prange(slots.shape[0]):
+        i = slots[j]
+        m, g = migrant[i], grade[i]
+        age = month - 1 - birth_month[i]
+        floor = _exit_hazard(rules, age, sex[i], m, g, -4.0 * rules.quit_trait_sd)
+        trait = 0.0
+        for attempt in range(64):
+            u_accept, _ = rs.uniform_pair(key, month + attempt, i, rs.SETTLE_TRAIT_ACCEPT)
+            trait = rules.quit_trait_sd * rs.standard_normal(key, month + attempt, i, rs.SETTLE_TRAIT)
+            if u_accept * _exit_hazard(rules, age, sex[i], m, g, trait) < floor:
+                break
+        quit_trait[i] = trait
+        gap = R.relative_log_wage(rules, g, human_capital[i], m)
+        spell_max = max(min(age - R.MIN_WORKING_AGE_MONTHS, MAX_SPELL_MONTHS), 1)
+        at, tenure = -1.0, spell_max - 1
+        for walk in range(2):
+            survival, cumulative, band, stay = 1.0, 0.0, np.nan, 1.0
+            for k in range(0, spell_max, STEP):
+                mass = STEP * survival
+                if walk == 1 and cumulative + mass >= at:
+                    tenure = min(k + int(STEP * (at - cumulative) / mass), spell_max - 1)
+                    break
+                cumulative += mass
+                if rules.quit_by_tenure_month[k] != band:  # the hazard changes only between tenure bands
+                    band = rules.quit_by_tenure_month[k]
+                    stay = (1.0 - R.quit_probability(rules, trait, age, k, m, g, gap, 0.0)) ** STEP
+                survival *= stay
+            if walk == 0:
+                at = rs.uniform(key, month, i, rs.SETTLE_TENURE) * cumulative
+        hire_month[i] = month - 1 - tenure
+
+
+@njit(parallel=True, cache=True)
+def _grade_flows(month, rules, slots, status, birth_month, sex, migrant, grade, human_capital, grade_month,
+                 hire_month, quit_trait, n_parts):
+    """Per grade, over `slots`: live workers, workers eligible for the next exam, and expected monthly exits from
+    industrial work (retirement, other exits, quits out of industry) as float64[parts, 3, 6]."""
+    out = np.zeros((n_parts, 3, cat.MAX_GRADE + 1))
+    n = slots.shape[0]
+    size = (n + n_parts - 1) // n_parts
+    for p in prange(n_parts):
+        for j in range(p * size, min(n, (p + 1) * size)):
+            i = slots[j]
+            g, m = grade[i], migrant[i]
+            age = month - birth_month[i]
+            out[p, 0, g] += 1.0
+            target = min(g + 1, cat.MAX_GRADE)
+            out[p, 1, g] += ((g < cat.MAX_GRADE) and human_capital[i] >= target
+                             and month - grade_month[i] >= rules.exam_min_months[target])
+            if R.leaves_by_age(rules, month + _RETIREMENT_LOOKAHEAD, age + _RETIREMENT_LOOKAHEAD, sex[i], m):
+                out[p, 2, g] += 1.0 / _RETIREMENT_LOOKAHEAD  # retirements as the year's average
+            else:  # searchers too: matching clears within the month, so few face the searchers' exit hazard
+                quit = R.quit_probability(rules, quit_trait[i], age, month - hire_month[i], m, g,
+                                          R.relative_log_wage(rules, g, human_capital[i], m), 0.0)
+                out[p, 2, g] += R.exit_probability(rules, False, age, m) + quit * rules.quit_exit_share[m]
+    return out
+
+
+def grade_flows(rules: R.Rules, workers, slots: np.ndarray, month: int) -> np.ndarray:
+    """Live workers, exam-eligible workers and expected monthly exits by grade over `slots`: float64[3, 6]."""
+    w = workers
+    return _grade_flows(month, rules, slots, w.status, w.birth_month, w.sex, w.migrant, w.grade, w.human_capital,
+                        w.grade_month, w.hire_month, w.quit_trait, 64).sum(axis=0)
+
+
+def balanced_sit_rates(flows: np.ndarray, pass_rate: np.ndarray, entrant_grade_shares: np.ndarray,
+                       employment_growth_monthly: float) -> np.ndarray:
+    """Monthly exam sitting rates (by target grade) at which expected promotions into each grade equal its
+    expected outflows less entrants arriving with it, from the top grade down; capped at 1."""
+    stock, eligible, exits = flows
+    entrants = exits.sum() + stock.sum() * employment_growth_monthly
+    entrant_inflow = entrants * entrant_grade_shares
+    sit = np.zeros(cat.MAX_GRADE + 1)
+    promotions_out = 0.0
+    for g in range(cat.MAX_GRADE, 0, -1):
+        needed = max(exits[g] + stock[g] * employment_growth_monthly + promotions_out - entrant_inflow[g], 0.0)
+        capacity = eligible[g - 1] * pass_rate[g]
+        sit[g] = min(needed / capacity, 1.0) if capacity > 0 else 1.0
+        promotions_out = sit[g] * capacity
+    return sit
+
+
+def _draw_within_grade_state(workers, slots: np.ndarray, rules: R.Rules, key: np.uint64, month: int,
+                             entrant_inflow: np.ndarray, entry_density: np.ndarray) -> None:
+    """Months at grade and human capital, grade by grade from the bottom: arrivals at g + 1 are the passes drawn
+    for grade g, mixed with entrants arriving at g + 1 in proportion to the two flows."""
+    w = workers
+    arrival_h, arrival_cdf, promotions = np.zeros(0), np.zeros(0), 0.0
+    for g in range(cat.MAX_GRADE + 1):
+        at_grade = slots[w.grade[slots] == g]
+        entrant_share = entrant_inflow[g] / (entrant_inflow[g] + promotions) if entrant_inflow[g] + promotions else 1.0
+        pass_h, pass_rate = np.full(len(at_grade), -1.0), np.zeros(len(at_grade))
+        _draw_grade_spells(key, month, rules, at_grade, g, entrant_share, arrival_h, arrival_cdf, w.birth_month,
+                           w.sex, w.migrant, w.education, w.human_capital, w.grade_month, w.quit_trait, entry_density,
+                           pass_h, pass_rate)
+        weights = np.where(pass_h >= 0.0, pass_rate, 0.0)
+        promotions = float(weights.sum())
+        arrival_h, arrival_cdf = (pass_h, rs.cdf(weights)) if promotions > 0 else (np.zeros(0), np.zeros(0))
+
+
+def settle(workers, n: int, rules: R.Rules, key: np.uint64, month: int, entrant_grade_shares: np.ndarray,
+           employment_growth_monthly: float, certification_drive: float) -> R.Rules:
+    """Draw the within-grade and job state of workers 0..n-1 from the rules' steady state; return the rules
+    with the balanced sitting rates times (1 + certification_drive)."""
+    w = workers
+    live = np.flatnonzero(w.status[:n] != cat.GONE)
+    sample = live[:: max(1, len(live) // SETTLE_SAMPLE)]
+    density = entry_age_density(rules)
+    w.human_capital[live] = w.grade[live]  # a first guess, for the wage term of the quit hazard
+    _draw_tenure_and_trait(key, month, rules, live, w.birth_month, w.sex, w.migrant, w.grade, w.human_capital,
+                           w.hire_month, w.quit_trait)
+
+    def draw_and_balance(slots: np.ndarray, sit: np.ndarray) -> np.ndarray:
+        current = rules._replace(exam_sit_rate=sit)
+        exits = grade_flows(current, w, slots, month)[2]
+        entrants = exits.sum() + len(slots) * employment_growth_monthly
+        _draw_within_grade_state(w, slots, current, key, month, entrants * entrant_grade_shares, density)
+        return balanced_sit_rates(grade_flows(current, w, slots, month), rules.exam_pass_rate, entrant_grade_shares,
+                                  employment_growth_monthly)
+
+    sit = np.zeros(cat.MAX_GRADE + 1)  # from nobody sitting
+    for k in range(SETTLE_ROUNDS):
+        sit, previous = draw_and_balance(sample, sit), sit
+        if k > 0 and np.all(np.abs(sit - previous) <= SETTLE_TOLERANCE * previous):
+            break
+    sit = draw_and_balance(live, sit)
+    return rules._replace(exam_sit_rate=np.minimum(sit * (1.0 + certification_drive), 1.0))

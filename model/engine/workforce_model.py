@@ -1,0 +1,424 @@
+"""WorkforceModel: the Jiangsu industrial workforce as a Mesa model with columnar worker agents.
+
+`step()` is one month; each phase is one call into the module that owns it. Workers are the
+columns of `model.workers` (one slot per worker); employers are Mesa agents over `model.employer_table`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import mesa
+import numba
+import numpy as np
+
+from model.calibration.inputs import Calibration, load_calibration
+from model.engine import categories as cat
+from model.engine import kernels, programmes, steady_state
+from model.engine import random_streams as rs
+from model.engine.calendar import BASE_MONTH
+from model.engine.employers import Employer, build_employer_table, employers_decide, grade_wages
+from model.engine.memory import check_fits
+from model.engine.population import synthesise_workers
+from model.engine.random_streams import stream_key
+from model.engine.rules import build_rules, entrant_grade_shares, grade_pay_ladder
+from model.errors import InputError
+from model.levers import LEVER_IDS, PROGRAMME_BY_ID, PROGRAMME_CODES, PROGRAMMES, month_policy, pilot_table
+from model.levers.policy import MonthPolicy, PolicyContext
+from model.outputs import kpis
+from model.outputs.ledger import CostLedger
+from model.scenario import Scenario
+
+CAPACITY_HEADROOM = 1.03  # spare slots for a month's entrants while this month's leavers' slots rest
+CAPACITY_GROWTH = 1.05  # if ever short of slots, grow by this factor (results do not depend on capacity)
+MIN_WORKERS = 200
+
+
+@dataclass
+class WorkforceAggregates:
+    """What employers read each month, one value per employer row."""
+
+    employed: np.ndarray  # after separations, before hiring
+    vacancies: np.ndarray
+    hires: np.ndarray  # from the search pool
+    unfilled_rate: np.ndarray  # vacancies left after matching over target headcount
+    market_unfilled_rate: float
+
+    @classmethod
+    def after_matching(cls, employed: np.ndarray, vacancies: np.ndarray, hires: np.ndarray,
+                       target_headcount: np.ndarray) -> WorkforceAggregates:
+        unfilled = np.maximum(0.0, vacancies - hires)
+        target = np.maximum(target_headcount, 1e-9)
+        return cls(employed, vacancies, hires, unfilled / target, float(unfilled.sum() / target.sum()))
+
+
+class WorkforceModel(mesa.Model):
+    """Jiangsu's industrial workers month by month.
+
+    Args:
+        policy: the scenario (name, period, levers); the baseline when omitted.
+        scale: share of the ~23 million workers simulated (1.0 = one agent per worker).
+        seed: seed of `model.rng`, from which the counter-based draws are keyed.
+        calibration: calibration inputs (default: the files in calibration/).
+        threads: numba threads for the kernels (results do not depend on it).
+    """
+
+    def __init__(self, policy: Scenario | None = None, scale: float = 0.01, seed: int = 0,
+                 calibration: Calibration | None = None, threads: int | None = None) -> None:
+        super().__init__(rng=seed)
+        if threads is not None:
+            numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+        self.policy = policy or Scenario.baseline()
+        self.scale, self.seed = float(scale), int(seed)
+        self.calibration = calibration or load_calibration()
+        self.rules = build_rules(self.calibration)
+        self.key = stream_key(int(self.rng.integers(2**62)))
+        self.month = BASE_MONTH
+        self.phase_seconds: dict[str, float] = {}
+        self.monthly_margins: list[np.ndarray] = []
+        self.months: list[int] = []
+
+        c = self.calibration
+        self.premium_range = tuple(float(v) for v in c.value("wage_premium_range"))
+        if len(self.premium_range) != 2 or not self.premium_range[0] < 1.0 < self.premium_range[1]:
+            raise InputError("calibration: wage_premium_range must be [lowest, highest] with lowest < 1 < highest")
+        self.workers_at_base = c.scalar("industrial_workers") * self.scale
+        self.employment_growth = c.scalar("employment_growth_per_year")
+        if not np.isfinite(self.scale):
+            raise InputError(f"scale: {scale} is not a number; the allowed range is above 0 (1.0 = full scale)")
+        if self.scale <= 0 or round(self.workers_at_base) < MIN_WORKERS:
+            lowest = MIN_WORKERS / c.scalar("industrial_workers")
+            raise InputError(f"scale: {scale} is too small; the allowed range starts at {lowest:.0e} "
+                             f"({MIN_WORKERS} workers)")
+        n_workers = int(round(self.workers_at_base))
+        self.workforce = n_workers  # employed and searching, at the end of the month
+        months = np.arange(BASE_MONTH, self.policy.period.last_month + 1)
+        capacity = int(max(self.target_workers(m) for m in months) * CAPACITY_HEADROOM) + 256
+        self.memory_estimate_bytes = check_fits(capacity, self.scale)
+
+        started = time.perf_counter()
+        self.employer_table, pilots = build_employer_table(c)
+        n_employers = len(self.employer_table.city)
+        self.levers = self.policy.levers
+        self.use_policy = bool(self.levers.active())  # kernels read the policy tables and programme columns
+        self.pilot_by_month = pilot_table(self.levers, self.employer_table, self.policy.period.last_month)
+        self.month_policy = MonthPolicy(n_employers)  # identity until the first month's levers
+        self.ledger = CostLedger(len(months))
+        self.programme_use: dict[str, tuple[int, float, float]] = {}  # lever -> (year, persons, yuan) simulated
+        self.programmes_started = False
+        self.extra_workforce = 0.0  # workers the levers keep in (or draw into) industrial work, simulated
+        self.log_uplift = np.zeros(0)  # the month's log pay uplift by employer and grade (set_policy)
+        self.completion_grade = np.zeros(len(PROGRAMMES) + 1, dtype=np.int64)  # by programme code
+        self.engineer_ratio = np.ones(len(cat.GRADES))
+        self.engineer_ratio[cat.HIGH_SKILL_GRADE:] = c.vector("engineer_equivalent_pay_ratio",
+                                                               cat.GRADES[cat.HIGH_SKILL_GRADE:])
+        self.workers = synthesise_workers(c, self.rules, self.employer_table, pilots, n_workers, capacity,
+                                          self.key, self.month)
+        self.rules = steady_state.settle(self.workers, n_workers, self.rules, self.key, self.month,
+                                         entrant_grade_shares(self.rules),
+                                         (1.0 + self.employment_growth) ** (1.0 / 12.0) - 1.0,
+                                         c.scalar("certification_drive"))
+        self._calibrate_wage_levels()
+        self.employer_table.base_headcount[:] = np.bincount(
+            self.workers.employer[: n_workers], minlength=len(self.employer_table.city))
+        self.employers = [Employer(self, self.employer_table, row) for row in range(len(self.employer_table.city))]
+        # fixed layouts of the employer table, used every month
+        t = self.employer_table
+        city_count = np.bincount(t.city, minlength=len(cat.CITY_IDS))
+        self.employers_by_city = (np.argsort(t.city, kind="stable"), np.concatenate([[0], np.cumsum(city_count)[:-1]]),
+                                  city_count)
+        self.tally_cell_offset = kpis.employer_cell_offsets(t.city, t.sector, t.ownership)
+        self.productivity_milli = 1000.0 * t.productivity
+        self.aggregates: WorkforceAggregates | None = None
+        self._employers_decide(for_month=self.month)
+        self.outside_wage = kpis.city_grade_mean_wage(self._tally())  # also the employer-grade totals
+        self.phase_seconds["synthesis"] = time.perf_counter() - started
+
+    # --- the month ----------------------------------------------------------------------------
+    def step(self) -> None:
+        """One month (`self.month`): the phases of DESIGN.md §3, in order."""
+        self._phase("policy", self.set_policy)
+        self._phase("demography_and_learning", self.age_exit_and_learn)
+        self._phase("programmes", self.run_programmes)
+        self._phase("certification", self.certify)
+        self._phase("wages", self.set_wages)
+        self._phase("separations", self.separate)
+        self._phase("matching", self.match_searchers)
+        self._phase("entry", self.enter_new_workers)
+        self._phase("employers", self.update_employers)
+        self._phase("accounting", self.account)
+        self.month += 1
+
+    def run_until(self, last_month: int | None = None) -> None:  # type: ignore[override]
+        """Step through the last month of the scenario's period (or the month given)."""
+        last = self.policy.period.last_month if last_month is None else last_month
+        while self.month <= last:
+            self.step()
+
+    # --- phases ---------------------------------------------------------------------------------
+    def set_policy(self) -> None:
+        """The month's policy tables from the scenario's levers (identity tables for the baseline)."""
+        t = self.employer_table
+        high_employed = high_bill = np.zeros(len(t.city))
+        if self.use_policy:  # rewards are shared among last month's high grades
+            high = self.employer_grade_totals[:, cat.HIGH_SKILL_GRADE:]
+            high_employed, high_bill = high[..., 0].sum(axis=1).astype(np.float64), high[..., 1].sum(axis=1) * 1.0
+        context = PolicyContext(t, self.calibration, self.scale, self.pilot_by_month, high_employed, high_bill)
+        self.month_policy = month_policy(self.levers, context, self.month - BASE_MONTH, len(t.city))
+        uplift = self.month_policy.total_uplift()
+        self.log_uplift = np.zeros((len(t.city), len(cat.GRADES))) if uplift is None else np.log(uplift)
+
+    def age_exit_and_learn(self) -> None:
+        w = self.workers
+        kernels.demography_and_learning(w.person, self.month, self.rules, w.status, w.employer, w.grade, w.birth_month,
+                                        w.sex, w.migrant, w.education, w.human_capital, w.events, w.programme,
+                                        self.month_policy.learning_multiplier, self.log_uplift, self.use_policy)
+
+    def run_programmes(self) -> None:
+        """Programmes move on a month; offers take applicants, rationed by quota and budget (engine/programmes.py)."""
+        w, policy = self.workers, self.month_policy
+        if self.programmes_started:
+            programmes.advance(w.person, self.month, self.rules, w.status, w.grade, w.grade_month, w.education,
+                               w.programme, w.programme_months, w.events, self.completion_grade)
+        if not policy.offers:
+            return
+        self.programmes_started = True
+        applicants = programmes.list_applicants(self.month, w, policy.offers)
+        for offer, (slots, draws) in zip(policy.offers, applicants, strict=True):
+            persons_left, yuan_left = self._allowance(offer.lever, offer.annual_quota, offer.annual_budget)
+            served, cost = programmes.ration(slots, draws, offer.cost_by_grade[w.grade[slots]], persons_left,
+                                             yuan_left)
+            year, persons, yuan = self.programme_use[offer.lever]
+            self.programme_use[offer.lever] = (year, persons + len(served), yuan + cost)
+            self.ledger.add(self.month - BASE_MONTH, offer.lever, "fiscal", cost / self.scale)
+            code = PROGRAMME_CODES[offer.programme]
+            self.completion_grade[code] = offer.completion_grade
+            programmes.enrol(w.person, self.month, self.rules, served, code, offer.duration_months,
+                             offer.winner_share, w.status, w.grade, w.grade_month, w.human_capital, w.programme,
+                             w.programme_months, w.events)
+
+    def _allowance(self, lever: str, annual_quota: float, annual_budget: float) -> tuple[float, float]:
+        """Persons and yuan (simulated) an offer may still use this month: the year's quota and budget spread
+        evenly over its months, less what the year has used."""
+        year, month_of_year = divmod(self.month, 12)
+        used_year, persons, yuan = self.programme_use.get(lever, (year, 0, 0.0))
+        if used_year != year:
+            persons, yuan = 0, 0.0
+        self.programme_use[lever] = (year, persons, yuan)
+        to_date = (month_of_year + 1) / 12.0 * self.scale
+        return annual_quota * to_date - persons, annual_budget * to_date - yuan
+
+    def certify(self) -> None:
+        w = self.workers
+        kernels.certification(w.person, self.month, self.rules, w.status, w.employer, w.grade, w.human_capital,
+                              w.grade_month, w.events, w.programme, self.month_policy.certification_multiplier,
+                              self.use_policy)
+
+    def set_wages(self) -> None:
+        self.grade_wage = self.grade_wage_table(self.month)
+        w = self.workers
+        kernels.wages(self.rules, w.status, w.employer, w.grade, w.human_capital, w.migrant, w.wage_yuan_month,
+                      self.grade_wage)
+
+    def separate(self) -> None:
+        """Quits (against the outside option: mean wage of the grade in the city) and layoffs."""
+        w, t = self.workers, self.employer_table
+        outside = self.outside_wage[t.city]  # [employers, grades]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gap = np.log(self.grade_wage) - np.log(outside)
+        gap = np.where(np.isfinite(gap), gap, 0.0)
+        n_chunks = -(-w.capacity // kernels.CHUNK)
+        employed_by_chunk = np.empty((n_chunks, len(t.city)), dtype=np.int32)
+        self.slot_counts = np.empty((n_chunks, 2), dtype=np.int64)  # searchers, free slots
+        kernels.separations(w.person, self.month, self.rules, w.status, w.employer, w.birth_month, w.hire_month,
+                            w.migrant, w.grade, w.human_capital, w.quit_trait, w.events, w.programme, gap,
+                            self.month_policy.quit_shift, self.log_uplift, self.use_policy, employed_by_chunk,
+                            self.slot_counts)
+        self.employed_by_employer = employed_by_chunk.sum(axis=0, dtype=np.int64)
+
+    def match_searchers(self) -> None:
+        w, t = self.workers, self.employer_table
+        c = self.calibration
+        vacancies = np.maximum(0.0, t.target_headcount - self.employed_by_employer)
+        searchers = self._searchers_and_free_slots()
+        city_vacancies = np.bincount(t.city, weights=vacancies, minlength=len(cat.CITY_IDS))
+        search_city = np.empty(len(searchers), dtype=np.int64)
+        kernels.choose_search_city(w.person, self.month, self.rules, searchers, w.employer, t.city, w.migrant,
+                                   rs.cdf(city_vacancies), search_city)
+        city_searchers = np.bincount(search_city, minlength=len(cat.CITY_IDS))
+        job_finding = _job_finding_rate(city_searchers, city_vacancies, c.scalar("matching_efficiency"),
+                                        c.scalar("matching_searcher_elasticity"))
+        by_city, city_first, city_count = self.employers_by_city
+        employer_cdf = np.concatenate([rs.cdf(vacancies[by_city[f:f + n]])
+                                       for f, n in zip(city_first, city_count, strict=True)])
+        hired_by = np.full(len(searchers), -1, dtype=np.int64)
+        kernels.match(w.person, self.month, self.rules, searchers, search_city, job_finding, city_first, city_count,
+                      employer_cdf, by_city, w.status, w.employer, w.hire_month, w.events, w.grade, w.human_capital,
+                      w.migrant, w.wage_yuan_month, self.grade_wage, hired_by)
+        hires = np.bincount(hired_by[hired_by >= 0], minlength=len(t.city))
+        self.aggregates = WorkforceAggregates.after_matching(self.employed_by_employer, vacancies, hires,
+                                                             t.target_headcount)
+
+    def _searchers_and_free_slots(self) -> np.ndarray:
+        """Searchers in slot order; also fixes this month's entrants and the free slots they take."""
+        w, counts = self.workers, self.slot_counts
+        n_searching, n_free = counts.sum(axis=0)
+        workers_before_entry = int(self.employed_by_employer.sum()) + int(n_searching)
+        target = self.target_workers(self.month)
+        if self.use_policy:
+            target += self._workforce_kept_by_policy(workers_before_entry, target)
+        self.n_entrants = max(0, int(round(target - workers_before_entry)))
+        self.workforce = workers_before_entry + self.n_entrants
+        searchers = np.empty(n_searching, dtype=np.int64)
+        self.entry_slots = np.empty(self.n_entrants, dtype=np.int64)
+        kernels.list_slots(w.status, w.events, counts, min(self.n_entrants, n_free), searchers, self.entry_slots)
+        if n_free < self.n_entrants:  # short of slots: the rest are new slots at the end
+            start = w.capacity
+            w.grow(max(int(w.capacity * CAPACITY_GROWTH), w.capacity + self.n_entrants - n_free))
+            self.entry_slots[n_free:] = start + np.arange(self.n_entrants - n_free)
+        return searchers
+
+    def _workforce_kept_by_policy(self, workers_before_entry: int, target: float) -> float:
+        """Industrial workers (simulated) the levers add to the calibrated path, which is the baseline's.
+
+        A stock that grows by the workers kept this month (KEPT minus LOST: stayed only for the policy, with
+        the same draws) and by the entrants a pay uplift draws in, and shrinks at the month's rate of leaving
+        industrial work, as the baseline's workers do. Entry responds to the wage-bill weighted mean pay uplift
+        with elasticity `entry_pay_elasticity` (the outside option, other sectors' pay, is unchanged)."""
+        kept, lost = kernels.kept_and_lost(self.workers.events)
+        leaving_rate = max(0.0, self.workforce - workers_before_entry) / max(self.workforce, 1)
+        extra = self.extra_workforce * (1.0 - leaving_rate) + kept - lost
+        bill = self.employer_grade_totals[..., 1].astype(np.float64)
+        mean_log_uplift = float((bill * self.log_uplift).sum() / max(bill.sum(), 1.0))
+        drawn_in = max(0.0, target + extra - workers_before_entry) * np.expm1(
+            self.calibration.scalar("entry_pay_elasticity") * mean_log_uplift)
+        self.extra_workforce = extra + drawn_in
+        return self.extra_workforce
+
+    def enter_new_workers(self) -> None:
+        w, t, a = self.workers, self.employer_table, self.aggregates
+        n_entrants, slots = self.n_entrants, self.entry_slots
+        openings = np.maximum(0.0, a.vacancies - a.hires)
+        shortfall = n_entrants - openings.sum()
+        if shortfall > 0:  # more entrants than openings: the rest spread by target headcount
+            openings = openings + shortfall * t.target_headcount / t.target_headcount.sum()
+        kernels.enter(self.key, self.month, self.rules, slots, rs.cdf(openings), w.person, w.status, w.employer,
+                      w.birth_month, w.sex, w.migrant, w.education, w.grade, w.human_capital, w.wage_yuan_month,
+                      w.hire_month, w.grade_month, w.quit_trait, w.events, w.programme, w.programme_months,
+                      self.grade_wage)
+        for offer in self.month_policy.entry_offers:
+            if offer.share_by_employer.any():
+                self.programmes_started = True
+                code = PROGRAMME_CODES[offer.programme]
+                self.completion_grade[code] = offer.completion_grade
+                programmes.start_at_entry(w.person, self.month, slots, w.employer, offer.share_by_employer, code,
+                                          offer.duration_months, w.programme, w.programme_months, w.events)
+
+    def update_employers(self) -> None:
+        self._employers_decide(for_month=self.month + 1)
+
+    def _employers_decide(self, for_month: int) -> None:
+        """Each employer agent reads its aggregates and sets the premium and hiring target of `for_month`."""
+        c = self.calibration
+        employers_decide(self.employers, self.aggregates, self.employment_index(for_month),
+                         c.scalar("normal_vacancy_rate"), c.scalar("wage_adjustment_speed"),
+                         self.premium_range)
+
+    def account(self) -> None:
+        cells = self._tally()
+        self.outside_wage = kpis.city_grade_mean_wage(cells)
+        margins = kpis.margins(cells)
+        self.monthly_margins.append(margins)
+        self.months.append(self.month)
+        self._book_costs(margins[0])
+
+    def _book_costs(self, province: np.ndarray) -> None:
+        """The month's spending not booked at enrolment: wage uplifts (employers, split between the levers by
+        their share of the log uplift), subsidies per participant of programmes joined at entry and fixed pools (the
+        state)."""
+        policy, offset = self.month_policy, self.month - BASE_MONTH
+        if policy.wage_uplift:
+            bill = self.employer_grade_totals[..., 1].astype(np.float64)
+            logs = {lever: np.log(factor) for lever, factor in policy.wage_uplift.items()}
+            total_log = sum(logs.values())
+            cost = bill * -np.expm1(-total_log)
+            for lever, log_uplift in logs.items():
+                share = np.divide(log_uplift, total_log, out=np.zeros_like(total_log), where=total_log > 0)
+                self.ledger.add(offset, lever, "employer", float((cost * share).sum()) / self.scale)
+        for offer in policy.entry_offers:
+            participants = province[kpis.S[PROGRAMME_BY_ID[offer.programme].participants_statistic]]
+            self.ledger.add(offset, offer.lever, "fiscal", participants * offer.subsidy_yuan_year / 12.0 / self.scale)
+        for lever, yuan in policy.fixed_fiscal_yuan.items():
+            self.ledger.add(offset, lever, "fiscal", yuan)
+
+    # --- helpers --------------------------------------------------------------------------------
+    def employment_index(self, month: int) -> float:
+        """The calibrated employment path relative to the base month."""
+        return (1.0 + self.employment_growth) ** ((month - BASE_MONTH) / 12.0)
+
+    def target_workers(self, month: int) -> float:
+        return self.workers_at_base * self.employment_index(month)
+
+    def grade_wage_table(self, month: int) -> np.ndarray:
+        """Wage schedule by employer and grade: levels, premium, growth, ladder, times the policy uplifts."""
+        schedule = grade_wages(self.employer_table, self.grade_ladder,
+                               self.calibration.scalar("nominal_wage_growth_per_year"), month - BASE_MONTH)
+        uplift = self.month_policy.total_uplift()
+        return schedule if uplift is None else schedule * uplift
+
+    def _calibrate_wage_levels(self) -> None:
+        """Scale employer wage levels so base-month mean wages by ownership match the published averages."""
+        c, t, w = self.calibration, self.employer_table, self.workers
+        ladder = grade_pay_ladder(c)
+        grade_mix = np.bincount(w.grade[w.live()], minlength=len(cat.GRADES))
+        self.grade_ladder = ladder / (ladder @ grade_mix / grade_mix.sum())
+        self.set_wages()
+        bill, headcount = self.wage_bill_by_ownership()
+        mean = bill / headcount
+        target = c.vector("ownership_annual_wages", cat.OWNERSHIPS) / 12.0
+        t.wage_level *= (target / mean)[t.ownership]
+        self.set_wages()
+
+    def wage_bill_by_ownership(self) -> tuple[np.ndarray, np.ndarray]:
+        """Monthly wage bill (yuan) and employed headcount by ownership (state, private, foreign), now."""
+        w, t = self.workers, self.employer_table
+        headcount, bill = kernels.wage_bill_by_employer(w.status, w.employer, w.wage_yuan_month, len(t.city))
+        return (np.bincount(t.ownership, weights=bill, minlength=len(cat.OWNERSHIPS)),
+                np.bincount(t.ownership, weights=headcount, minlength=len(cat.OWNERSHIPS)))
+
+    def _tally(self) -> np.ndarray:
+        """The month's KPI cells; with levers, also `employer_grade_totals` (employed, wage bill yuan) by
+        employer and grade, which next month's policy and this month's cost ledger read."""
+        w, policy = self.workers, self.month_policy
+        uplift = policy.total_uplift()
+        shape = (len(self.employer_table.city), len(cat.GRADES))
+        cost_share = np.zeros(shape) if uplift is None else -np.expm1(-np.log(uplift))
+        parity = np.ones(shape) if policy.parity_uplift is None else policy.parity_uplift
+        cells, self.employer_grade_totals = kpis.tally(
+            numba.get_num_threads(), self.month, self.rules, w.status, w.events, w.employer, self.tally_cell_offset,
+            w.grade, w.migrant, w.birth_month, w.wage_yuan_month, w.human_capital, w.programme,
+            self.productivity_milli, cost_share, self.engineer_ratio[None, :] / parity, self.use_policy, shape[0],
+            len(PROGRAMMES))
+        return cells
+
+    def _phase(self, name: str, phase) -> None:  # noqa: ANN001
+        started = time.perf_counter()
+        phase()
+        self.phase_seconds[name] = self.phase_seconds.get(name, 0.0) + time.perf_counter() - started
+
+    def kpi_table(self):  # noqa: ANN201 - pandas DataFrame
+        """Monthly KPIs of the reported period as a tidy table (date, kpi, dimension, group, value)."""
+        return kpis.kpi_table(self.months, np.stack(self.monthly_margins), self.scale, self.policy.period.first_month,
+                              self.ledger.kpis(len(self.months)), LEVER_IDS)
+
+    def cost_ledger(self):  # noqa: ANN201 - pandas DataFrame
+        """Spending so far by month, programme and payer (yuan at full scale)."""
+        return self.ledger.frame(len(self.months))
+
+
+def _job_finding_rate(searchers: np.ndarray, vacancies: np.ndarray, efficiency: float, elasticity: float) -> np.ndarray:
+    """City job-finding rate A (V/S)^(1-a), capped so expected hires never exceed vacancies."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tightness = np.where(searchers > 0, vacancies / np.maximum(searchers, 1), 0.0)
+    return np.minimum(np.minimum(efficiency * tightness ** (1.0 - elasticity), tightness), 1.0)

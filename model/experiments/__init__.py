@@ -1,0 +1,1 @@
+"""Running scenarios: one run, paired comparisons, sweeps and their store, uncertainty, sensitivity."""

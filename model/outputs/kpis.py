@@ -1,0 +1,302 @@
+"""Monthly KPIs: one tally pass over the workers into fine cells, margins by dimension, tidy table.
+
+Sums are exact integers (wages in yuan, output in thousandths), so they do not depend on how the
+pass is split across threads. Counts are re-weighted to the full population by 1 / scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from numba import njit, prange
+
+from model.engine import categories as cat
+from model.engine import rules as R
+from model.engine.calendar import month_start
+from model.levers import PROGRAMMES
+
+# Statistics tallied per cell: eight stocks every live worker touches (one 64-byte row), the policy stocks (what
+# uplifts cost employers, the wage sums of pay parity, the workers in each programme), then the flows (the month's
+# events, and enrolments in each programme). Money is in yuan a month. The tally kernel reads the layout from
+# the fixed stocks and flows below and the number of programmes.
+_HOT_STOCKS = ("workers", "employed", "certified", "high_skill", "wage_sum", "age_months_sum", "over_50",
+               "output_milli")
+_POLICY_STOCKS = ("employer_cost", "high_skill_wage_sum", "engineer_wage_sum")
+_EVENT_FLOWS = ("entries", "exits", "retirements", "quits", "layoffs", "hires", "certifications", "job_to_job")
+# column of each fixed statistic in its table (hot stocks, policy stocks, flows), for the tally kernel
+_WORKERS, _EMPLOYED, _CERTIFIED, _HIGH_SKILL, _WAGE_SUM, _AGE_SUM, _OVER_50, _OUTPUT = map(_HOT_STOCKS.index, (
+    "workers", "employed", "certified", "high_skill", "wage_sum", "age_months_sum", "over_50", "output_milli"))
+_EMPLOYER_COST, _HIGH_SKILL_WAGES, _ENGINEER_WAGES = map(_POLICY_STOCKS.index, (
+    "employer_cost", "high_skill_wage_sum", "engineer_wage_sum"))
+_ENTRIES, _EXITS, _RETIREMENTS, _QUITS, _LAYOFFS, _HIRES, _CERTIFICATIONS, _JOB_TO_JOB = map(_EVENT_FLOWS.index, (
+    "entries", "exits", "retirements", "quits", "layoffs", "hires", "certifications", "job_to_job"))
+STATS = (*_HOT_STOCKS, *_POLICY_STOCKS, *(p.participants_statistic for p in PROGRAMMES),
+         *_EVENT_FLOWS, *(p.enrolment_statistic for p in PROGRAMMES))
+S = {name: k for k, name in enumerate(STATS)}
+_N_HOT = len(_HOT_STOCKS)
+_N_STOCKS = S[_EVENT_FLOWS[0]]
+CELL_SHAPE = (len(cat.CITY_IDS), len(cat.SECTORS), len(cat.OWNERSHIPS), len(cat.GRADES), len(cat.MIGRANT_GENERATIONS),
+              len(cat.AGE_BANDS))
+N_CELLS = int(np.prod(CELL_SHAPE))
+_N_SECTORS, _N_OWNERSHIPS, _N_GRADES, _N_GENERATIONS, _N_BANDS = CELL_SHAPE[1:]
+_OVER_50_MONTHS = 50 * 12
+_NEW_GENERATION_BIRTH_MONTH = cat.NEW_GENERATION_BIRTH_YEAR * 12
+DIMENSIONS = ("province", "region", "city", "sector", "grade", "migrant", "migrant_generation", "age_band",
+              "programme", "ownership")
+
+
+@njit(parallel=True, cache=True)
+def tally(n_parts, month, rules, status, events, employer, employer_cell_offset, grade, migrant, birth_month,
+          wage_yuan_month, human_capital, programme, productivity_milli, employer_cost_share, engineer_wage_factor,
+          use_policy, n_employers, n_programmes):
+    """Stocks (live workers) and this month's flows (event bits) by cell: int64[N_CELLS, len(STATS)].
+
+    `employer_cost_share[e, g]` is the share of a wage that policy uplifts add (what the employer pays
+    for them); `engineer_wage_factor[e, g]` turns a high grade's wage into its engineer-equivalent wage.
+
+    The slots are split into `n_parts` independent partial tallies; integer sums make the result
+    the same for any split, so the split can follow the thread count. Stocks and flows are kept
+    in separate tables: every live worker touches the stocks, only the few with events the flows. The policy
+    stocks end with the workers in each of `n_programmes` programmes, the flows with each one's enrolments.
+    """
+    n_policy, n_flows = len(_POLICY_STOCKS) + n_programmes, len(_EVENT_FLOWS) + n_programmes
+    in_programme, enrolled = len(_POLICY_STOCKS) - 1, len(_EVENT_FLOWS) - 1  # + programme code
+    n = status.shape[0]
+    part_size = (n + n_parts - 1) // n_parts
+    stocks = np.zeros((n_parts, N_CELLS, _N_HOT), dtype=np.int64)
+    policy_stocks = np.zeros((n_parts, N_CELLS, n_policy), dtype=np.int64)
+    flows = np.zeros((n_parts, N_CELLS, n_flows), dtype=np.int64)
+    by_employer = np.zeros((n_parts, n_employers if use_policy else 0, _N_GRADES, 2), dtype=np.int64)
+    for p in prange(n_parts):
+        stock, policy_stock, flow, employer_grade = stocks[p], policy_stocks[p], flows[p], by_employer[p]
+        for i in range(p * part_size, min(n, (p + 1) * part_size)):
+            st, ev = status[i], events[i]
+            if st | ev == 0:  # gone before this month (GONE is 0)
+                continue
+            e = employer[i]
+            age = month - birth_month[i]
+            g = grade[i]
+            generation = migrant[i] * (1 + (month - age >= _NEW_GENERATION_BIRTH_MONTH))  # branch-free
+            cell = employer_cell_offset[e] + (g * _N_GENERATIONS + generation) * _N_BANDS + R.age_band(rules, age)
+            if st != cat.GONE:
+                stock[cell, _WORKERS] += 1
+                stock[cell, _CERTIFIED] += g >= 1
+                stock[cell, _HIGH_SKILL] += g >= cat.HIGH_SKILL_GRADE
+                stock[cell, _AGE_SUM] += age
+                stock[cell, _OVER_50] += age >= _OVER_50_MONTHS
+                if use_policy and programme[i] != cat.NO_PROGRAMME:
+                    policy_stock[cell, in_programme + programme[i]] += 1
+                if st == cat.EMPLOYED:
+                    wage = wage_yuan_month[i]
+                    stock[cell, _EMPLOYED] += 1
+                    stock[cell, _WAGE_SUM] += np.int64(wage + 0.5)  # wages are positive: round half up
+                    output = R.output_units(rules, productivity_milli[e], human_capital[i])
+                    stock[cell, _OUTPUT] += np.int64(output + 0.5)
+                    if use_policy:
+                        policy_stock[cell, _EMPLOYER_COST] += np.int64(wage * employer_cost_share[e, g] + 0.5)
+                        employer_grade[e, g, 0] += 1
+                        employer_grade[e, g, 1] += np.int64(wage + 0.5)
+                    if g >= cat.HIGH_SKILL_GRADE:
+                        policy_stock[cell, _HIGH_SKILL_WAGES] += np.int64(wage + 0.5)
+                        policy_stock[cell, _ENGINEER_WAGES] += np.int64(wage * engineer_wage_factor[e, g] + 0.5)
+            if ev != 0:
+                flow[cell, _ENTRIES] += (ev & R.ENTERED) != 0
+                flow[cell, _EXITS] += (ev & R.EXITED) != 0
+                flow[cell, _RETIREMENTS] += (ev & R.RETIRED) != 0
+                flow[cell, _QUITS] += (ev & R.QUIT) != 0
+                flow[cell, _LAYOFFS] += (ev & R.LAID_OFF) != 0
+                flow[cell, _HIRES] += (ev & R.HIRED) != 0
+                flow[cell, _CERTIFICATIONS] += (ev & R.CERTIFIED) != 0
+                flow[cell, _JOB_TO_JOB] += ((ev & R.HIRED) != 0) and ((ev & (R.QUIT | R.LAID_OFF)) != 0)
+                if ev & R.ENROLLED:
+                    flow[cell, enrolled + programme[i]] += 1
+    cells = np.concatenate((stocks.sum(axis=0), policy_stocks.sum(axis=0), flows.sum(axis=0)), axis=1)
+    return cells, by_employer.sum(axis=0)
+
+
+def employer_cell_offsets(employer_city: np.ndarray, employer_sector: np.ndarray,
+                          employer_ownership: np.ndarray) -> np.ndarray:
+    """First tally cell of each employer's city, sector and ownership (the grade, cohort and age axes follow)."""
+    place = (employer_city * _N_SECTORS + employer_sector) * _N_OWNERSHIPS + employer_ownership
+    return (place * _N_GRADES * _N_GENERATIONS * _N_BANDS).astype(np.int64)
+
+
+def _groups() -> list[tuple[str, str]]:
+    """(dimension, group) of every reported group, in the order of `margins`."""
+    return ([("province", "Jiangsu")] + [("region", r) for r in cat.REGIONS]
+            + [("city", c) for c in cat.CITY_IDS] + [("sector", s) for s in cat.SECTORS]
+            + [("grade", g) for g in cat.GRADES] + [("migrant", m) for m in cat.MIGRANT_STATUSES]
+            + [("migrant_generation", m) for m in cat.MIGRANT_GENERATIONS]
+            + [("age_band", a) for a in cat.AGE_BANDS] + [("ownership", o) for o in cat.OWNERSHIPS])
+
+
+GROUPS = _groups()
+_REGION_OF_CITY = np.array(cat.CITY_REGION)
+
+
+def margins(cells: np.ndarray) -> np.ndarray:
+    """Sum cell tallies [N_CELLS, statistics] into every reported group: [groups, statistics].
+
+    Plain integer sums over the cell axes (no BLAS: its spinning threads would compete with the kernels).
+    """
+    c = cells.reshape(*CELL_SHAPE, cells.shape[-1])
+    place = c.sum(axis=(4, 5))  # city x sector x ownership x grade
+    person = c.sum(axis=(0, 1, 2))  # grade x cohort x age band
+    by_city = place.sum(axis=(1, 2, 3))
+    by_generation = person.sum(axis=(0, 2))
+    by_region = np.stack([by_city[_REGION_OF_CITY == r].sum(axis=0) for r in range(len(cat.REGIONS))])
+    by_migrant = np.stack([by_generation[0], by_generation[1:].sum(axis=0)])
+    return np.concatenate([by_city.sum(axis=0, keepdims=True), by_region, by_city, place.sum(axis=(0, 2, 3)),
+                           person.sum(axis=(1, 2)), by_migrant, by_generation, person.sum(axis=(0, 1)),
+                           place.sum(axis=(0, 1, 3))])
+
+
+def city_grade_mean_wage(cells: np.ndarray) -> np.ndarray:
+    """Mean wage of employed workers by city and grade (the outside option), float64[13, 6]."""
+    c = cells.reshape(*CELL_SHAPE, len(STATS)).sum(axis=(1, 2, 4, 5))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return c[..., S["wage_sum"]] / c[..., S["employed"]]
+
+
+class Tallies:
+    """What a KPI's formula reads: `t[statistic]`, the month-by-group sums float64[months, groups] of a tallied
+    statistic (STATS), and `t.weight`, 1 / scale, which turns simulated counts into counts of the province."""
+
+    def __init__(self, monthly_margins: np.ndarray, scale: float) -> None:
+        self._sums = monthly_margins.astype(np.float64)
+        self.weight = 1.0 / scale
+
+    def __getitem__(self, statistic: str) -> np.ndarray:
+        return self._sums[:, :, S[statistic]]
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A KPI: its id (a contract: files and code select KPIs by it), what kind of number it is, its unit
+    (labels.UNITS), its Chinese and English labels, and its formula over the tallies. A KPI with
+    `by_programme` is also reported from the cost ledger, by lever (dimension `programme`); a KPI without a
+    formula is reported from the ledger only."""
+
+    id: str
+    kind: Literal["stock", "flow", "rate"]  # a count at the month's end; events in the month; a ratio or mean
+    unit: str
+    labels: tuple[str, str]
+    formula: Callable[[Tallies], np.ndarray] | None = None
+    by_programme: bool = False
+
+
+def _count(statistic: str) -> Callable[[Tallies], np.ndarray]:
+    return lambda t: t[statistic] * t.weight
+
+
+def _ratio(numerator: str, denominator: str) -> Callable[[Tallies], np.ndarray]:
+    return lambda t: t[numerator] / t[denominator]
+
+
+def _turnover(t: Tallies) -> np.ndarray:
+    """Separations (quits and layoffs) of the last 12 months over mean employment, annualised in the first year."""
+    window = np.minimum(np.arange(1, t["quits"].shape[0] + 1), 12)[:, None]
+    return (_trailing_sum(t["quits"] + t["layoffs"], 12) * (12.0 / window)
+            / (_trailing_sum(t["employed"], 12) / window))
+
+
+def _programme_kpis() -> list[Kpi]:
+    """Each programme's participants (if it reports them) and enrolments, from its declaration."""
+    out = []
+    for p in PROGRAMMES:
+        if p.participants_kpi is not None:
+            kpi_id, zh, en = p.participants_kpi
+            out.append(Kpi(kpi_id, "stock", "workers", (zh, en), _count(p.participants_statistic)))
+        kpi_id, zh, en = p.enrolment_kpi
+        out.append(Kpi(kpi_id, "flow", "workers", (zh, en), _count(p.enrolment_statistic)))
+    return out
+
+
+# The KPI registry: the one place a KPI is defined, in the order of the KPI table.
+KPIS = {k.id: k for k in (
+    Kpi("workers", "stock", "workers", ("产业工人数", "Industrial workers"), _count("workers")),
+    Kpi("employed", "stock", "workers", ("在岗人数", "Employed"), _count("employed")),
+    Kpi("searching", "stock", "workers", ("求职人数", "Searching"),
+        lambda t: (t["workers"] - t["employed"]) * t.weight),
+    Kpi("entries", "flow", "workers", ("新进入人数", "Entries"), _count("entries")),
+    Kpi("exits", "flow", "workers", ("退出人数", "Exits"), _count("exits")),
+    Kpi("retirements", "flow", "workers", ("退休人数", "Retirements"), _count("retirements")),
+    Kpi("quits", "flow", "workers", ("辞职人数", "Quits"), _count("quits")),
+    Kpi("layoffs", "flow", "workers", ("裁员人数", "Layoffs"), _count("layoffs")),
+    Kpi("hires", "flow", "workers", ("招聘人数", "Hires"), _count("hires")),
+    Kpi("job_to_job_moves", "flow", "workers", ("跳槽人数", "Job-to-job moves"), _count("job_to_job")),
+    Kpi("certifications", "flow", "workers", ("取证人数", "Certifications"), _count("certifications")),
+    Kpi("certified_workers", "stock", "workers", ("持证人数", "Certified workers"), _count("certified")),
+    Kpi("high_skill_workers", "stock", "workers", ("高技能人才数", "High-skill workers"), _count("high_skill")),
+    Kpi("high_skill_share", "rate", "share", ("高技能人才占持证比例", "High-skill share of certified"),
+        _ratio("high_skill", "certified")),
+    Kpi("certified_share", "rate", "share", ("持证比例", "Certified share"), _ratio("certified", "workers")),
+    Kpi("mean_wage_yuan_month", "rate", "yuan_month", ("月均工资（元）", "Mean wage (yuan/month)"),
+        _ratio("wage_sum", "employed")),
+    Kpi("turnover_rate_annual", "rate", "share", ("年流动率", "Annual turnover"), _turnover),
+    Kpi("mean_age", "rate", "years", ("平均年龄", "Mean age"), lambda t: t["age_months_sum"] / t["workers"] / 12.0),
+    Kpi("share_over_50", "rate", "share", ("50岁以上占比", "Share over 50"), _ratio("over_50", "workers")),
+    Kpi("output_index", "rate", "index", ("产出指数", "Output index"),
+        lambda t: 100.0 * t["output_milli"] / t["output_milli"][0]),
+    Kpi("employer_cost_yuan", "flow", "yuan", ("企业成本（元）", "Employer cost (yuan)"), _count("employer_cost"),
+        by_programme=True),
+    Kpi("pay_parity_ratio", "rate", "ratio", ("技能/工程待遇比", "Pay parity ratio"),
+        _ratio("high_skill_wage_sum", "engineer_wage_sum")),
+    *_programme_kpis(),
+    Kpi("fiscal_cost_yuan", "flow", "yuan", ("财政支出（元）", "Fiscal cost (yuan)"), by_programme=True),
+)}
+# KPIs computed from the tallies, by every dimension but `programme`.
+KPI_IDS = tuple(k.id for k in KPIS.values() if k.formula is not None)
+# KPIs of the cost ledger, by programme (dimension `programme`: each lever, then `total`).
+LEDGER_KPI_IDS = tuple(k.id for k in KPIS.values() if k.by_programme)
+# KPIs counting events in a month, summed over a period (the rest are stocks, ratios or rates at the month's end).
+FLOW_KPI_IDS = tuple(k.id for k in KPIS.values() if k.kind == "flow")
+
+
+def kpi_table(months: list[int], monthly_margins: np.ndarray, scale: float, first_reported: int,
+              ledger: dict[str, np.ndarray], programmes: tuple[str, ...]) -> pd.DataFrame:
+    """Tidy table date, kpi, dimension, group, value from margins int64[months, groups, stats] and the
+    cost ledger (kpi -> yuan at full scale, float64[months, programmes])."""
+    tallies = Tallies(monthly_margins, scale)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = {kpi: KPIS[kpi].formula(tallies) for kpi in KPI_IDS}
+    keep = np.array(months) >= first_reported
+    dates = np.array([month_start(mo) for mo, k in zip(months, keep, strict=True) if k], dtype="datetime64[ns]")
+    n_dates, n_groups = len(dates), len(GROUPS)
+    values_kept = np.stack([values[kpi][keep] for kpi in KPI_IDS])  # [kpi, date, group]
+    cost_groups = (*programmes, "total")
+    costs = np.stack([np.column_stack([ledger[kpi][keep], ledger[kpi][keep].sum(axis=1)])
+                      for kpi in LEDGER_KPI_IDS])  # [kpi, date, programme]
+    n_costs = len(LEDGER_KPI_IDS) * n_dates * len(cost_groups)
+    kpi_ids = (*KPI_IDS, *(k for k in LEDGER_KPI_IDS if k not in KPI_IDS))
+    group_ids = list(dict.fromkeys([g for _, g in GROUPS] + list(cost_groups)))
+    group_code = {g: k for k, g in enumerate(group_ids)}
+    main_groups = np.array([group_code[g] for _, g in GROUPS])
+    main_dimensions = np.array([DIMENSIONS.index(d) for d, _ in GROUPS])
+    codes = {
+        "kpi": np.concatenate([np.repeat(np.arange(len(KPI_IDS)), n_dates * n_groups),
+                               np.repeat([kpi_ids.index(k) for k in LEDGER_KPI_IDS], n_dates * len(cost_groups))]),
+        "dimension": np.concatenate([np.tile(main_dimensions, n_dates * len(KPI_IDS)),
+                                     np.full(n_costs, DIMENSIONS.index("programme"))]),
+        "group": np.concatenate([np.tile(main_groups, n_dates * len(KPI_IDS)),
+                                 np.tile([group_code[g] for g in cost_groups], n_dates * len(LEDGER_KPI_IDS))]),
+    }
+    return pd.DataFrame({
+        "date": np.concatenate([np.tile(np.repeat(dates, n_groups), len(KPI_IDS)),
+                                np.tile(np.repeat(dates, len(cost_groups)), len(LEDGER_KPI_IDS))]),
+        "kpi": pd.Categorical.from_codes(codes["kpi"], kpi_ids),
+        "dimension": pd.Categorical.from_codes(codes["dimension"], DIMENSIONS),
+        "group": pd.Categorical.from_codes(codes["group"], group_ids),
+        "value": np.concatenate([values_kept.reshape(-1), costs.reshape(-1)]),
+    })
+
+
+def _trailing_sum(x: np.ndarray, k: int) -> np.ndarray:
+    c = np.cumsum(x, axis=0)
+    out = c.copy()
+    out[k:] = c[k:] - c[:-k]
+    return out

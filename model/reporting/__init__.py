@@ -1,0 +1,1 @@
+"""What people read: labels, the report, the spreadsheet, the explorer, the settings catalogue."""
