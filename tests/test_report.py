@@ -277,3 +277,46 @@ def test_a_report_on_a_comparison_made_before_a_refit_says_the_fit_shown_is_not_
     (old / "manifest.json").write_text(json.dumps(manifest))
     page = build_report(old, "en")
     assert "differ from today" in page and "quit_base_logit" in page.split("differ from today")[1][:400]
+
+
+def test_user_text_anywhere_in_the_report_is_shown_as_text_not_markup(comparison_dir, tmp_path):
+    """The templates autoescape: a baseline name, a scenario file and a commit with markup and quotes read as
+    written, in the page and in the explorer's summary cards."""
+    import json
+    import shutil
+    from html.parser import HTMLParser
+
+    from model.experiments.comparison_files import load_comparison
+    from model.reporting.report import build_report, summary_cards
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.text, self.tags = [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+
+        def handle_data(self, data):
+            self.text.append(data)
+
+    marked = "<i>mine</i> & \"theirs\" 'x'"
+    folder = tmp_path / "cmp"
+    shutil.copytree(comparison_dir, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for run in manifest["runs"][manifest["baseline"]]:
+        run["scenario"] |= {"name": f"base {marked}", "file": f"{marked}.yaml"}
+        run["git"] = {"commit": "<u>c</u>", "dirty": True}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    _, headline, saved = load_comparison(folder)
+    for html_text in (build_report(folder, "en"), summary_cards(headline, saved, "en")):
+        parsed = Text()
+        parsed.feed(html_text)
+        shown = "".join(parsed.text)
+        assert "<i>" not in html_text and "<u>" not in html_text and HOSTILE not in html_text
+        assert not {"i", "u"} & set(parsed.tags)
+        assert "pay & <b>bold</b> claims" in shown and HOSTILE in shown  # the option's own name and description
+    page = Text()
+    page.feed(build_report(folder, "en"))
+    shown = "".join(page.text)
+    assert f"Baseline: base {marked}" in shown and f"{marked}.yaml" in shown and "<u>c</u> (dirty)" in shown

@@ -131,7 +131,7 @@ def test_a_placebo_under_parameter_draws_has_exactly_zero_effect_and_is_never_ro
     assert uncertainty.verdict(row.delta_high_skill_workers_lo, row.delta_high_skill_workers_hi) == "none"
     assert row.probability_cheapest_per_high_skill_worker == 0
     for lang in ("zh", "en"):
-        said = report._verdict(row, "delta_high_skill_workers", lang)
+        said = report._verdict(row, "delta_high_skill_workers", lang)["text"]
         assert report.label("no_effect", lang) in said and report.label("robust", lang) not in said
 
 
@@ -166,14 +166,15 @@ def _row(lo, hi, total, **extra):
 def test_the_report_calls_an_effect_robust_only_when_its_total_interval_excludes_zero(lang):
     robust = report.label("robust", lang)
     column = "delta_high_skill_workers"
-    assert robust in report._verdict(_row(10, 20, total=True), column, lang)
-    seed_only = report._verdict(_row(10, 20, total=False), column, lang)  # seed noise alone never makes it robust
+    assert robust in report._verdict(_row(10, 20, total=True), column, lang)["text"]
+    # seed noise alone never makes it robust
+    seed_only = report._verdict(_row(10, 20, total=False), column, lang)["text"]
     assert robust not in seed_only and report.label("certain", lang) in seed_only
-    uncertain = report._verdict(_row(-10, 20, total=True,
-                                     delta_high_skill_workers_moves_with="certification_wage_response"), column, lang)
+    moving = _row(-10, 20, total=True, delta_high_skill_workers_moves_with="certification_wage_response")
+    uncertain = report._verdict(moving, column, lang)["text"]
     assert robust not in uncertain
     assert report.label("assumed", lang) in uncertain and report.label("certification_wage_response", lang) in uncertain
-    assert report.label("no_effect", lang) in report._verdict(_row(0, 0, total=True), column, lang)
+    assert report.label("no_effect", lang) in report._verdict(_row(0, 0, total=True), column, lang)["text"]
 
 
 def test_a_sweep_with_posterior_draws_runs_every_point_under_each_draw_paired_by_draw(tmp_path):

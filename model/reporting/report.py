@@ -1,8 +1,9 @@
 """The policy-options report: one self-contained HTML file (plotly.js embedded, no network requests) from
 a comparison directory, in Chinese or English (the same numbers as a spreadsheet: model/reporting/spreadsheet.py).
 
-Every piece of user-supplied text (scenario names, descriptions) is escaped; labels come from
-model/reporting/labels.py.
+The functions here turn a comparison into plain data (text, numbers, lists); the markup comes from the jinja2
+templates in model/reporting/templates/, rendered with autoescape, so every piece of user-supplied text (scenario
+names, descriptions) is escaped. Labels come from model/reporting/labels.py.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
@@ -39,6 +42,10 @@ h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-to
 .sure{color:#1a7f37}.unsure{color:#9a6700}table{border-collapse:collapse;font-size:.85em}
 td,th{border:1px solid #ddd;padding:.25em .5em;text-align:left}
 """
+# every template is HTML: autoescape everything, and a value a template does not get is an error, not blank text
+TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"), autoescape=True,
+                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+TEMPLATES.globals["label"] = label
 
 
 def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None, allow_mismatch: bool = False) -> str:
@@ -49,46 +56,32 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None, a
     effects, headline, manifest = load_comparison(directory)
     if sweep is not None and not allow_mismatch:
         _same_setting(Path(sweep), manifest)
-    t = lambda key: html.escape(label(key, lang))  # noqa: E731 - a local shorthand for escaped labels
     names = display_names(manifest, lang)
-    figures = list(comparison_figures(effects, headline, manifest, lang).values())
+    figures = comparison_figures(effects, headline, manifest, lang)
     if sweep is not None:
-        figures.append(_plain_numbers(_sweep_figure(sweep, lang)))
-    charts = [
-        fig.to_html(
-            full_html=False,
-            include_plotlyjs=False,
-            div_id=f"chart-{k}",
-            config={"displaylogo": False, "responsive": True},
-        )
-        for k, fig in enumerate(figures)
-    ]
-    cards = summary_cards(headline, manifest, lang)
-    colon = "：" if lang == "zh" else ": "
-    sections = [
-        f"<h1>{t('title')}</h1>",
-        f"<p class='note'>{_baseline_note(manifest, names, lang)} · "
-        f"{t('period')}{colon}{html.escape(_period(manifest))} · {t('scale')}{colon}{manifest.get('scale')} · "
-        f"{t('seeds')}{colon}{len(manifest.get('seeds', []))}</p>",
-        f"<h2>{t('reading_guide')}</h2>{_reading_guide(headline, manifest, names, lang)}",
-        f"<h2>{t('summary')}</h2><div class='cards'>{cards}</div>",
-        f"<h2>{t('confidence')}</h2>{_confidence(headline, names, lang)}",
-        f"<h2>{t('trajectories')}</h2>{charts[0]}",
-        f"<h2>{t('cost_effectiveness')}</h2>{charts[1]}",
-        f"<h2>{t('by_region')}</h2>{charts[2]}",
-        f"<h2>{t('by_sector')}</h2>{charts[3]}",
-        f"<h2>{t('who_pays')}</h2>{charts[4]}",
-        f"<h2>{t('who_gains')}</h2><p class='note'>{t('who_gains_text')}</p>{charts[5]}",
-        f"<h2>{t('by_city')}</h2><p class='note'>{t('by_city_text')}</p>{charts[6]}{charts[7]}",
-        *([f"<h2>{t('sensitivity')}</h2><p class='note'>{t('sensitivity_text')}</p>{charts[8]}"] if sweep else []),
-        f"<h2>{t('methods')}</h2><p>{t('methods_text')}</p>{_calibration(manifest, lang)}",
-        f"<h2>{t('provenance')}</h2>{_provenance(manifest, names, lang)}",
-    ]
-    return (
-        f"<!DOCTYPE html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
-        f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{t('title')}</title>"
-        f"<style>{STYLE}</style><script type='text/javascript'>{get_plotlyjs()}</script></head>"
-        f"<body>{''.join(sections)}</body></html>"
+        figures["sensitivity"] = _plain_numbers(_sweep_figure(sweep, lang))
+    # plotly's own divs and scripts: trusted HTML, the scenario names in them escaped by comparison_figures
+    charts = {
+        section: Markup(fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{k}",
+                                    config={"displaylogo": False, "responsive": True}))
+        for k, (section, fig) in enumerate(figures.items())
+    }
+    return TEMPLATES.get_template("report.html.j2").render(
+        lang=lang,
+        t=lambda key: label(key, lang),
+        style=Markup(STYLE),
+        plotly_js=Markup(get_plotlyjs()),
+        baseline_note=_baseline_note(manifest, names, lang),
+        period=_period(manifest),
+        scale=manifest.get("scale"),
+        seeds=len(manifest.get("seeds", [])),
+        guide=_reading_guide(headline, manifest, names, lang),
+        cards=_cards(headline, manifest, lang),
+        confidence=_confidence(headline, names, lang),
+        ranking=_ranking(headline, names, lang),
+        charts=charts,
+        calibration=_calibration(manifest, lang),
+        provenance=_provenance(manifest, names),
     )
 
 
@@ -111,18 +104,17 @@ def comparison_figures(effects: pd.DataFrame, headline: pd.DataFrame, manifest: 
     }
 
 
-def summary_cards(headline: pd.DataFrame, manifest: dict, lang: str) -> str:
+def summary_cards(headline: pd.DataFrame, manifest: dict, lang: str) -> Markup:
     """One card per option: what it changes, its effects with intervals and its costs by payer (HTML)."""
-    names = display_names(manifest, lang)
-    return "".join(_card(row, manifest, names, lang) for _, row in headline.iterrows())
+    return TEMPLATES.get_template("macros.html.j2").module.cards(_cards(headline, manifest, lang), lang)
 
 
 def _baseline_note(manifest: dict, names: dict[str, str], lang: str) -> str:
     """'Baseline: <its name>', or the label alone when the baseline is called just that."""
     name = names.get(manifest.get("baseline", ""), "")
     if name.strip().lower() in {label("baseline", lang).lower(), "baseline", ""}:
-        return html.escape(label("baseline", lang))
-    return f"{html.escape(label('baseline', lang))}{'：' if lang == 'zh' else ': '}{html.escape(name)}"
+        return label("baseline", lang)
+    return f"{label('baseline', lang)}{'：' if lang == 'zh' else ': '}{name}"
 
 
 def _escaped_names(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
@@ -160,13 +152,13 @@ GUIDE_EFFECTS = (("delta_high_skill", "delta_high_skill_workers"), ("retained", 
                  ("delta_wage", "delta_mean_wage_yuan_month"), ("delta_turnover", "delta_turnover_pp"))
 
 
-def _reading_guide(headline: pd.DataFrame, manifest: dict, names: dict[str, str], lang: str) -> str:
+def _reading_guide(headline: pd.DataFrame, manifest: dict, names: dict[str, str], lang: str) -> list[dict]:
     """One paragraph per option, written from the numbers: what it does, what it achieves and costs whom, which
     conclusions hold under everything we do not know, and the assumed responses they rest on."""
-    return "".join(_guide_paragraph(row, manifest, names, lang) for _, row in headline.iterrows())
+    return [_guide_paragraph(row, manifest, names, lang) for _, row in headline.iterrows()]
 
 
-def _guide_paragraph(row: pd.Series, manifest: dict, names: dict[str, str], lang: str) -> str:
+def _guide_paragraph(row: pd.Series, manifest: dict, names: dict[str, str], lang: str) -> dict:
     zh = lang == "zh"
     key = str(row.scenario)
     runs = manifest.get("runs", {}).get(key) or [{}]
@@ -196,8 +188,8 @@ def _guide_paragraph(row: pd.Series, manifest: dict, names: dict[str, str], lang
                     f"{value('total_cost_yuan_total', True)} in all: the state pays "
                     f"{value('fiscal_cost_yuan_total', True)}, employers {value('employer_cost_yuan_total', True)}; "
                     f"the total cost per additional high-skill worker is {cost_per}.")
-    return (f"<p><b>{html.escape(names.get(key, key))}</b>{'：' if zh else ': '}"
-            f"{html.escape(('' if zh else ' ').join(t for t in (does, achieves, _how_sure(row, lang)) if t))}</p>")
+    return {"name": names.get(key, key),
+            "text": ("" if zh else " ").join(t for t in (does, achieves, _how_sure(row, lang)) if t)}
 
 
 def _how_sure(row: pd.Series, lang: str) -> str:
@@ -221,7 +213,13 @@ def _how_sure(row: pd.Series, lang: str) -> str:
     return ("" if lang == "zh" else " ").join(part[:1].upper() + part[1:] for part in parts)
 
 
-def _card(row: pd.Series, manifest: dict, names: dict[str, str], lang: str) -> str:
+def _cards(headline: pd.DataFrame, manifest: dict, lang: str) -> list[dict]:
+    """The summary cards' contents, one per option (macros.html.j2 `card` draws one)."""
+    names = display_names(manifest, lang)
+    return [_card(row, manifest, names, lang) for _, row in headline.iterrows()]
+
+
+def _card(row: pd.Series, manifest: dict, names: dict[str, str], lang: str) -> dict:
     key = str(row["scenario"])
     name = names.get(key, key)
     runs = manifest.get("runs", {}).get(key) or [{}]
@@ -245,18 +243,13 @@ def _card(row: pd.Series, manifest: dict, names: dict[str, str], lang: str) -> s
         ("wage_winners_share", "wage_winners_share"),
         ("wage_losers_share", "wage_losers_share"),
     ]
-    rows = "".join(
-        f"<dt>{html.escape(label(key, lang))}</dt><dd>{_with_interval(row, column, lang)}</dd>" for key, column in items
-    )
-    return (
-        f"<div class='card'><h3>{html.escape(name)}</h3>"
-        f"<p><b>{html.escape(label('what_it_changes', lang))}</b>{'：' if lang == 'zh' else ': '}"
-        f"{html.escape(changes or label('no_levers', lang))}</p>"
-        f"<p class='note'>{html.escape(in_language(scenario.get('description', ''), lang))}</p><dl>{rows}</dl></div>"
-    )
+    return {"name": name, "changes": changes or label("no_levers", lang),
+            "description": in_language(scenario.get("description", ""), lang),
+            "entries": [(key, _with_interval(row, column, lang)) for key, column in items]}
 
 
-def _with_interval(row: pd.Series, column: str, lang: str) -> str:
+def _with_interval(row: pd.Series, column: str, lang: str) -> dict:
+    """A value as shown, its interval (lo, hi) if it has one, and its verdict if it can have one."""
     mean, lo, hi = (row.get(f"{column}{s}", np.nan) for s in ("", "_lo", "_hi"))
     money = column.endswith(("_yuan", "_yuan_total"))
 
@@ -267,14 +260,11 @@ def _with_interval(row: pd.Series, column: str, lang: str) -> str:
             return f"{100 * value:.1f}%"
         return number(value, lang) + (("元" if lang == "zh" else " yuan") if money else "")
 
-    text = html.escape(shown(mean))
     # a cost, or a share of workers (never below zero), is not a conclusion that can hold or fail against zero
     judged = "cost" not in column and not column.endswith("_share")
-    if np.isfinite(lo) and np.isfinite(hi) and lo != hi:
-        text += f" <span class='note'>[{html.escape(shown(lo))}, {html.escape(shown(hi))}]</span>"
-    if judged and np.isfinite(lo) and np.isfinite(hi) and (lo != hi or lo == 0):
-        text += " " + _verdict(row, column, lang)
-    return text
+    bounded = np.isfinite(lo) and np.isfinite(hi)
+    return {"value": shown(mean), "interval": (shown(lo), shown(hi)) if bounded and lo != hi else None,
+            "verdict": _verdict(row, column, lang) if judged and bounded and (lo != hi or lo == 0) else None}
 
 
 def _total(row: pd.Series, column: str) -> bool:
@@ -282,21 +272,22 @@ def _total(row: pd.Series, column: str) -> bool:
     return np.isfinite(pd.to_numeric(row.get(f"{column}_share_noise", np.nan), errors="coerce"))
 
 
-def _verdict(row: pd.Series, column: str, lang: str) -> str:
+def _verdict(row: pd.Series, column: str, lang: str) -> dict:
     """Robust only when a total interval excludes zero; a seed-noise interval never makes a conclusion robust;
-    an uncertain total names what the effect depends on; an effect that is zero in every sample is no effect."""
+    an uncertain total names what the effect depends on; an effect that is zero in every sample is no effect.
+    As {css: 'sure' or 'unsure', text, title}."""
     said = verdict(row.get(f"{column}_lo", np.nan), row.get(f"{column}_hi", np.nan))
     if said == "none":
-        return f"<span class='unsure'>{html.escape(label('no_effect', lang))}</span>"
+        return {"css": "unsure", "text": label("no_effect", lang), "title": None}
     excludes_zero = said == "robust"
     if not _total(row, column):
         key = "certain" if excludes_zero else "uncertain"
-        return (f"<span class='unsure' title='{html.escape(label('interval', lang))}'>"
-                f"{html.escape(label(key, lang))}</span>")
+        return {"css": "unsure", "text": label(key, lang), "title": label("interval", lang)}
     if excludes_zero:
-        return f"<span class='sure'>{html.escape(label('robust', lang))}</span>"
-    return (f"<span class='unsure'>{html.escape(label('uncertain_total', lang))}{'；' if lang == 'zh' else '; '}"
-            f"{html.escape(label('depends_on', lang))} {html.escape(_depends_on(row, column, lang))}</span>")
+        return {"css": "sure", "text": label("robust", lang), "title": None}
+    return {"css": "unsure", "title": None,
+            "text": f"{label('uncertain_total', lang)}{'；' if lang == 'zh' else '; '}{label('depends_on', lang)} "
+                    f"{_depends_on(row, column, lang)}"}
 
 
 def _depends_on(row: pd.Series, column: str, lang: str) -> str:
@@ -325,16 +316,13 @@ def _not_pinned_down() -> list[str]:
     return [name for name, p in (summary.get("parameters") or {}).items() if not p.get("moved_by_data", True)]
 
 
-def _confidence(headline: pd.DataFrame, names: dict[str, str], lang: str) -> str:
-    """Per option and key effect: the verdict and where the variance comes from; the chance of being cheapest."""
+def _confidence(headline: pd.DataFrame, names: dict[str, str], lang: str) -> dict:
+    """Per option and key effect: the verdict and, with total intervals, where the variance comes from."""
     from model.experiments.uncertainty import SOURCES
 
     total = any(_total(row, "delta_high_skill_workers") for _, row in headline.iterrows())
     effects = (("delta_high_skill", "delta_high_skill_workers"), ("retained", "delta_retained_workers"),
                ("delta_wage", "delta_mean_wage_yuan_month"), ("delta_turnover", "delta_turnover_pp"))
-    head = (f"<tr><th>{html.escape(label('option', lang))}</th><th>{html.escape(label('effect', lang))}</th>"
-            f"<th>{html.escape(label('verdict', lang))}</th>"
-            + (f"<th>{html.escape(label('variance_from', lang))}</th>" if total else "") + "</tr>")
     rows = []
     for _, row in headline.iterrows():
         for key, column in effects:
@@ -342,30 +330,22 @@ def _confidence(headline: pd.DataFrame, names: dict[str, str], lang: str) -> str
                 continue
             shares = " · ".join(f"{label(s, lang)} {float(row[f'{column}_share_{s}']):.0%}" for s in SOURCES
                                 if np.isfinite(float(row.get(f"{column}_share_{s}", np.nan))))
-            rows.append(f"<tr><td>{html.escape(names.get(row.scenario, str(row.scenario)))}</td>"
-                        f"<td>{html.escape(label(key, lang))}</td>"
-                        f"<td>{_verdict(row, column, lang)}</td>" + (f"<td>{html.escape(shares)}</td>" if total else "")
-                        + "</tr>")
-    text = label("confidence_text_total" if total else "confidence_text_noise", lang)
-    return (f"<p class='note'>{html.escape(text)}</p><table>{head}{''.join(rows)}</table>"
-            f"<h3>{html.escape(label('p_cheapest_title', lang))}</h3><p class='note'>"
-            f"{html.escape(label('p_cheapest_text', lang))}</p>{_ranking(headline, names, lang)}")
+            rows.append({"option": names.get(row.scenario, str(row.scenario)), "effect": key,
+                         "verdict": _verdict(row, column, lang), "shares": shares})
+    return {"total": total, "text": "confidence_text_total" if total else "confidence_text_noise", "rows": rows}
 
 
-def _ranking(headline: pd.DataFrame, names: dict[str, str], lang: str) -> str:
+def _ranking(headline: pd.DataFrame, names: dict[str, str], lang: str) -> dict | None:
     """The options by total cost per additional high-skill worker (an option without a bounded effect last), with
     the fiscal cost per worker, the total cost per worker kept, and the chance each ranks first."""
     columns = [c for c in RANKING_COLUMNS if c in headline]
     if not columns:
-        return ""
-    order = ranked(headline)
-    body = "".join(
-        f"<tr><td>{k}</td><td>{html.escape(names.get(row.scenario, str(row.scenario)))}</td>"
-        + "".join(f"<td>{float(row[c]):.0%}</td>" if c.startswith("probability") else
-                  f"<td>{_with_interval(row, c, lang)}</td>" for c in columns) + "</tr>"
-        for k, (_, row) in enumerate(order.iterrows(), start=1))
-    return (f"<table><tr><th>{html.escape(label('rank', lang))}</th><th>{html.escape(label('option', lang))}</th>"
-            + "".join(f"<th>{html.escape(label(c, lang))}</th>" for c in columns) + f"</tr>{body}</table>")
+        return None
+    rows = [{"rank": k, "option": names.get(row.scenario, str(row.scenario)),
+             "cells": [{"value": f"{float(row[c]):.0%}", "interval": None, "verdict": None}
+                       if c.startswith("probability") else _with_interval(row, c, lang) for c in columns]}
+            for k, (_, row) in enumerate(ranked(headline).iterrows(), start=1)]
+    return {"columns": columns, "rows": rows}
 
 
 def _axis_unit(kpi: str, lang: str) -> tuple[float, str]:
@@ -647,31 +627,22 @@ def _sweep_figure(directory: Path, lang: str) -> go.Figure:
     return fig
 
 
-def _calibration(manifest: dict, lang: str) -> str:
-    """The point fit against the published figures, in the report language (calibration/fitted.yaml), with a
-    warning when the comparison's runs recorded other values of the fitted parameters (a comparison made before
-    a refit): the table is today's fit, not the one those runs used."""
+def _calibration(manifest: dict, lang: str) -> dict | None:
+    """The point fit against the published figures, in the report language (calibration/fitted.yaml), with the
+    fitted parameters whose values the comparison's runs recorded otherwise (a comparison made before a refit):
+    the table is today's fit, not the one those runs used."""
     if not FITTED_FILE.exists():
-        return ""
+        return None
     fitted = yaml_files.read(FITTED_FILE, aliases=True)
-    t = lambda key: html.escape(label(key, lang))  # noqa: E731 - a local shorthand for escaped labels
-    stale = _refitted_since(manifest, fitted.get("parameters") or {})
-    warning = (f"<p class='unsure'>{t('calibration_stale')} {html.escape(', '.join(stale))}</p>" if stale else "")
-    rows = "".join(
-        f"<tr><td>{t(f'target_{name}')}</td><td>{html.escape(number(target['published'], lang))}</td>"
-        f"<td>{html.escape(number(target['simulated'], lang))}</td>"
-        f"<td>±{html.escape(number(target['tolerance'], lang))}</td><td>{t('use_' + str(target.get('use')))}</td></tr>"
-        for name, target in fitted.get("targets", {}).items()
-    )
-    head = "".join(f"<th>{t(key)}</th>" for key in ("target", "published", "simulated", "tolerance", "target_use"))
-    provenance = fitted.get("provenance", {})
     objective = fitted.get("objective")
-    return (
-        f"<h3>{t('calibration_fit')}</h3><p class='note'>{t('calibration_method')}{'；' if lang == 'zh' else '; '}"
-        f"{t('objective')} {html.escape(number(objective, lang) if isinstance(objective, float) else str(objective))}"
-        f"{'；' if lang == 'zh' else '; '}{html.escape(str(provenance.get('date', '')))}</p>{warning}"
-        f"<table><tr>{head}</tr>{rows}</table>"
-    )
+    return {
+        "stale": _refitted_since(manifest, fitted.get("parameters") or {}),
+        "targets": [{"name": name, "published": number(target["published"], lang),
+                     "simulated": number(target["simulated"], lang), "tolerance": number(target["tolerance"], lang),
+                     "use": str(target.get("use"))} for name, target in fitted.get("targets", {}).items()],
+        "objective": number(objective, lang) if isinstance(objective, float) else str(objective),
+        "date": str(fitted.get("provenance", {}).get("date", "")),
+    }
 
 
 def _refitted_since(manifest: dict, fitted: dict[str, float]) -> list[str]:
@@ -685,25 +656,17 @@ def _refitted_since(manifest: dict, fitted: dict[str, float]) -> list[str]:
                   and not np.isclose(float(recorded[name]), float(value), rtol=1e-9, atol=0.0))
 
 
-def _provenance(manifest: dict, names: dict[str, str], lang: str) -> str:
+def _provenance(manifest: dict, names: dict[str, str]) -> list[dict]:
+    """Per option: the scenario file and its hash, the code version its first run recorded, and its runs."""
     rows = []
     for key, runs in manifest.get("runs", {}).items():
-        name = names.get(key, key)
         first = runs[0] if runs else {}
         scenario = first.get("scenario", {})
         git = first.get("git") or {}
-        rows.append(
-            f"<tr><td>{html.escape(name)}</td><td>{html.escape(str(scenario.get('file')))}</td>"
-            f"<td>{html.escape(str(scenario.get('sha256'))[:16])}</td>"
-            f"<td>{html.escape(str(first.get('package_version')))} {html.escape(str(git.get('commit'))[:10])}"
-            f"{' (dirty)' if git.get('dirty') else ''}</td><td>{len(runs)}</td></tr>"
-        )
-    head = (
-        f"<tr><th>{html.escape(label('option', lang))}</th><th>{html.escape(label('file', lang))}</th>"
-        f"<th>{html.escape(label('sha256', lang))}</th>"
-        f"<th>{html.escape(label('code_version', lang))}</th><th>{html.escape(label('runs', lang))}</th></tr>"
-    )
-    return f"<table>{head}{''.join(rows)}</table>"
+        rows.append({"option": names.get(key, key), "file": str(scenario.get("file")),
+                     "sha256": str(scenario.get("sha256"))[:16], "version": str(first.get("package_version")),
+                     "commit": str(git.get("commit"))[:10], "dirty": bool(git.get("dirty")), "runs": len(runs)})
+    return rows
 
 
 def _period(manifest: dict) -> str:
