@@ -136,7 +136,7 @@ class ReferenceModel(mesa.Model):
         self.employer_agents = [Employer(self, self.employer_table, row) for row in rows]
         self.workers = [Worker(self, slot, {name: _scalar(getattr(engine.workers, name)[slot]) for name in COLUMNS})
                         for slot in range(engine.workers.capacity)]
-        self.outside_wage = engine.outside_wage.copy()
+        self.outside_wage = engine.accounts.outside_wage.copy()
         self.aggregates = engine.aggregates
         self.kpis: list[dict] = []
 

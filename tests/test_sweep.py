@@ -326,7 +326,7 @@ def test_a_scale_that_will_not_fit_is_refused_before_anything_is_written(grid_sw
     class Tight:
         available = 600 * 2**20
 
-    monkeypatch.setattr(model.memory.psutil, "virtual_memory", lambda: Tight())
+    monkeypatch.setattr(model.engine.memory.psutil, "virtual_memory", lambda: Tight())
     with pytest.raises(InputError, match=r"scale: 0.5 needs about .* allowed range on this machine is up to about"):
         sweep(experiment, tmp_path / "out", scale=0.5)
     assert not (tmp_path / "out").exists()

@@ -1,4 +1,5 @@
-"""Compiled kernels of the month, one per phase, each a plain function over the worker columns.
+"""Compiled kernels of the month, one per phase, each a plain function over the worker columns (one value,
+population.Workers, unpacked at the top of each kernel).
 
 Each kernel applies the rules of model/engine/rules.py to every slot in parallel. A slot's outcome depends
 only on its own columns and counter-based draws, so results do not depend on the thread count;
@@ -16,8 +17,7 @@ CHUNK = 1 << 16  # slots per chunk for per-chunk partial counts
 
 
 @njit(parallel=True, cache=True)
-def demography_and_learning(person, month, rules, status, employer, grade, birth_month, sex, migrant, education,
-                            human_capital, events, programme, learning_multiplier, log_uplift, use_policy):
+def demography_and_learning(w, month, rules, learning_multiplier, log_uplift, use_policy):
     """Retirement and other exits out of industrial work, then learning by doing for those at work
     (depreciation while searching) plus what a programme adds. Ageing is the calendar: age = month - birth month.
     Programmes are read only when `use_policy` (the scenario sets levers): the baseline reads no more
@@ -26,6 +26,17 @@ def demography_and_learning(person, month, rules, status, employer, grade, birth
 
     One pass with one hash for both draws: each alone was a full sweep of the columns.
     """
+    person = w.person
+    status = w.status
+    employer = w.employer
+    grade = w.grade
+    birth_month = w.birth_month
+    sex = w.sex
+    migrant = w.migrant
+    education = w.education
+    human_capital = w.human_capital
+    events = w.events
+    programme = w.programme
     for i in prange(status.shape[0]):
         events[i] = 0
         st = status[i]
@@ -58,8 +69,7 @@ def demography_and_learning(person, month, rules, status, employer, grade, birth
 
 
 @njit(parallel=True, cache=True)
-def certification(person, month, rules, status, employer, grade, human_capital, grade_month, events, programme,
-                  sit_multiplier, use_policy):
+def certification(w, month, rules, sit_multiplier, use_policy):
     """Exams: eligible employed workers sit for the next grade; a pass raises the grade. The sitting
     rate is multiplied by the employer's policy (by target grade) and the worker's programme; training and
     competition preparation shorten the months-at-grade rule.
@@ -67,6 +77,14 @@ def certification(person, month, rules, status, employer, grade, human_capital, 
     A separate pass from learning: fused, the loop ran up to twice as slowly once many workers
     were eligible (measured), although each part alone does not depend on the data.
     """
+    person = w.person
+    status = w.status
+    employer = w.employer
+    grade = w.grade
+    human_capital = w.human_capital
+    grade_month = w.grade_month
+    events = w.events
+    programme = w.programme
     for i in prange(status.shape[0]):
         if status[i] == cat.EMPLOYED:
             g = grade[i]
@@ -84,8 +102,14 @@ def certification(person, month, rules, status, employer, grade, human_capital, 
 
 
 @njit(parallel=True, cache=True)
-def wages(rules, status, employer, grade, human_capital, migrant, wage_yuan_month, grade_wage):
+def wages(w, rules, grade_wage):
     """Wage = employer's schedule for the grade x human-capital and migrant terms."""
+    status = w.status
+    employer = w.employer
+    grade = w.grade
+    human_capital = w.human_capital
+    migrant = w.migrant
+    wage_yuan_month = w.wage_yuan_month
     for i in prange(status.shape[0]):
         if status[i] == cat.EMPLOYED:
             g = grade[i]
@@ -93,9 +117,7 @@ def wages(rules, status, employer, grade, human_capital, migrant, wage_yuan_mont
 
 
 @njit(parallel=True, cache=True)
-def separations(person, month, rules, status, employer, birth_month, hire_month, migrant, grade, human_capital,
-                quit_trait, events, programme, log_wage_gap, quit_shift, log_uplift, use_policy, employed_by_chunk,
-                slot_counts):
+def separations(w, month, rules, log_wage_gap, quit_shift, log_uplift, use_policy, employed_by_chunk, slot_counts):
     """Quits and layoffs; quitters leave industry or search. Policy shifts the quit log-odds by employer
     and grade, and by the worker's programme; a pay uplift makes a quitter less likely to leave industrial
     work. A worker who stays in industrial work only for the policy (same draws, the baseline's quit shift
@@ -104,6 +126,17 @@ def separations(person, month, rules, status, employer, birth_month, hire_month,
     Counts per chunk who stays employed, by employer, and (for `list_slots`) the searchers and the
     slots free since before this month (slots vacated this month are not reused until next month).
     """
+    person = w.person
+    status = w.status
+    employer = w.employer
+    birth_month = w.birth_month
+    hire_month = w.hire_month
+    migrant = w.migrant
+    grade = w.grade
+    human_capital = w.human_capital
+    quit_trait = w.quit_trait
+    events = w.events
+    programme = w.programme
     n = status.shape[0]
     for c in prange(employed_by_chunk.shape[0]):
         employed_by_chunk[c, :] = 0
@@ -146,9 +179,11 @@ def separations(person, month, rules, status, employer, birth_month, hire_month,
 
 
 @njit(parallel=True, cache=True)
-def choose_search_city(person, month, rules, searchers, employer, employer_city, migrant, city_vacancy_cdf,
-                       search_city):
+def choose_search_city(w, month, rules, searchers, employer_city, city_vacancy_cdf, search_city):
     """Most searchers look in their own city; a share look where the vacancies are."""
+    person = w.person
+    employer = w.employer
+    migrant = w.migrant
     for j in prange(searchers.shape[0]):
         i = searchers[j]
         if rs.draw(person[i], month, rs.SEARCH_ABROAD) < rules.cross_city_search_share[migrant[i]]:
@@ -158,13 +193,21 @@ def choose_search_city(person, month, rules, searchers, employer, employer_city,
 
 
 @njit(parallel=True, cache=True)
-def match(person, month, rules, searchers, search_city, job_finding, city_first, city_count, employer_cdf,
-          employers_by_city, status, employer, hire_month, events, grade, human_capital, migrant, wage_yuan_month,
+def match(w, month, rules, searchers, search_city, job_finding, city_first, city_count, employer_cdf, employers_by_city,
           grade_wage, hired_by):
     """Searchers find a job with their city's job-finding rate, at an employer drawn by vacancies.
 
     `hired_by[j]` is set to the employer of searcher j when hired (left as it is otherwise).
     """
+    person = w.person
+    status = w.status
+    employer = w.employer
+    hire_month = w.hire_month
+    events = w.events
+    grade = w.grade
+    human_capital = w.human_capital
+    migrant = w.migrant
+    wage_yuan_month = w.wage_yuan_month
     for j in prange(searchers.shape[0]):
         i = searchers[j]
         c = search_city[j]
@@ -183,9 +226,11 @@ def match(person, month, rules, searchers, search_city, job_finding, city_first,
 
 
 @njit(parallel=True, cache=True)
-def list_slots(status, events, counts, n_free, searchers, free_slots):
+def list_slots(w, counts, n_free, searchers, free_slots):
     """Fill the searchers and the first `n_free` free slots, each in slot order, from the per-chunk
     counts made by `separations`."""
+    status = w.status
+    events = w.events
     n = status.shape[0]
     first = np.zeros((counts.shape[0] + 1, 2), dtype=np.int64)
     first[1:, 0] = np.cumsum(counts[:, 0])
@@ -202,10 +247,24 @@ def list_slots(status, events, counts, n_free, searchers, free_slots):
 
 
 @njit(parallel=True, cache=True)
-def enter(key, month, rules, slots, employer_cdf, person, status, employer, birth_month, sex, migrant, education, grade,
-          human_capital, wage_yuan_month, hire_month, grade_month, quit_trait, events, programme, programme_months,
-          grade_wage):
+def enter(key, month, rules, slots, employer_cdf, w, grade_wage):
     """New workers (school leavers, migrants) take free slots and join employers with open vacancies."""
+    person = w.person
+    status = w.status
+    employer = w.employer
+    birth_month = w.birth_month
+    sex = w.sex
+    migrant = w.migrant
+    education = w.education
+    grade = w.grade
+    human_capital = w.human_capital
+    wage_yuan_month = w.wage_yuan_month
+    hire_month = w.hire_month
+    grade_month = w.grade_month
+    quit_trait = w.quit_trait
+    events = w.events
+    programme = w.programme
+    programme_months = w.programme_months
     for j in prange(slots.shape[0]):
         i = slots[j]
         who = rs.person_id(key, (month << 32) | j)  # the month's j-th entrant is the same person in every run
@@ -240,8 +299,11 @@ def kept_and_lost(events):
 
 
 @njit(parallel=True, cache=True)
-def wage_bill_by_employer(status, employer, wage_yuan_month, n_employers):
+def wage_bill_by_employer(w, n_employers):
     """Employed headcount and wage bill per employer (per-chunk partial sums, added in chunk order)."""
+    status = w.status
+    employer = w.employer
+    wage_yuan_month = w.wage_yuan_month
     n = status.shape[0]
     n_chunks = (n + CHUNK - 1) // CHUNK
     headcount = np.zeros((n_chunks, n_employers), dtype=np.int64)

@@ -6,7 +6,7 @@ attribute is one array. The structure comes from calibration/population.yaml.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
@@ -40,9 +40,9 @@ WORKER_DTYPES = {
 BYTES_PER_WORKER = sum(np.dtype(t).itemsize for t in WORKER_DTYPES.values())
 
 
-@dataclass
-class Workers:
-    """The worker columns, indexed by slot."""
+class Workers(NamedTuple):
+    """The worker columns, indexed by slot: one value, which the kernels take whole (numba types a NamedTuple of
+    arrays, as it does `Rules`). The columns' contents change in place; growing makes a new value."""
 
     status: np.ndarray
     employer: np.ndarray
@@ -69,16 +69,18 @@ class Workers:
     def capacity(self) -> int:
         return self.status.shape[0]
 
-    def grow(self, capacity: int) -> None:
-        """Add never-used slots at the end (slot numbers and persons, and so every draw, are unchanged)."""
-        for f in fields(self):
-            old = getattr(self, f.name)
+    def grown(self, capacity: int) -> Workers:
+        """The columns with never-used slots added at the end (slot numbers and persons, and so every draw, are
+        unchanged)."""
+        def longer(old: np.ndarray) -> np.ndarray:
             new = np.zeros(capacity, dtype=old.dtype)
             new[: old.shape[0]] = old
-            setattr(self, f.name, new)
+            return new
+
+        return Workers(*(longer(column) for column in self))
 
     def nbytes(self) -> int:
-        return sum(getattr(self, f.name).nbytes for f in fields(self))
+        return sum(column.nbytes for column in self)
 
     def live(self) -> np.ndarray:
         """Boolean mask of slots holding a worker (employed or searching)."""
@@ -86,9 +88,15 @@ class Workers:
 
 
 @njit(parallel=True, cache=True)
-def _synthesise(key, month, n, status, employer, birth_month, sex, migrant, education, score, city_cdf, sector_cdf,
-                ownership_cdf, size_cdf, pilot_first, pilot_count, pilot_share, migrant_share, male_share, age_cdf,
-                age_bounds, education_cdf, searching_share, score_weights, rules):
+def _synthesise(key, month, n, workers, score, city_cdf, sector_cdf, ownership_cdf, size_cdf, pilot_first, pilot_count,
+                pilot_share, migrant_share, male_share, age_cdf, age_bounds, education_cdf, searching_share,
+                score_weights, rules):
+    status = workers.status
+    employer = workers.employer
+    birth_month = workers.birth_month
+    sex = workers.sex
+    migrant = workers.migrant
+    education = workers.education
     n_bands = age_bounds.shape[1] - 1
     n_levels = education_cdf.shape[0] // 2
     for i in prange(n):
@@ -152,8 +160,7 @@ def synthesise_workers(calibration: Calibration, rules: Rules, employers: Employ
     weights = calibration.value("grade_assignment_weights")
     score = np.empty(n_workers, dtype=np.float32)
     _synthesise(
-        key, month, n_workers, workers.status, workers.employer, workers.birth_month, workers.sex,
-        workers.migrant, workers.education, score, rs.cdf(shares["city"]), rs.cdf(shares["sector"]),
+        key, month, n_workers, workers, score, rs.cdf(shares["city"]), rs.cdf(shares["sector"]),
         rs.cdf(shares["ownership"]), rs.cdf(shares["size"]),
         pilots.first_row, pilots.count, pilots.share_each,
         calibration.scalar("migrant_share"), calibration.scalar("male_share"), age_cdf, age_bounds,

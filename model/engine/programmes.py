@@ -19,6 +19,7 @@ from model.engine import categories as cat
 from model.engine import random_streams as rs
 from model.engine import rules as R
 from model.engine.kernels import CHUNK
+from model.engine.population import Workers
 from model.levers.policy import Offer
 from model.levers.programme import COMPLETIONS
 
@@ -26,11 +27,18 @@ _COMPLETES_GRADE, _COMPLETES_EDUCATION = COMPLETIONS.index("grade"), COMPLETIONS
 
 
 @njit(parallel=True, cache=True)
-def advance(person, month, rules, status, grade, grade_month, education, programme, programme_months, events,
-            completion_grade):
+def advance(w, month, rules, completion_grade):
     """One month on for everyone in a programme: those whose programme ends with the job and who left their
     employer drop out; those in their last month complete it (rules.programme_completion: reaching the
     programme's `completion_grade`, or one education level up, each with the programme's completion rate)."""
+    person = w.person
+    status = w.status
+    grade = w.grade
+    grade_month = w.grade_month
+    education = w.education
+    programme = w.programme
+    programme_months = w.programme_months
+    events = w.events
     for i in prange(status.shape[0]):
         p = programme[i]
         if p == cat.NO_PROGRAMME or status[i] == cat.GONE:
@@ -68,10 +76,17 @@ def _offer_taken(u, e, g, age, generation, edu, covered, take_up, generations, a
 
 
 @njit(parallel=True, cache=True)
-def choose_offers(person, month, status, employer, grade, birth_month, migrant, education, programme, covered, take_up,
-                  generations, age_lo, age_hi, top_education, choice, counts):
+def choose_offers(w, month, covered, take_up, generations, age_lo, age_hi, top_education, choice, counts):
     """Employed workers not in a programme apply to at most one offer: choice[i] = offer + 1 (0: none),
     counted per chunk and offer. One draw per worker, which also ranks the application."""
+    person = w.person
+    status = w.status
+    employer = w.employer
+    grade = w.grade
+    birth_month = w.birth_month
+    migrant = w.migrant
+    education = w.education
+    programme = w.programme
     n = status.shape[0]
     for c in prange(counts.shape[0]):
         counts[c, :] = 0
@@ -102,10 +117,16 @@ def list_choices(person, month, choice, first, slots, draws):
 
 
 @njit(parallel=True, cache=True)
-def enrol(person, month, rules, served, code, months, winner_share, status, grade, grade_month, human_capital,
-          programme, programme_months, events):
+def enrol(w, month, rules, served, code, months, winner_share):
     """Start the served applicants' programme: each gains the programme's enrolment gain of human capital at
     once, and a `winner_share` of them (competition winners) are promoted one grade."""
+    person = w.person
+    grade = w.grade
+    grade_month = w.grade_month
+    human_capital = w.human_capital
+    programme = w.programme
+    programme_months = w.programme_months
+    events = w.events
     gain = rules.programme_enrolment_gain[code]
     for j in prange(served.shape[0]):
         i = served[j]
@@ -122,9 +143,13 @@ def enrol(person, month, rules, served, code, months, winner_share, status, grad
 
 
 @njit(parallel=True, cache=True)
-def start_at_entry(person, month, slots, employer, share_by_employer, code, months, programme, programme_months,
-                   events):
+def start_at_entry(w, month, slots, share_by_employer, code, months):
     """Entrants in `slots` not yet in a programme start programme `code` with their employer's share."""
+    person = w.person
+    employer = w.employer
+    programme = w.programme
+    programme_months = w.programme_months
+    events = w.events
     for j in prange(slots.shape[0]):
         i = slots[j]
         if programme[i] == cat.NO_PROGRAMME and rs.draw(person[i], month, rs.APPRENTICESHIP_START) < share_by_employer[
@@ -134,15 +159,14 @@ def start_at_entry(person, month, slots, employer, share_by_employer, code, mont
             events[i] |= R.ENROLLED
 
 
-def list_applicants(month: int, workers, offers: list[Offer]) -> list[tuple[np.ndarray, np.ndarray]]:  # noqa: ANN001
+def list_applicants(month: int, w: Workers, offers: list[Offer]) -> list[tuple[np.ndarray, np.ndarray]]:
     """(slots, draws) of each offer's applicants this month."""
-    w = workers
     n_offers = len(offers)
     n_chunks = -(-w.capacity // CHUNK)
     counts = np.zeros((n_chunks, n_offers), dtype=np.int64)
     choice = np.empty(w.capacity, dtype=np.uint8)
-    choose_offers(w.person, month, w.status, w.employer, w.grade, w.birth_month, w.migrant, w.education, w.programme,
-                  np.stack([o.covered for o in offers]).astype(np.uint8), np.stack([o.take_up for o in offers]),
+    choose_offers(w, month, np.stack([o.covered for o in offers]).astype(np.uint8),
+                  np.stack([o.take_up for o in offers]),
                   np.stack([o.generations for o in offers]),
                   np.array([o.age_months[0] for o in offers], dtype=np.int64),
                   np.array([o.age_months[1] for o in offers], dtype=np.int64),

@@ -17,6 +17,7 @@ from numba import njit, prange
 from model.engine import categories as cat
 from model.engine import random_streams as rs
 from model.engine import rules as R
+from model.engine.population import Workers
 
 # The sitting rates and the draws depend on each other: they are iterated on a sample of workers until no
 # rate moves by more than SETTLE_TOLERANCE of itself (at most SETTLE_ROUNDS), then every worker is drawn once.
@@ -62,9 +63,8 @@ def entry_age_density(rules: R.Rules) -> np.ndarray:
 
 
 @njit(parallel=True, cache=True)
-def _draw_grade_spells(key, month, rules, slots, grade, arrival_entrant_share, arrival_h, arrival_cdf, birth_month,
-                       sex, migrant, education, human_capital, grade_month, quit_trait, entry_density, pass_h,
-                       pass_rate):
+def _draw_grade_spells(key, month, rules, slots, grade, arrival_entrant_share, arrival_h, arrival_cdf, w, entry_density,
+                       pass_h, pass_rate):
     """For the workers in `slots` (all at one grade g): months at the grade and human capital, drawn from the
     stationary renewal distribution of the rules: a spell at g starts at an arrival (an entrant arriving with
     g, or a worker just promoted from g - 1: `arrival_h` weighted by `arrival_cdf`), human capital then grows
@@ -76,6 +76,13 @@ def _draw_grade_spells(key, month, rules, slots, grade, arrival_entrant_share, a
     of entering at the age it implies; arrivals at higher grades are taken as even over time. A spell of k
     months survived the exit hazards of the worker's ages in the last k months; learning along it runs at the
     worker's present age."""
+    birth_month = w.birth_month
+    sex = w.sex
+    migrant = w.migrant
+    education = w.education
+    human_capital = w.human_capital
+    grade_month = w.grade_month
+    quit_trait = w.quit_trait
     g = grade
     target = min(g + 1, cat.MAX_GRADE)
     sit_pass = rules.exam_sit_rate[target] * rules.exam_pass_rate[target] if g < cat.MAX_GRADE else 0.0
@@ -134,11 +141,17 @@ def _draw_grade_spells(key, month, rules, slots, grade, arrival_entrant_share, a
 
 
 @njit(parallel=True, cache=True)
-def _draw_tenure_and_trait(key, month, rules, slots, birth_month, sex, migrant, grade, human_capital, hire_month,
-                           quit_trait):
+def _draw_tenure_and_trait(key, month, rules, slots, w):
     """Quit trait and tenure from the rules' stationary distribution: a worker's trait is drawn from the
     entrants' normal weighted by the expected stay in industrial work (rejection), tenure from the survival
     function of the quit hazard with that trait (capped by the working life), walked STEP months at a time."""
+    birth_month = w.birth_month
+    sex = w.sex
+    migrant = w.migrant
+    grade = w.grade
+    human_capital = w.human_capital
+    hire_month = w.hire_month
+    quit_trait = w.quit_trait
     for j in prange(slots.shape[0]):
         i = slots[j]
         m, g = migrant[i], grade[i]
@@ -172,10 +185,17 @@ def _draw_tenure_and_trait(key, month, rules, slots, birth_month, sex, migrant, 
 
 
 @njit(parallel=True, cache=True)
-def _grade_flows(month, rules, slots, status, birth_month, sex, migrant, grade, human_capital, grade_month,
-                 hire_month, quit_trait, n_parts):
+def _grade_flows(month, rules, slots, w, n_parts):
     """Per grade, over `slots`: live workers, workers eligible for the next exam, and expected monthly exits from
     industrial work (retirement, other exits, quits out of industry) as float64[parts, 3, 6]."""
+    birth_month = w.birth_month
+    sex = w.sex
+    migrant = w.migrant
+    grade = w.grade
+    human_capital = w.human_capital
+    grade_month = w.grade_month
+    hire_month = w.hire_month
+    quit_trait = w.quit_trait
     out = np.zeros((n_parts, 3, cat.MAX_GRADE + 1))
     n = slots.shape[0]
     size = (n + n_parts - 1) // n_parts
@@ -197,11 +217,9 @@ def _grade_flows(month, rules, slots, status, birth_month, sex, migrant, grade, 
     return out
 
 
-def grade_flows(rules: R.Rules, workers, slots: np.ndarray, month: int) -> np.ndarray:
+def grade_flows(rules: R.Rules, workers: Workers, slots: np.ndarray, month: int) -> np.ndarray:
     """Live workers, exam-eligible workers and expected monthly exits by grade over `slots`: float64[3, 6]."""
-    w = workers
-    return _grade_flows(month, rules, slots, w.status, w.birth_month, w.sex, w.migrant, w.grade, w.human_capital,
-                        w.grade_month, w.hire_month, w.quit_trait, 64).sum(axis=0)
+    return _grade_flows(month, rules, slots, workers, 64).sum(axis=0)
 
 
 def balanced_sit_rates(flows: np.ndarray, pass_rate: np.ndarray, entrant_grade_shares: np.ndarray,
@@ -221,7 +239,7 @@ def balanced_sit_rates(flows: np.ndarray, pass_rate: np.ndarray, entrant_grade_s
     return sit
 
 
-def _draw_within_grade_state(workers, slots: np.ndarray, rules: R.Rules, key: np.uint64, month: int,
+def _draw_within_grade_state(workers: Workers, slots: np.ndarray, rules: R.Rules, key: np.uint64, month: int,
                              entrant_inflow: np.ndarray, entry_density: np.ndarray) -> None:
     """Months at grade and human capital, grade by grade from the bottom: arrivals at g + 1 are the passes drawn
     for grade g, mixed with entrants arriving at g + 1 in proportion to the two flows."""
@@ -231,15 +249,14 @@ def _draw_within_grade_state(workers, slots: np.ndarray, rules: R.Rules, key: np
         at_grade = slots[w.grade[slots] == g]
         entrant_share = entrant_inflow[g] / (entrant_inflow[g] + promotions) if entrant_inflow[g] + promotions else 1.0
         pass_h, pass_rate = np.full(len(at_grade), -1.0), np.zeros(len(at_grade))
-        _draw_grade_spells(key, month, rules, at_grade, g, entrant_share, arrival_h, arrival_cdf, w.birth_month,
-                           w.sex, w.migrant, w.education, w.human_capital, w.grade_month, w.quit_trait, entry_density,
+        _draw_grade_spells(key, month, rules, at_grade, g, entrant_share, arrival_h, arrival_cdf, w, entry_density,
                            pass_h, pass_rate)
         weights = np.where(pass_h >= 0.0, pass_rate, 0.0)
         promotions = float(weights.sum())
         arrival_h, arrival_cdf = (pass_h, rs.cdf(weights)) if promotions > 0 else (np.zeros(0), np.zeros(0))
 
 
-def settle(workers, n: int, rules: R.Rules, key: np.uint64, month: int, entrant_grade_shares: np.ndarray,
+def settle(workers: Workers, n: int, rules: R.Rules, key: np.uint64, month: int, entrant_grade_shares: np.ndarray,
            employment_growth_monthly: float, certification_drive: float) -> R.Rules:
     """Draw the within-grade and job state of workers 0..n-1 from the rules' steady state; return the rules
     with the balanced sitting rates times (1 + certification_drive)."""
@@ -248,8 +265,7 @@ def settle(workers, n: int, rules: R.Rules, key: np.uint64, month: int, entrant_
     sample = live[:: max(1, len(live) // SETTLE_SAMPLE)]
     density = entry_age_density(rules)
     w.human_capital[live] = w.grade[live]  # a first guess, for the wage term of the quit hazard
-    _draw_tenure_and_trait(key, month, rules, live, w.birth_month, w.sex, w.migrant, w.grade, w.human_capital,
-                           w.hire_month, w.quit_trait)
+    _draw_tenure_and_trait(key, month, rules, live, w)
 
     def draw_and_balance(slots: np.ndarray, sit: np.ndarray) -> np.ndarray:
         current = rules._replace(exam_sit_rate=sit)

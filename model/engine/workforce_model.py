@@ -7,6 +7,7 @@ columns of `model.workers` (one slot per worker); employers are Mesa agents over
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import mesa
@@ -20,7 +21,7 @@ from model.engine import random_streams as rs
 from model.engine.calendar import BASE_MONTH
 from model.engine.employers import Employer, build_employer_table, employers_decide, grade_wages
 from model.engine.memory import check_fits
-from model.engine.population import synthesise_workers
+from model.engine.population import Workers, synthesise_workers
 from model.engine.random_streams import stream_key
 from model.engine.rules import build_rules, entrant_grade_shares, grade_pay_ladder
 from model.errors import InputError
@@ -51,6 +52,34 @@ class WorkforceAggregates:
         unfilled = np.maximum(0.0, vacancies - hires)
         target = np.maximum(target_headcount, 1e-9)
         return cls(employed, vacancies, hires, unfilled / target, float(unfilled.sum() / target.sum()))
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """What a month's accounting hands to the next month: the quitters' outside option (mean wage by city and
+    grade) and, with levers, the employed and wage bill (yuan) by employer and grade, which the policy, the
+    workforce kept by policy and the cost ledger read."""
+
+    outside_wage: np.ndarray
+    employer_grade_totals: np.ndarray
+
+
+@dataclass(frozen=True)
+class Separations:
+    """What separations hand to matching: who stays employed, by employer, and per chunk of slots the searchers
+    and the slots free since before the month."""
+
+    employed_by_employer: np.ndarray
+    slot_counts: np.ndarray  # [chunks, 2]: searchers, free slots
+
+
+@dataclass(frozen=True)
+class MarketSignals:
+    """What matching hands to entry and to the employers: the employers' aggregates after matching and the slots
+    this month's entrants take."""
+
+    aggregates: WorkforceAggregates
+    entry_slots: np.ndarray
 
 
 class WorkforceModel(mesa.Model):
@@ -119,7 +148,8 @@ class WorkforceModel(mesa.Model):
                                          entrant_grade_shares(self.rules),
                                          (1.0 + self.employment_growth) ** (1.0 / 12.0) - 1.0,
                                          c.scalar("certification_drive"))
-        self._calibrate_wage_levels()
+        self.grade_ladder = _grade_ladder(c, self.workers)
+        self.grade_wage = self._calibrate_wage_levels()
         self.employer_table.base_headcount[:] = np.bincount(
             self.workers.employer[: n_workers], minlength=len(self.employer_table.city))
         self.employers = [Employer(self, self.employer_table, row) for row in range(len(self.employer_table.city))]
@@ -130,9 +160,9 @@ class WorkforceModel(mesa.Model):
                                   city_count)
         self.tally_cell_offset = kpis.employer_cell_offsets(t.city, t.sector, t.ownership)
         self.productivity_milli = 1000.0 * t.productivity
-        self.aggregates: WorkforceAggregates | None = None
+        self.aggregates: WorkforceAggregates | None = None  # last month's, which the employers read
         self._employers_decide(for_month=self.month)
-        self.outside_wage = kpis.city_grade_mean_wage(self._tally())  # also the employer-grade totals
+        self.accounts = self._tally()[1]
         self.phase_seconds["synthesis"] = time.perf_counter() - started
 
     # --- the month ----------------------------------------------------------------------------
@@ -143,10 +173,10 @@ class WorkforceModel(mesa.Model):
         self._phase("programmes", self.run_programmes)
         self._phase("certification", self.certify)
         self._phase("wages", self.set_wages)
-        self._phase("separations", self.separate)
-        self._phase("matching", self.match_searchers)
-        self._phase("entry", self.enter_new_workers)
-        self._phase("employers", self.update_employers)
+        separations = self._phase("separations", self.separate)
+        market = self._phase("matching", self.match_searchers, separations)
+        self._phase("entry", self.enter_new_workers, market)
+        self._phase("employers", self.update_employers, market)
         self._phase("accounting", self.account)
         self.month += 1
 
@@ -162,7 +192,7 @@ class WorkforceModel(mesa.Model):
         t = self.employer_table
         high_employed = high_bill = np.zeros(len(t.city))
         if self.use_policy:  # rewards are shared among last month's high grades
-            high = self.employer_grade_totals[:, cat.HIGH_SKILL_GRADE:]
+            high = self.accounts.employer_grade_totals[:, cat.HIGH_SKILL_GRADE:]
             high_employed, high_bill = high[..., 0].sum(axis=1).astype(np.float64), high[..., 1].sum(axis=1) * 1.0
         context = PolicyContext(t, self.calibration, self.scale, self.pilot_by_month, high_employed, high_bill)
         self.month_policy = month_policy(self.levers, context, self.month - BASE_MONTH, len(t.city))
@@ -171,16 +201,14 @@ class WorkforceModel(mesa.Model):
 
     def age_exit_and_learn(self) -> None:
         w = self.workers
-        kernels.demography_and_learning(w.person, self.month, self.rules, w.status, w.employer, w.grade, w.birth_month,
-                                        w.sex, w.migrant, w.education, w.human_capital, w.events, w.programme,
-                                        self.month_policy.learning_multiplier, self.log_uplift, self.use_policy)
+        kernels.demography_and_learning(w, self.month, self.rules, self.month_policy.learning_multiplier,
+                                        self.log_uplift, self.use_policy)
 
     def run_programmes(self) -> None:
         """Programmes move on a month; offers take applicants, rationed by quota and budget (engine/programmes.py)."""
         w, policy = self.workers, self.month_policy
         if self.programmes_started:
-            programmes.advance(w.person, self.month, self.rules, w.status, w.grade, w.grade_month, w.education,
-                               w.programme, w.programme_months, w.events, self.completion_grade)
+            programmes.advance(w, self.month, self.rules, self.completion_grade)
         if not policy.offers:
             return
         self.programmes_started = True
@@ -194,9 +222,7 @@ class WorkforceModel(mesa.Model):
             self.ledger.add(self.month - BASE_MONTH, offer.lever, "fiscal", cost / self.scale)
             code = PROGRAMME_CODES[offer.programme]
             self.completion_grade[code] = offer.completion_grade
-            programmes.enrol(w.person, self.month, self.rules, served, code, offer.duration_months,
-                             offer.winner_share, w.status, w.grade, w.grade_month, w.human_capital, w.programme,
-                             w.programme_months, w.events)
+            programmes.enrol(w, self.month, self.rules, served, code, offer.duration_months, offer.winner_share)
 
     def _allowance(self, lever: str, annual_quota: float, annual_budget: float) -> tuple[float, float]:
         """Persons and yuan (simulated) an offer may still use this month: the year's quota and budget spread
@@ -210,42 +236,36 @@ class WorkforceModel(mesa.Model):
         return annual_quota * to_date - persons, annual_budget * to_date - yuan
 
     def certify(self) -> None:
-        w = self.workers
-        kernels.certification(w.person, self.month, self.rules, w.status, w.employer, w.grade, w.human_capital,
-                              w.grade_month, w.events, w.programme, self.month_policy.certification_multiplier,
+        kernels.certification(self.workers, self.month, self.rules, self.month_policy.certification_multiplier,
                               self.use_policy)
 
     def set_wages(self) -> None:
         self.grade_wage = self.grade_wage_table(self.month)
-        w = self.workers
-        kernels.wages(self.rules, w.status, w.employer, w.grade, w.human_capital, w.migrant, w.wage_yuan_month,
-                      self.grade_wage)
+        kernels.wages(self.workers, self.rules, self.grade_wage)
 
-    def separate(self) -> None:
+    def separate(self) -> Separations:
         """Quits (against the outside option: mean wage of the grade in the city) and layoffs."""
         w, t = self.workers, self.employer_table
-        outside = self.outside_wage[t.city]  # [employers, grades]
+        outside = self.accounts.outside_wage[t.city]  # [employers, grades]
         with np.errstate(invalid="ignore", divide="ignore"):
             gap = np.log(self.grade_wage) - np.log(outside)
         gap = np.where(np.isfinite(gap), gap, 0.0)
         n_chunks = -(-w.capacity // kernels.CHUNK)
         employed_by_chunk = np.empty((n_chunks, len(t.city)), dtype=np.int32)
-        self.slot_counts = np.empty((n_chunks, 2), dtype=np.int64)  # searchers, free slots
-        kernels.separations(w.person, self.month, self.rules, w.status, w.employer, w.birth_month, w.hire_month,
-                            w.migrant, w.grade, w.human_capital, w.quit_trait, w.events, w.programme, gap,
-                            self.month_policy.quit_shift, self.log_uplift, self.use_policy, employed_by_chunk,
-                            self.slot_counts)
-        self.employed_by_employer = employed_by_chunk.sum(axis=0, dtype=np.int64)
+        slot_counts = np.empty((n_chunks, 2), dtype=np.int64)
+        kernels.separations(w, self.month, self.rules, gap, self.month_policy.quit_shift, self.log_uplift,
+                            self.use_policy, employed_by_chunk, slot_counts)
+        return Separations(employed_by_chunk.sum(axis=0, dtype=np.int64), slot_counts)
 
-    def match_searchers(self) -> None:
-        w, t = self.workers, self.employer_table
-        c = self.calibration
-        vacancies = np.maximum(0.0, t.target_headcount - self.employed_by_employer)
-        searchers = self._searchers_and_free_slots()
+    def match_searchers(self, separations: Separations) -> MarketSignals:
+        t, c = self.employer_table, self.calibration
+        employed = separations.employed_by_employer
+        vacancies = np.maximum(0.0, t.target_headcount - employed)
+        searchers, entry_slots = self._searchers_and_entry_slots(separations)
+        w = self.workers  # after any growth for entrants
         city_vacancies = np.bincount(t.city, weights=vacancies, minlength=len(cat.CITY_IDS))
         search_city = np.empty(len(searchers), dtype=np.int64)
-        kernels.choose_search_city(w.person, self.month, self.rules, searchers, w.employer, t.city, w.migrant,
-                                   rs.cdf(city_vacancies), search_city)
+        kernels.choose_search_city(w, self.month, self.rules, searchers, t.city, rs.cdf(city_vacancies), search_city)
         city_searchers = np.bincount(search_city, minlength=len(cat.CITY_IDS))
         job_finding = _job_finding_rate(city_searchers, city_vacancies, c.scalar("matching_efficiency"),
                                         c.scalar("matching_searcher_elasticity"))
@@ -253,31 +273,30 @@ class WorkforceModel(mesa.Model):
         employer_cdf = np.concatenate([rs.cdf(vacancies[by_city[f:f + n]])
                                        for f, n in zip(city_first, city_count, strict=True)])
         hired_by = np.full(len(searchers), -1, dtype=np.int64)
-        kernels.match(w.person, self.month, self.rules, searchers, search_city, job_finding, city_first, city_count,
-                      employer_cdf, by_city, w.status, w.employer, w.hire_month, w.events, w.grade, w.human_capital,
-                      w.migrant, w.wage_yuan_month, self.grade_wage, hired_by)
+        kernels.match(w, self.month, self.rules, searchers, search_city, job_finding, city_first, city_count,
+                      employer_cdf, by_city, self.grade_wage, hired_by)
         hires = np.bincount(hired_by[hired_by >= 0], minlength=len(t.city))
-        self.aggregates = WorkforceAggregates.after_matching(self.employed_by_employer, vacancies, hires,
-                                                             t.target_headcount)
+        return MarketSignals(WorkforceAggregates.after_matching(employed, vacancies, hires, t.target_headcount),
+                             entry_slots)
 
-    def _searchers_and_free_slots(self) -> np.ndarray:
-        """Searchers in slot order; also fixes this month's entrants and the free slots they take."""
-        w, counts = self.workers, self.slot_counts
+    def _searchers_and_entry_slots(self, separations: Separations) -> tuple[np.ndarray, np.ndarray]:
+        """Searchers in slot order, and the slots this month's entrants take (their number fixes the workforce)."""
+        w, counts = self.workers, separations.slot_counts
         n_searching, n_free = counts.sum(axis=0)
-        workers_before_entry = int(self.employed_by_employer.sum()) + int(n_searching)
+        workers_before_entry = int(separations.employed_by_employer.sum()) + int(n_searching)
         target = self.target_workers(self.month)
         if self.use_policy:
             target += self._workforce_kept_by_policy(workers_before_entry, target)
-        self.n_entrants = max(0, int(round(target - workers_before_entry)))
-        self.workforce = workers_before_entry + self.n_entrants
+        n_entrants = max(0, int(round(target - workers_before_entry)))
+        self.workforce = workers_before_entry + n_entrants
         searchers = np.empty(n_searching, dtype=np.int64)
-        self.entry_slots = np.empty(self.n_entrants, dtype=np.int64)
-        kernels.list_slots(w.status, w.events, counts, min(self.n_entrants, n_free), searchers, self.entry_slots)
-        if n_free < self.n_entrants:  # short of slots: the rest are new slots at the end
+        entry_slots = np.empty(n_entrants, dtype=np.int64)
+        kernels.list_slots(w, counts, min(n_entrants, n_free), searchers, entry_slots)
+        if n_free < n_entrants:  # short of slots: the rest are new slots at the end
             start = w.capacity
-            w.grow(max(int(w.capacity * CAPACITY_GROWTH), w.capacity + self.n_entrants - n_free))
-            self.entry_slots[n_free:] = start + np.arange(self.n_entrants - n_free)
-        return searchers
+            self.workers = w.grown(max(int(w.capacity * CAPACITY_GROWTH), w.capacity + n_entrants - n_free))
+            entry_slots[n_free:] = start + np.arange(n_entrants - n_free)
+        return searchers, entry_slots
 
     def _workforce_kept_by_policy(self, workers_before_entry: int, target: float) -> float:
         """Industrial workers (simulated) the levers add to the calibrated path, which is the baseline's.
@@ -289,33 +308,29 @@ class WorkforceModel(mesa.Model):
         kept, lost = kernels.kept_and_lost(self.workers.events)
         leaving_rate = max(0.0, self.workforce - workers_before_entry) / max(self.workforce, 1)
         extra = self.extra_workforce * (1.0 - leaving_rate) + kept - lost
-        bill = self.employer_grade_totals[..., 1].astype(np.float64)
+        bill = self.accounts.employer_grade_totals[..., 1].astype(np.float64)
         mean_log_uplift = float((bill * self.log_uplift).sum() / max(bill.sum(), 1.0))
         drawn_in = max(0.0, target + extra - workers_before_entry) * np.expm1(
             self.calibration.scalar("entry_pay_elasticity") * mean_log_uplift)
         self.extra_workforce = extra + drawn_in
         return self.extra_workforce
 
-    def enter_new_workers(self) -> None:
-        w, t, a = self.workers, self.employer_table, self.aggregates
-        n_entrants, slots = self.n_entrants, self.entry_slots
+    def enter_new_workers(self, market: MarketSignals) -> None:
+        w, t, a, slots = self.workers, self.employer_table, market.aggregates, market.entry_slots
         openings = np.maximum(0.0, a.vacancies - a.hires)
-        shortfall = n_entrants - openings.sum()
+        shortfall = len(slots) - openings.sum()
         if shortfall > 0:  # more entrants than openings: the rest spread by target headcount
             openings = openings + shortfall * t.target_headcount / t.target_headcount.sum()
-        kernels.enter(self.key, self.month, self.rules, slots, rs.cdf(openings), w.person, w.status, w.employer,
-                      w.birth_month, w.sex, w.migrant, w.education, w.grade, w.human_capital, w.wage_yuan_month,
-                      w.hire_month, w.grade_month, w.quit_trait, w.events, w.programme, w.programme_months,
-                      self.grade_wage)
+        kernels.enter(self.key, self.month, self.rules, slots, rs.cdf(openings), w, self.grade_wage)
         for offer in self.month_policy.entry_offers:
             if offer.share_by_employer.any():
                 self.programmes_started = True
                 code = PROGRAMME_CODES[offer.programme]
                 self.completion_grade[code] = offer.completion_grade
-                programmes.start_at_entry(w.person, self.month, slots, w.employer, offer.share_by_employer, code,
-                                          offer.duration_months, w.programme, w.programme_months, w.events)
+                programmes.start_at_entry(w, self.month, slots, offer.share_by_employer, code, offer.duration_months)
 
-    def update_employers(self) -> None:
+    def update_employers(self, market: MarketSignals) -> None:
+        self.aggregates = market.aggregates
         self._employers_decide(for_month=self.month + 1)
 
     def _employers_decide(self, for_month: int) -> None:
@@ -326,8 +341,7 @@ class WorkforceModel(mesa.Model):
                          self.premium_range)
 
     def account(self) -> None:
-        cells = self._tally()
-        self.outside_wage = kpis.city_grade_mean_wage(cells)
+        cells, self.accounts = self._tally()
         margins = kpis.margins(cells)
         self.monthly_margins.append(margins)
         self.months.append(self.month)
@@ -339,7 +353,7 @@ class WorkforceModel(mesa.Model):
         state)."""
         policy, offset = self.month_policy, self.month - BASE_MONTH
         if policy.wage_uplift:
-            bill = self.employer_grade_totals[..., 1].astype(np.float64)
+            bill = self.accounts.employer_grade_totals[..., 1].astype(np.float64)
             logs = {lever: np.log(factor) for lever, factor in policy.wage_uplift.items()}
             total_log = sum(logs.values())
             cost = bill * -np.expm1(-total_log)
@@ -367,45 +381,43 @@ class WorkforceModel(mesa.Model):
         uplift = self.month_policy.total_uplift()
         return schedule if uplift is None else schedule * uplift
 
-    def _calibrate_wage_levels(self) -> None:
-        """Scale employer wage levels so base-month mean wages by ownership match the published averages."""
-        c, t, w = self.calibration, self.employer_table, self.workers
-        ladder = grade_pay_ladder(c)
-        grade_mix = np.bincount(w.grade[w.live()], minlength=len(cat.GRADES))
-        self.grade_ladder = ladder / (ladder @ grade_mix / grade_mix.sum())
+    def _calibrate_wage_levels(self) -> np.ndarray:
+        """Scale employer wage levels so base-month mean wages by ownership match the published averages; set the
+        wages and return the schedule by employer and grade."""
+        c, t = self.calibration, self.employer_table
         self.set_wages()
         bill, headcount = self.wage_bill_by_ownership()
         mean = bill / headcount
         target = c.vector("ownership_annual_wages", cat.OWNERSHIPS) / 12.0
         t.wage_level *= (target / mean)[t.ownership]
         self.set_wages()
+        return self.grade_wage
 
     def wage_bill_by_ownership(self) -> tuple[np.ndarray, np.ndarray]:
         """Monthly wage bill (yuan) and employed headcount by ownership (state, private, foreign), now."""
         w, t = self.workers, self.employer_table
-        headcount, bill = kernels.wage_bill_by_employer(w.status, w.employer, w.wage_yuan_month, len(t.city))
+        headcount, bill = kernels.wage_bill_by_employer(w, len(t.city))
         return (np.bincount(t.ownership, weights=bill, minlength=len(cat.OWNERSHIPS)),
                 np.bincount(t.ownership, weights=headcount, minlength=len(cat.OWNERSHIPS)))
 
-    def _tally(self) -> np.ndarray:
-        """The month's KPI cells; with levers, also `employer_grade_totals` (employed, wage bill yuan) by
-        employer and grade, which next month's policy and this month's cost ledger read."""
+    def _tally(self) -> tuple[np.ndarray, Accounts]:
+        """The month's KPI cells, and the accounts the next month reads."""
         w, policy = self.workers, self.month_policy
         uplift = policy.total_uplift()
         shape = (len(self.employer_table.city), len(cat.GRADES))
         cost_share = np.zeros(shape) if uplift is None else -np.expm1(-np.log(uplift))
         parity = np.ones(shape) if policy.parity_uplift is None else policy.parity_uplift
-        cells, self.employer_grade_totals = kpis.tally(
-            numba.get_num_threads(), self.month, self.rules, w.status, w.events, w.employer, self.tally_cell_offset,
-            w.grade, w.migrant, w.birth_month, w.wage_yuan_month, w.human_capital, w.programme,
-            self.productivity_milli, cost_share, self.engineer_ratio[None, :] / parity, self.use_policy, shape[0],
-            len(PROGRAMMES))
-        return cells
+        cells, employer_grade_totals = kpis.tally(
+            numba.get_num_threads(), self.month, self.rules, w, self.tally_cell_offset, self.productivity_milli,
+            cost_share, self.engineer_ratio[None, :] / parity, self.use_policy, shape[0], len(PROGRAMMES))
+        return cells, Accounts(kpis.city_grade_mean_wage(cells), employer_grade_totals)
 
-    def _phase(self, name: str, phase) -> None:  # noqa: ANN001
+    def _phase[T](self, name: str, phase: Callable[..., T], *handed: object) -> T:
+        """Run a phase on what earlier phases handed it, timed; return what it hands on."""
         started = time.perf_counter()
-        phase()
+        result = phase(*handed)
         self.phase_seconds[name] = self.phase_seconds.get(name, 0.0) + time.perf_counter() - started
+        return result
 
     def kpi_table(self):  # noqa: ANN201 - pandas DataFrame
         """Monthly KPIs of the reported period as a tidy table (date, kpi, dimension, group, value)."""
@@ -415,6 +427,13 @@ class WorkforceModel(mesa.Model):
     def cost_ledger(self):  # noqa: ANN201 - pandas DataFrame
         """Spending so far by month, programme and payer (yuan at full scale)."""
         return self.ledger.frame(len(self.months))
+
+
+def _grade_ladder(calibration: Calibration, workers: Workers) -> np.ndarray:
+    """Relative pay by grade (calibration), normalised to a mean of 1 over the starting workers' grades."""
+    ladder = grade_pay_ladder(calibration)
+    grade_mix = np.bincount(workers.grade[workers.live()], minlength=len(cat.GRADES))
+    return ladder / (ladder @ grade_mix / grade_mix.sum())
 
 
 def _job_finding_rate(searchers: np.ndarray, vacancies: np.ndarray, efficiency: float, elasticity: float) -> np.ndarray:

@@ -50,8 +50,7 @@ DIMENSIONS = ("province", "region", "city", "sector", "grade", "migrant", "migra
 
 
 @njit(parallel=True, cache=True)
-def tally(n_parts, month, rules, status, events, employer, employer_cell_offset, grade, migrant, birth_month,
-          wage_yuan_month, human_capital, programme, productivity_milli, employer_cost_share, engineer_wage_factor,
+def tally(n_parts, month, rules, w, employer_cell_offset, productivity_milli, employer_cost_share, engineer_wage_factor,
           use_policy, n_employers, n_programmes):
     """Stocks (live workers) and this month's flows (event bits) by cell: int64[N_CELLS, len(STATS)].
 
@@ -63,6 +62,15 @@ def tally(n_parts, month, rules, status, events, employer, employer_cell_offset,
     in separate tables: every live worker touches the stocks, only the few with events the flows. The policy
     stocks end with the workers in each of `n_programmes` programmes, the flows with each one's enrolments.
     """
+    status = w.status
+    events = w.events
+    employer = w.employer
+    grade = w.grade
+    migrant = w.migrant
+    birth_month = w.birth_month
+    wage_yuan_month = w.wage_yuan_month
+    human_capital = w.human_capital
+    programme = w.programme
     n_policy, n_flows = len(_POLICY_STOCKS) + n_programmes, len(_EVENT_FLOWS) + n_programmes
     in_programme, enrolled = len(_POLICY_STOCKS) - 1, len(_EVENT_FLOWS) - 1  # + programme code
     n = status.shape[0]
