@@ -180,11 +180,16 @@ class WorkforceModel(mesa.Model):
         self._phase("accounting", self.account)
         self.month += 1
 
-    def run_until(self, last_month: int | None = None) -> None:  # type: ignore[override]
-        """Step through the last month of the scenario's period (or the month given)."""
+    def run_until(self, last_month: int | None = None,  # type: ignore[override]
+                  on_month: Callable[[int, int], None] | None = None) -> None:
+        """Step through the last month of the scenario's period (or the month given): the one run loop of the
+        runner, the calibration targets and the predictions. `on_month(done, total)` after each month."""
         last = self.policy.period.last_month if last_month is None else last_month
+        first, total = self.month, max(0, last - self.month + 1)
         while self.month <= last:
             self.step()
+            if on_month:
+                on_month(self.month - first, total)
 
     # --- phases ---------------------------------------------------------------------------------
     def set_policy(self) -> None:

@@ -85,11 +85,7 @@ def simulate(scenario: Scenario | str | Path | None = None, scale: float = 0.01,
     started = time.perf_counter()
     calibration = load_calibration().with_overrides({**(parameters or {}), **changed})
     model = WorkforceModel(spec, scale=scale, seed=seed, calibration=calibration, threads=threads)
-    n_months = spec.period.last_month - BASE_MONTH + 1
-    for k in range(n_months):
-        model.step()
-        if on_month:
-            on_month(k + 1, n_months)
+    model.run_until(on_month=on_month)
     table = model.kpi_table()
     wall = time.perf_counter() - started
     manifest = {
