@@ -137,7 +137,6 @@ class ReferenceModel(mesa.Model):
         self.workers = [Worker(self, slot, {name: _scalar(getattr(engine.workers, name)[slot]) for name in COLUMNS})
                         for slot in range(engine.workers.capacity)]
         self.outside_wage = engine.accounts.outside_wage.copy()
-        self.aggregates = engine.aggregates
         self.kpis: list[dict] = []
 
     def step(self) -> None:
@@ -192,8 +191,8 @@ class ReferenceModel(mesa.Model):
         for rank, w in enumerate(free):
             w.enter(rank, employer_cdf)
 
-        self.aggregates = WorkforceAggregates.after_matching(employed, vacancies, hires, t.target_headcount)
-        employers_decide(self.employer_agents, self.aggregates, self.engine_start.employment_index(self.month + 1),
+        aggregates = WorkforceAggregates.after_matching(employed, vacancies, hires, t.target_headcount)
+        employers_decide(self.employer_agents, aggregates, self.engine_start.employment_index(self.month + 1),
                          c.scalar("normal_vacancy_rate"), c.scalar("wage_adjustment_speed"),
                          self.engine_start.premium_range)
         self.account()

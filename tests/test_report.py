@@ -262,21 +262,42 @@ def test_who_pays_stacks_programmes_and_employers_not_their_variance_shares():
     assert names == [f"{label('fiscal', 'en')}: {label('training_subsidy', 'en')}", label("employer", "en")]
 
 
-def test_a_report_on_a_comparison_made_before_a_refit_says_the_fit_shown_is_not_its_own(comparison_dir, tmp_path):
+def test_the_report_shows_the_fit_the_comparison_recorded_not_todays(comparison_dir, tmp_path):
+    """A comparison records the point fit its runs used; its report shows that one even after a refit."""
     import json
     import shutil
 
     from model.reporting.report import build_report
 
-    assert "本比较运行时使用的校准参数与当前校准结果不同" not in build_report(comparison_dir, "zh")
+    assert "下表并不描述这些运行" not in build_report(comparison_dir, "zh")
+    earlier = tmp_path / "earlier"
+    shutil.copytree(comparison_dir, earlier)
+    manifest = json.loads((earlier / "manifest.json").read_text())
+    manifest["calibration_fit"]["objective"] = 98.7  # as if fitted otherwise when the comparison ran
+    manifest["calibration_fit"]["date"] = "2019-07-01"
+    (earlier / "manifest.json").write_text(json.dumps(manifest))
+    page = build_report(earlier, "en")
+    assert "objective 98.7" in page and "2019-07-01" in page and "does not describe" not in page
+
+
+def test_a_report_whose_runs_used_other_fitted_values_than_the_fit_shown_says_so(comparison_dir, tmp_path):
+    """Runs under other fitted values than the fit shown: a comparison made before comparisons recorded their fit
+    (the report falls back on today's), or one whose runs changed fitted parameters."""
+    import json
+    import shutil
+
+    from model.reporting.report import build_report
+
     old = tmp_path / "old"
     shutil.copytree(comparison_dir, old)
     manifest = json.loads((old / "manifest.json").read_text())
+    del manifest["calibration_fit"]  # made before comparisons recorded their fit
     for run in manifest["runs"][manifest["baseline"]]:
         run["parameters"]["quit_base_logit"] += 0.5  # as if run under an earlier fit
     (old / "manifest.json").write_text(json.dumps(manifest))
     page = build_report(old, "en")
-    assert "differ from today" in page and "quit_base_logit" in page.split("differ from today")[1][:400]
+    assert "does not describe" in page and "quit_base_logit" in page.split("does not describe")[1][:400]
+    assert "下表并不描述这些运行" in build_report(old, "zh")
 
 
 def test_user_text_anywhere_in_the_report_is_shown_as_text_not_markup(comparison_dir, tmp_path):

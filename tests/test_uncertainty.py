@@ -131,7 +131,7 @@ def test_a_placebo_under_parameter_draws_has_exactly_zero_effect_and_is_never_ro
     assert uncertainty.verdict(row.delta_high_skill_workers_lo, row.delta_high_skill_workers_hi) == "none"
     assert row.probability_cheapest_per_high_skill_worker == 0
     for lang in ("zh", "en"):
-        said = report._verdict(row, "delta_high_skill_workers", lang)["text"]
+        said = report._verdict(row, "delta_high_skill_workers", [], lang)["text"]
         assert report.label("no_effect", lang) in said and report.label("robust", lang) not in said
 
 
@@ -146,7 +146,12 @@ def test_compare_cli_with_posterior_writes_and_prints_the_decomposition(tmp_path
     headline = pd.read_csv(out / "headline.csv")
     assert {"delta_high_skill_workers_share_assumed", "posterior_draws"} <= set(headline.columns)
     assert {"share_noise", "share_fitted", "share_assumed"} <= set(pd.read_parquet(out / "effects.parquet").columns)
-    assert json.loads((out / "manifest.json").read_text())["posterior"]["draws"] == 4
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["posterior"]["draws"] == 4
+    # what the report reads later is recorded now: the parameters the data left at their prior, and the point fit
+    assert isinstance(manifest["posterior"]["not_moved_by_data"], list)
+    assert manifest["calibration_fit"]["sha256"] == manifest["runs"][manifest["baseline"]][0]["calibration_files"][
+        "fitted.yaml"]
     bad = subprocess.run([sys.executable, "-m", "model.cli", "compare", str(BASELINE), str(BASELINE), "--posterior",
                           "4", "--seeds", "1", "--out", str(tmp_path / "bad")], capture_output=True, text=True,
                          cwd=REPO, timeout=300)
@@ -166,15 +171,15 @@ def _row(lo, hi, total, **extra):
 def test_the_report_calls_an_effect_robust_only_when_its_total_interval_excludes_zero(lang):
     robust = report.label("robust", lang)
     column = "delta_high_skill_workers"
-    assert robust in report._verdict(_row(10, 20, total=True), column, lang)["text"]
+    assert robust in report._verdict(_row(10, 20, total=True), column, [], lang)["text"]
     # seed noise alone never makes it robust
-    seed_only = report._verdict(_row(10, 20, total=False), column, lang)["text"]
+    seed_only = report._verdict(_row(10, 20, total=False), column, [], lang)["text"]
     assert robust not in seed_only and report.label("certain", lang) in seed_only
     moving = _row(-10, 20, total=True, delta_high_skill_workers_moves_with="certification_wage_response")
-    uncertain = report._verdict(moving, column, lang)["text"]
+    uncertain = report._verdict(moving, column, [], lang)["text"]
     assert robust not in uncertain
     assert report.label("assumed", lang) in uncertain and report.label("certification_wage_response", lang) in uncertain
-    assert report.label("no_effect", lang) in report._verdict(_row(0, 0, total=True), column, lang)["text"]
+    assert report.label("no_effect", lang) in report._verdict(_row(0, 0, total=True), column, [], lang)["text"]
 
 
 def test_a_sweep_with_posterior_draws_runs_every_point_under_each_draw_paired_by_draw(tmp_path):

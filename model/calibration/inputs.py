@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from model import yaml_files
 from model.errors import InputError, field_error
+from model.files import file_sha256
 from model.shipped import CALIBRATION_DIR
 
 FITTED_FILE = CALIBRATION_DIR / "fitted.yaml"  # written by `workforce calibrate`
@@ -202,6 +203,19 @@ def _lever_parameters(known: set[str]) -> dict[str, Parameter]:
             except ValidationError as exc:
                 raise field_error(f"{where}: {name}", exc) from None
     return out
+
+
+def point_fit(path: Path = FITTED_FILE) -> dict | None:
+    """The point fit of fitted.yaml as outputs record it (None without one): its values, objective, date, every
+    target's published and simulated figure, and the file's sha256, which each run's manifest also records."""
+    if not Path(path).exists():
+        return None
+    fitted = yaml_files.read(path, aliases=True)
+    if not isinstance(fitted, dict):
+        raise InputError(f"{path}: expected a mapping with `parameters`, `objective` and `targets`")
+    return {"sha256": file_sha256(path), "date": str((fitted.get("provenance") or {}).get("date", "")),
+            "objective": fitted.get("objective"), "parameters": fitted.get("parameters") or {},
+            "targets": fitted.get("targets") or {}}
 
 
 def load_calibration(directory: Path = CALIBRATION_DIR, use_fitted: bool = True) -> Calibration:

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from model import yaml_files
 from model.calibration.inputs import CALIBRATION_DIR, load_calibration
 from model.calibration.priors import CALIBRATED, Prior, calibrated_priors
 from model.calibration.targets import TARGETS_FILE, Target, load_targets, simulated_statistics
@@ -276,6 +277,14 @@ def summary(result: PosteriorResult) -> dict:
                             "predictive_mean": _g(float(draws.mean())), "predictive_interval": [_g(lo), _g(hi)],
                             "inside": bool(lo <= target.value <= hi)}
     return {"parameters": parameters, "predictive_checks": predictive}
+
+
+def not_moved_by_data(summary_file: Path = SUMMARY_FILE) -> list[str]:
+    """Calibrated parameters the Bayesian calibration left at their prior (posterior.yaml; none without it)."""
+    if not Path(summary_file).exists():
+        return []
+    summary = yaml_files.read(summary_file, aliases=True) or {}
+    return [name for name, p in (summary.get("parameters") or {}).items() if not p.get("moved_by_data", True)]
 
 
 def write(result: PosteriorResult, posterior_file: Path = POSTERIOR_FILE, summary_file: Path = SUMMARY_FILE) -> dict:

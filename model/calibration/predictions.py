@@ -11,8 +11,8 @@ from model import shipped
 from model.calibration.inputs import CALIBRATION_DIR, load_calibration
 from model.engine import categories as cat
 from model.engine.memory import processes_that_fit
-from model.engine.workforce_model import WorkforceModel
 from model.experiments import uncertainty, worker_processes
+from model.experiments.runner import simulate
 from model.scenario import load_scenario
 
 PREDICTIONS_FILE = CALIBRATION_DIR / "predictions.csv"
@@ -64,10 +64,8 @@ def _run_all(tasks: list[tuple]) -> list[pd.DataFrame]:
 def _one_run(spec, scale: float, seed: int, parameters: dict | None = None,  # noqa: ANN001 - a Scenario
              threads: int | None = None) -> pd.DataFrame:
     calibration = load_calibration().with_overrides(parameters or {})
-    model = WorkforceModel(spec, scale=scale, seed=seed, calibration=calibration, threads=threads)
     industry_share = calibration.scalar("high_skilled_industry_share")  # all-sector equivalent
-    model.run_until()
-    table = model.kpi_table()
+    table = simulate(spec, scale, seed, threads=threads, calibration=calibration).table
     december = table[table.date.dt.month == 12]
     wages = table[(table.kpi == "mean_wage_yuan_month") & (table.dimension == "ownership")]
     annual_wage = 12 * wages.groupby([wages.date.dt.year, "group"], observed=True).value.mean()

@@ -146,12 +146,10 @@ def load_targets(path: Path = TARGETS_FILE) -> dict[str, Target]:
 def simulated_statistics(calibration: Calibration, scale: float, seed: int, last_month: str = "2020-12",
                          threads: int | None = None) -> dict[str, float]:
     """Run the baseline from 2020-01 to `last_month` and compute every statistic."""
-    from model.engine.workforce_model import WorkforceModel  # the model imports the calibration inputs, not this
+    from model.experiments.runner import simulate  # the model imports the calibration inputs, not this
 
     spec = Scenario(name="calibration", period={"start": "2020-01", "end": last_month})
-    model = WorkforceModel(spec, scale=scale, seed=seed, calibration=calibration, threads=threads)
-    model.run_until()
-    return statistics_from_kpis(model.kpi_table())
+    return statistics_from_kpis(simulate(spec, scale, seed, threads=threads, calibration=calibration).table)
 
 
 def statistics_from_kpis(table: pd.DataFrame) -> dict[str, float]:

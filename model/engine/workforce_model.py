@@ -149,7 +149,8 @@ class WorkforceModel(mesa.Model):
                                          (1.0 + self.employment_growth) ** (1.0 / 12.0) - 1.0,
                                          c.scalar("certification_drive"))
         self.grade_ladder = _grade_ladder(c, self.workers)
-        self.grade_wage = self._calibrate_wage_levels()
+        self.grade_wage = np.zeros(0)  # the month's wage schedule by employer and grade (set_wages)
+        self._calibrate_wage_levels()
         self.employer_table.base_headcount[:] = np.bincount(
             self.workers.employer[: n_workers], minlength=len(self.employer_table.city))
         self.employers = [Employer(self, self.employer_table, row) for row in range(len(self.employer_table.city))]
@@ -160,8 +161,7 @@ class WorkforceModel(mesa.Model):
                                   city_count)
         self.tally_cell_offset = kpis.employer_cell_offsets(t.city, t.sector, t.ownership)
         self.productivity_milli = 1000.0 * t.productivity
-        self.aggregates: WorkforceAggregates | None = None  # last month's, which the employers read
-        self._employers_decide(for_month=self.month)
+        self._employers_decide(for_month=self.month, aggregates=None)  # no month has been matched yet
         self.accounts = self._tally()[1]
         self.phase_seconds["synthesis"] = time.perf_counter() - started
 
@@ -335,13 +335,13 @@ class WorkforceModel(mesa.Model):
                 programmes.start_at_entry(w, self.month, slots, offer.share_by_employer, code, offer.duration_months)
 
     def update_employers(self, market: MarketSignals) -> None:
-        self.aggregates = market.aggregates
-        self._employers_decide(for_month=self.month + 1)
+        self._employers_decide(for_month=self.month + 1, aggregates=market.aggregates)
 
-    def _employers_decide(self, for_month: int) -> None:
-        """Each employer agent reads its aggregates and sets the premium and hiring target of `for_month`."""
+    def _employers_decide(self, for_month: int, aggregates: WorkforceAggregates | None) -> None:
+        """Each employer agent reads its row of the month's aggregates and sets the premium and hiring target of
+        `for_month`."""
         c = self.calibration
-        employers_decide(self.employers, self.aggregates, self.employment_index(for_month),
+        employers_decide(self.employers, aggregates, self.employment_index(for_month),
                          c.scalar("normal_vacancy_rate"), c.scalar("wage_adjustment_speed"),
                          self.premium_range)
 
@@ -386,9 +386,9 @@ class WorkforceModel(mesa.Model):
         uplift = self.month_policy.total_uplift()
         return schedule if uplift is None else schedule * uplift
 
-    def _calibrate_wage_levels(self) -> np.ndarray:
-        """Scale employer wage levels so base-month mean wages by ownership match the published averages; set the
-        wages and return the schedule by employer and grade."""
+    def _calibrate_wage_levels(self) -> None:
+        """Scale employer wage levels so base-month mean wages by ownership match the published averages, and set
+        the wages and the schedule by employer and grade."""
         c, t = self.calibration, self.employer_table
         self.set_wages()
         bill, headcount = self.wage_bill_by_ownership()
@@ -396,7 +396,6 @@ class WorkforceModel(mesa.Model):
         target = c.vector("ownership_annual_wages", cat.OWNERSHIPS) / 12.0
         t.wage_level *= (target / mean)[t.ownership]
         self.set_wages()
-        return self.grade_wage
 
     def wage_bill_by_ownership(self) -> tuple[np.ndarray, np.ndarray]:
         """Monthly wage bill (yuan) and employed headcount by ownership (state, private, foreign), now."""

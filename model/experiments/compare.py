@@ -4,32 +4,36 @@ Every scenario runs on each of R seeds; because every draw is keyed by (seed, mo
 decision), a reform and its baseline see the same draws, and the paired difference isolates the
 reform's effect. Effects are reported per month, KPI and group as the mean over the R pairs with a
 90% Student-t interval for that mean; the headline table sums costs over the reported period and
-reads the other effects at its last month. Replications run in parallel worker processes (each
-replication is independent, so the numbers do not depend on how many).
+reads the other effects at its last month. A comparison is planned (`prepare`: every input checked, the
+replications listed), its replications run on the executor sweeps use (experiments/executors.py: this process
+or parallel worker processes; each replication is independent, so the numbers do not depend on how many), and
+the results are assembled (`assemble`) into a `Comparison`, whose `write` and `read` own its files.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_EXCEPTION, Executor, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from model.calibration.inputs import point_fit
 from model.engine.calendar import month_index
 from model.engine.memory import processes_that_fit
 from model.errors import InputError, ReplicationsFailed
-from model.experiments import uncertainty, worker_processes
+from model.experiments import uncertainty
+from model.experiments.comparison_files import load_comparison, write_comparison
+from model.experiments.executors import executor
 from model.experiments.overrides import Overrides, ScenarioInput, Variant, variant
-from model.experiments.runner import SimulatedRun, check_scale, check_seed, resolve_scenario, simulate, write_results
+from model.experiments.runner import SimulatedRun, check_scale, check_seed, resolve_scenario, simulate
 from model.files import file_sha256
 from model.levers import LEVER_IDS
 from model.outputs import distribution
 from model.outputs.kpis import GROUPS
-from model.reporting.formula_guard import neutralise
 from model.scenario import Period, Scenario
 
 KEYS = ["date", "kpi", "dimension", "group"]
@@ -58,17 +62,12 @@ class Comparison:
     manifest: dict
 
     def write(self, out: Path) -> None:
-        """The three files, written atomically with the manifest last (model/runner.write_results); text cells
-        that a spreadsheet would run as formulas are neutralised in the CSV."""
-        write_results(out, {"effects.parquet": lambda p: self.effects.to_parquet(p, index=False),
-                            "headline.csv": lambda p: neutralise(self.headline).to_csv(p, index=False)},
-                      self.manifest)
+        """effects.parquet, headline.csv and manifest.json, together (experiments/comparison_files.py)."""
+        write_comparison(out, self.effects, self.headline, self.manifest)
 
     @classmethod
     def read(cls, directory: Path) -> Comparison:
-        """A finished comparison, checked whole (model/comparison_files.load_comparison)."""
-        from model.experiments.comparison_files import load_comparison
-
+        """A finished comparison, checked whole (experiments/comparison_files.py)."""
         return cls(*load_comparison(directory))
 
 
@@ -94,11 +93,13 @@ def compare(baseline: ScenarioInput | tuple[ScenarioInput, Overrides], reforms: 
     if workers is not None and not 1 <= workers <= 256:
         raise InputError(f"workers: {workers} is outside the allowed range 1 to 256")
     setup = prepare(baseline, reforms, seeds, scale, seed, start, end, discount_rate, posterior, posterior_file)
-    n_workers = pool_size(workers, len(setup.groups) * seeds, scale)
-    cores = os.cpu_count() or 1
-    tasks = setup.tasks(threads or max(1, cores // n_workers))
-    n_runs = len(tasks) * setup.runs_per_task
-    replications = _run_replications(tasks, n_workers, lambda k: on_run and on_run(k * setup.runs_per_task, n_runs))
+    n_tasks = len(setup.groups) * seeds
+    n_workers = pool_size(workers, n_tasks, scale)
+    with executor(n_workers, scale, n_tasks, threads) as (pool, run_threads, _):
+        tasks = setup.tasks(run_threads)
+        n_runs = len(tasks) * setup.runs_per_task
+        replications = _run_replications(pool, tasks,
+                                         lambda k: on_run and on_run(k * setup.runs_per_task, n_runs))
     return assemble(setup, replications, n_workers)
 
 
@@ -209,6 +210,7 @@ def assemble(setup: Setup, replications: list[dict], n_workers: int) -> Comparis
                      f"{n_draws} parameter draws x {seeds} seeds"),
         "discount_rate": setup.discount_rate, "worker_processes": n_workers,
         "runs": {name: [m for rep in replications for m in rep["manifests"][k]] for k, name in enumerate(names)},
+        "calibration_fit": point_fit(),  # the fit the runs used (their manifests record its file's sha256)
     }
     if plan is not None:
         manifest["posterior"] = {
@@ -216,6 +218,7 @@ def assemble(setup: Setup, replications: list[dict], n_workers: int) -> Comparis
             "posterior_file": str(setup.posterior_file), "posterior_sha256": file_sha256(setup.posterior_file),
             "posterior_effective_sample_size": round(uncertainty.posterior.effective_sample_size(
                 uncertainty.posterior.load_particles(setup.posterior_file)["weight"]), 1),
+            "not_moved_by_data": uncertainty.posterior.not_moved_by_data(),
             "decomposition": "nested analysis of variance (fitted draws, response draws within, seeds within): "
                              "share_noise + share_fitted + share_assumed = 1",
             "parameters": [d.parameters for d in plan.draws]}
@@ -229,42 +232,31 @@ def pool_size(workers: int | None, tasks: int, scale: float) -> int:
     return processes_that_fit(scale, tasks, runs_per_process=2)  # a baseline and a reform at once
 
 
-def _run_replications(tasks: list[tuple], n_workers: int, progress: Callable[[int], object]) -> list[dict]:
-    """Each replication's results, in seed order, in this process or in a pool of spawned processes. A failed
-    replication fails the comparison, saying how many failed (all are waited for in a pool; in this process the
-    rest are not run)."""
-    if n_workers == 1:
-        results = []
-        for k, task in enumerate(tasks):
-            try:
-                results.append(replication(*task))
-            except InputError:
-                raise
-            except Exception as exc:
-                raise ReplicationsFailed(f"replication {k + 1} of {len(tasks)} failed (the rest were not run): "
-                                         f"{type(exc).__name__}: {exc}") from exc
-            progress(len(results))
-        return results
-    with worker_processes.pool(n_workers) as pool:
-        try:
-            futures = [pool.submit(replication, *task) for task in tasks]
-            failed, done = [], 0
-            for future in futures:
-                error = future.exception()  # waits for it
-                if error is None:
-                    done += 1
-                    progress(done)
-                else:
-                    failed.append(error)
-        except KeyboardInterrupt:
-            worker_processes.stop_now(pool)
-            raise
-        if failed:
-            if all(isinstance(exc, InputError) for exc in failed):
-                raise failed[0]
-            raise ReplicationsFailed(f"{len(failed)} of {len(tasks)} paired replications failed; the first: "
-                                     f"{type(failed[0]).__name__}: {failed[0]}")
-        return [f.result() for f in futures]
+def _run_replications(pool: Executor, tasks: list[tuple], progress: Callable[[int], object]) -> list[dict]:
+    """Each replication's results, in seed order, from the executor (experiments/executors.py). A failed
+    replication fails the comparison at once, saying which; the replications not finished are dropped."""
+    futures: list[Future] = []
+    for task in tasks:
+        futures.append(pool.submit(replication, *task))
+        if futures[-1].done() and futures[-1].exception() is not None:
+            break  # run in this process: the rest need not run
+    order = {future: k for k, future in enumerate(futures)}
+    pending, done = set(futures), 0
+    while pending:
+        finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+        for future in sorted(finished, key=order.get):
+            error = future.exception()
+            if error is None:
+                done += 1
+                progress(done)
+                continue
+            for rest in pending:
+                rest.cancel()
+            if isinstance(error, InputError):
+                raise error
+            raise ReplicationsFailed(f"replication {order[future] + 1} of {len(tasks)} failed (the rest were "
+                                     f"stopped): {type(error).__name__}: {error}") from error
+    return [future.result() for future in futures]
 
 
 _BASELINE_RUNS: dict[str, SimulatedRun] = {}  # keep_baseline: this process's latest baseline runs

@@ -1,5 +1,5 @@
-"""A `workforce compare` directory as the report and the spreadsheet read it: its three files, and each option's
-name in a report language."""
+"""A `workforce compare` directory: its three files (effects.parquet, headline.csv, manifest.json) written and read
+here only, and each option's name in a report language."""
 
 from __future__ import annotations
 
@@ -9,7 +9,11 @@ from pathlib import Path
 import pandas as pd
 
 from model.errors import InputError
+from model.files import write_together
+from model.reporting.formula_guard import neutralise
 from model.scenario import in_language
+
+FILES = ("manifest.json", "effects.parquet", "headline.csv")
 
 GROUP_DIMENSIONS = ("region", "city", "sector", "ownership", "grade", "migrant", "migrant_generation", "age_band")
 # the options' ranking (report and spreadsheet): by the first, then its companions
@@ -18,11 +22,22 @@ RANKING_COLUMNS = ("total_cost_per_high_skill_worker_yuan", "fiscal_cost_per_hig
                    "probability_cheapest_per_high_skill_worker")
 
 
+def write_comparison(out: Path, effects: pd.DataFrame, headline: pd.DataFrame, manifest: dict) -> None:
+    """The three files, written together with the manifest last (model/files.write_together: a directory with a
+    manifest holds a whole comparison); text cells that a spreadsheet would run as formulas are neutralised in
+    the CSV."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest_text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str)
+    write_together({out / "effects.parquet": lambda path: effects.to_parquet(path, index=False),
+                    out / "headline.csv": lambda path: neutralise(headline).to_csv(path, index=False),
+                    out / "manifest.json": lambda path: path.write_text(manifest_text, encoding="utf-8")})
+
+
 def load_comparison(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """effects.parquet, headline.csv and manifest.json of a `workforce compare` directory."""
+    """effects.parquet, headline.csv and manifest.json of a `workforce compare` directory, checked whole."""
     directory = Path(directory)
-    files = ("manifest.json", "effects.parquet", "headline.csv")
-    missing = [name for name in files if not (directory / name).is_file()]
+    missing = [name for name in FILES if not (directory / name).is_file()]
     if missing:
         single = " (it holds a single run: `workforce run` output)" if (directory / "kpis.parquet").exists() else ""
         raise InputError(f"{directory}: not a comparison directory (missing {', '.join(missing)}){single}; "

@@ -13,7 +13,7 @@ import numba
 import pandas as pd
 
 from model import shipped
-from model.calibration.inputs import CALIBRATION_DIR, Leaf, load_calibration
+from model.calibration.inputs import CALIBRATION_DIR, Calibration, Leaf, load_calibration
 from model.engine.calendar import BASE_MONTH, month_label
 from model.engine.workforce_model import WorkforceModel
 from model.errors import InputError
@@ -73,17 +73,20 @@ class SimulatedRun:
 def simulate(scenario: Scenario | str | Path | None = None, scale: float = 0.01, seed: int = 0,
              start: str | None = None, end: str | None = None, threads: int | None = None,
              on_month: Callable[[int, int], None] | None = None, keep_workers: bool = False,
-             parameters: Mapping[str, Leaf] | None = None, overrides: Overrides | None = None) -> SimulatedRun:
+             parameters: Mapping[str, Leaf] | None = None, overrides: Overrides | None = None,
+             calibration: Calibration | None = None) -> SimulatedRun:
     """Run a scenario; return its KPI table, cost ledger and manifest (provenance, parameters, timings).
 
+    `calibration` is the calibration to start from (default: the bundled one, calibration/*.yaml with the fit);
     `parameters` replaces behavioural parameters' values (names and bounds of calibration/parameters.yaml);
     `overrides` changes settings by path (`levers.…`, `parameters.…`; experiments/overrides.py) and wins over both.
+    The manifest records the parameter values the run used, whichever way they were set.
     """
     spec, source, changed = resolve_scenario(scenario, start, end, overrides)
     seed = check_seed(seed)
     check_scale(scale)
     started = time.perf_counter()
-    calibration = load_calibration().with_overrides({**(parameters or {}), **changed})
+    calibration = (calibration or load_calibration()).with_overrides({**(parameters or {}), **changed})
     model = WorkforceModel(spec, scale=scale, seed=seed, calibration=calibration, threads=threads)
     model.run_until(on_month=on_month)
     table = model.kpi_table()

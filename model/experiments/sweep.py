@@ -1,27 +1,25 @@
 """Running a sweep: every run of an experiment on a local process pool or a Dask cluster, into a results store.
 
-One code path for all executors: runs are submitted to a `concurrent.futures.Executor` (a pool of spawned
-worker processes, a `dask.distributed` client's executor, or this process for one worker), and each
-finished run is committed to the store by this process as it arrives, so a sweep killed at any moment
-keeps every run that finished and a rerun makes only what is missing or failed.
+One code path for all executors (experiments/executors.py, which comparisons share): runs are submitted to a
+`concurrent.futures.Executor` (a pool of spawned worker processes, a `dask.distributed` client's executor, or
+this process for one worker), and each finished run is committed to the store by this process as it arrives, so
+a sweep killed at any moment keeps every run that finished and a rerun makes only what is missing or failed.
 """
 
 from __future__ import annotations
 
-import os
 import socket
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from model.engine.memory import check_fits, processes_that_fit, slots_at
+from model.engine.memory import check_fits, slots_at
 from model.errors import InputError
-from model.experiments import worker_processes
+from model.experiments.executors import executor
 from model.experiments.experiment import Keep, RunSpec, plan_experiment
 from model.experiments.results_store import ResultsStore
 from model.experiments.runner import simulate
@@ -74,7 +72,7 @@ def sweep(experiment: str | Path, out: str | Path, workers: int | None = None, s
         store.create(plan)
         store.write_run_table()
         return SweepSummary(Path(out), len(plan.runs), already, 0, 0, "none needed", time.perf_counter() - started)
-    with _executor(workers, scheduler, dask, plan.experiment.scale, len(todo), threads) as (pool, run_threads, label):
+    with executor(workers, plan.experiment.scale, len(todo), threads, scheduler, dask) as (pool, run_threads, label):
         store.create(plan)  # once the executor is up: a scheduler that cannot be reached leaves nothing behind
         if on_progress:
             on_progress(already, 0, len(plan.runs))
@@ -115,58 +113,6 @@ class SweepFailed(Exception):
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return f"{type(exc).__name__}: {text}"
-
-
-@contextmanager
-def _executor(workers: int | None, scheduler: str | None, dask: bool, scale: float, n_runs: int,
-              threads: int | None) -> Iterator[tuple[Executor, int, str]]:
-    """The executor, the kernel threads of each run and a label: Dask (existing or local cluster), a pool of
-    spawned processes, or this process when one worker is enough."""
-    if scheduler or dask:
-        from distributed import Client, LocalCluster
-
-        if scheduler:
-            if workers is not None:
-                raise InputError("workers: --workers sizes a local pool or local Dask cluster; with --scheduler "
-                                 "the cluster's workers are used")
-            try:
-                client = Client(scheduler, timeout="20s")
-            except (OSError, TimeoutError) as exc:
-                raise InputError(f"scheduler: cannot reach the Dask scheduler at {scheduler} ({exc})") from None
-            with client:
-                yield client.get_executor(pure=False), threads or 1, f"dask cluster {scheduler}"
-            return
-        n = workers or processes_that_fit(scale, max(1, n_runs))
-        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-                Client(cluster) as client:
-            yield client.get_executor(pure=False), threads or 1, f"local dask cluster of {n} workers"
-        return
-    n = min(workers or processes_that_fit(scale, max(1, n_runs)), max(1, n_runs))
-    run_threads = threads or max(1, (os.cpu_count() or 1) // n)
-    if n == 1:
-        yield _InProcess(), run_threads, "this process"
-        return
-    with worker_processes.pool(n) as pool:
-        try:
-            yield pool, run_threads, f"local pool of {n} processes"
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-
-class _InProcess(Executor):
-    """Runs each submitted call at once in this process (one worker: no process to start).
-
-    Not dask.local.SynchronousExecutor: that one stores any BaseException in the future, so Ctrl-C would
-    be recorded as a failed run and the sweep would go on; here only a run's own errors are recorded.
-    """
-
-    def submit(self, fn, /, *args, **kwargs) -> Future:  # noqa: ANN001 - Executor's signature
-        future: Future = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except Exception as exc:  # noqa: BLE001 - handed to the caller through the future
-            future.set_exception(exc)
-        return future
 
 
 def execute_run(spec: RunSpec, scale: float, keep: Keep, threads: int) -> tuple[pd.DataFrame, dict]:

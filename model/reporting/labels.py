@@ -416,10 +416,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "period": ("时期", "Period"),
     "code_version": ("代码版本", "Code version"),
     "calibration_fit": ("校准", "Calibration"),
-    "calibration_stale": ("注意：本比较运行时使用的校准参数与当前校准结果不同，"
-                          "下表为当前校准，并非这些运行所用。参数：",
-                          "Note: this comparison ran with calibrated parameters that differ from today's fit; the "
-                          "table below is today's fit, not the one its runs used. Parameters:"),
+    "calibration_stale": ("注意：本比较各次运行所用的校准参数与下表所示的校准结果不同，下表并不描述这些运行。参数：",
+                          "Note: this comparison's runs used calibrated parameters that differ from the fit shown "
+                          "below, so the table does not describe them. Parameters:"),
     "date": ("日期", "Date"),
     "effect": ("效果", "Effect"),
     "option": ("方案", "Option"),

@@ -20,8 +20,7 @@ from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
-from model import yaml_files
-from model.calibration.inputs import FITTED_FILE
+from model.calibration.inputs import point_fit
 from model.errors import InputError
 from model.experiments.comparison_files import RANKING_COLUMNS, display_names, load_comparison, ranked
 from model.experiments.uncertainty import verdict
@@ -77,7 +76,7 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None, a
         seeds=len(manifest.get("seeds", [])),
         guide=_reading_guide(headline, manifest, names, lang),
         cards=_cards(headline, manifest, lang),
-        confidence=_confidence(headline, names, lang),
+        confidence=_confidence(headline, manifest, names, lang),
         ranking=_ranking(headline, names, lang),
         charts=charts,
         calibration=_calibration(manifest, lang),
@@ -243,12 +242,13 @@ def _card(row: pd.Series, manifest: dict, names: dict[str, str], lang: str) -> d
         ("wage_winners_share", "wage_winners_share"),
         ("wage_losers_share", "wage_losers_share"),
     ]
+    loose = _not_pinned_down(manifest)
     return {"name": name, "changes": changes or label("no_levers", lang),
             "description": in_language(scenario.get("description", ""), lang),
-            "entries": [(key, _with_interval(row, column, lang)) for key, column in items]}
+            "entries": [(key, _with_interval(row, column, loose, lang)) for key, column in items]}
 
 
-def _with_interval(row: pd.Series, column: str, lang: str) -> dict:
+def _with_interval(row: pd.Series, column: str, loose: list[str], lang: str) -> dict:
     """A value as shown, its interval (lo, hi) if it has one, and its verdict if it can have one."""
     mean, lo, hi = (row.get(f"{column}{s}", np.nan) for s in ("", "_lo", "_hi"))
     money = column.endswith(("_yuan", "_yuan_total"))
@@ -264,7 +264,7 @@ def _with_interval(row: pd.Series, column: str, lang: str) -> dict:
     judged = "cost" not in column and not column.endswith("_share")
     bounded = np.isfinite(lo) and np.isfinite(hi)
     return {"value": shown(mean), "interval": (shown(lo), shown(hi)) if bounded and lo != hi else None,
-            "verdict": _verdict(row, column, lang) if judged and bounded and (lo != hi or lo == 0) else None}
+            "verdict": _verdict(row, column, loose, lang) if judged and bounded and (lo != hi or lo == 0) else None}
 
 
 def _total(row: pd.Series, column: str) -> bool:
@@ -272,10 +272,10 @@ def _total(row: pd.Series, column: str) -> bool:
     return np.isfinite(pd.to_numeric(row.get(f"{column}_share_noise", np.nan), errors="coerce"))
 
 
-def _verdict(row: pd.Series, column: str, lang: str) -> dict:
+def _verdict(row: pd.Series, column: str, loose: list[str], lang: str) -> dict:
     """Robust only when a total interval excludes zero; a seed-noise interval never makes a conclusion robust;
-    an uncertain total names what the effect depends on; an effect that is zero in every sample is no effect.
-    As {css: 'sure' or 'unsure', text, title}."""
+    an uncertain total names what the effect depends on (with `loose`, the calibrated parameters the data left at
+    their prior); an effect that is zero in every sample is no effect. As {css: 'sure' or 'unsure', text, title}."""
     said = verdict(row.get(f"{column}_lo", np.nan), row.get(f"{column}_hi", np.nan))
     if said == "none":
         return {"css": "unsure", "text": label("no_effect", lang), "title": None}
@@ -287,10 +287,10 @@ def _verdict(row: pd.Series, column: str, lang: str) -> dict:
         return {"css": "sure", "text": label("robust", lang), "title": None}
     return {"css": "unsure", "title": None,
             "text": f"{label('uncertain_total', lang)}{'；' if lang == 'zh' else '; '}{label('depends_on', lang)} "
-                    f"{_depends_on(row, column, lang)}"}
+                    f"{_depends_on(row, column, loose, lang)}"}
 
 
-def _depends_on(row: pd.Series, column: str, lang: str) -> str:
+def _depends_on(row: pd.Series, column: str, loose: list[str], lang: str) -> str:
     """The uncertainty sources with at least a quarter of the variance, largest first; the calibrated parameters
     the data leave at their prior when the calibrated share counts; the assumed responses the effect moves with."""
     from model.experiments.uncertainty import SOURCES
@@ -298,7 +298,7 @@ def _depends_on(row: pd.Series, column: str, lang: str) -> str:
     shares = sorted(((float(row[f"{column}_share_{s}"]), s) for s in SOURCES), reverse=True)
     named = [f"{label(s, lang)} {share:.0%}" for share, s in shares if share >= 0.25] or [label(shares[0][1], lang)]
     sep, colon = ("、", "：") if lang == "zh" else (", ", ": ")
-    if any(s == "fitted" and share >= 0.25 for share, s in shares) and (loose := _not_pinned_down()):
+    if any(s == "fitted" and share >= 0.25 for share, s in shares) and loose:
         named.append(f"{label('not_pinned', lang)}{colon}{sep.join(label(n, lang) for n in loose)}")
     moves = str(row.get(f"{column}_moves_with", "") or "")
     if moves and moves != "nan":
@@ -306,19 +306,20 @@ def _depends_on(row: pd.Series, column: str, lang: str) -> str:
     return ("；" if lang == "zh" else "; ").join(named)
 
 
-def _not_pinned_down() -> list[str]:
-    """Calibrated parameters the Bayesian calibration left at their prior (calibration/posterior.yaml)."""
-    from model.calibration.posterior import SUMMARY_FILE
+def _not_pinned_down(manifest: dict) -> list[str]:
+    """Calibrated parameters the Bayesian calibration left at their prior, as the comparison recorded them (a
+    comparison made before it did: today's calibration/posterior.yaml)."""
+    from model.calibration.posterior import not_moved_by_data
 
-    if not SUMMARY_FILE.exists():
-        return []
-    summary = yaml_files.read(SUMMARY_FILE, aliases=True) or {}
-    return [name for name, p in (summary.get("parameters") or {}).items() if not p.get("moved_by_data", True)]
+    recorded = (manifest.get("posterior") or {}).get("not_moved_by_data")
+    return list(recorded) if recorded is not None else not_moved_by_data()
 
 
-def _confidence(headline: pd.DataFrame, names: dict[str, str], lang: str) -> dict:
+def _confidence(headline: pd.DataFrame, manifest: dict, names: dict[str, str], lang: str) -> dict:
     """Per option and key effect: the verdict and, with total intervals, where the variance comes from."""
     from model.experiments.uncertainty import SOURCES
+
+    loose = _not_pinned_down(manifest)
 
     total = any(_total(row, "delta_high_skill_workers") for _, row in headline.iterrows())
     effects = (("delta_high_skill", "delta_high_skill_workers"), ("retained", "delta_retained_workers"),
@@ -331,7 +332,7 @@ def _confidence(headline: pd.DataFrame, names: dict[str, str], lang: str) -> dic
             shares = " · ".join(f"{label(s, lang)} {float(row[f'{column}_share_{s}']):.0%}" for s in SOURCES
                                 if np.isfinite(float(row.get(f"{column}_share_{s}", np.nan))))
             rows.append({"option": names.get(row.scenario, str(row.scenario)), "effect": key,
-                         "verdict": _verdict(row, column, lang), "shares": shares})
+                         "verdict": _verdict(row, column, loose, lang), "shares": shares})
     return {"total": total, "text": "confidence_text_total" if total else "confidence_text_noise", "rows": rows}
 
 
@@ -341,9 +342,10 @@ def _ranking(headline: pd.DataFrame, names: dict[str, str], lang: str) -> dict |
     columns = [c for c in RANKING_COLUMNS if c in headline]
     if not columns:
         return None
+    # costs and chances only: none has a verdict, so none names the parameters it depends on
     rows = [{"rank": k, "option": names.get(row.scenario, str(row.scenario)),
              "cells": [{"value": f"{float(row[c]):.0%}", "interval": None, "verdict": None}
-                       if c.startswith("probability") else _with_interval(row, c, lang) for c in columns]}
+                       if c.startswith("probability") else _with_interval(row, c, [], lang) for c in columns]}
             for k, (_, row) in enumerate(ranked(headline).iterrows(), start=1)]
     return {"columns": columns, "rows": rows}
 
@@ -628,12 +630,12 @@ def _sweep_figure(directory: Path, lang: str) -> go.Figure:
 
 
 def _calibration(manifest: dict, lang: str) -> dict | None:
-    """The point fit against the published figures, in the report language (calibration/fitted.yaml), with the
-    fitted parameters whose values the comparison's runs recorded otherwise (a comparison made before a refit):
-    the table is today's fit, not the one those runs used."""
-    if not FITTED_FILE.exists():
+    """The point fit against the published figures the comparison recorded, in the report language (a comparison
+    made before comparisons recorded it: today's calibration/fitted.yaml), with the fitted parameters whose values
+    the comparison's runs recorded otherwise: for those, the table does not describe the runs."""
+    fitted = manifest.get("calibration_fit") or point_fit()
+    if fitted is None:
         return None
-    fitted = yaml_files.read(FITTED_FILE, aliases=True)
     objective = fitted.get("objective")
     return {
         "stale": _refitted_since(manifest, fitted.get("parameters") or {}),
@@ -641,12 +643,12 @@ def _calibration(manifest: dict, lang: str) -> dict | None:
                      "simulated": number(target["simulated"], lang), "tolerance": number(target["tolerance"], lang),
                      "use": str(target.get("use"))} for name, target in fitted.get("targets", {}).items()],
         "objective": number(objective, lang) if isinstance(objective, float) else str(objective),
-        "date": str(fitted.get("provenance", {}).get("date", "")),
+        "date": str(fitted.get("date", "")),
     }
 
 
 def _refitted_since(manifest: dict, fitted: dict[str, float]) -> list[str]:
-    """Fitted parameters whose value in today's fit differs from the one the comparison's baseline runs recorded
+    """Fitted parameters whose value in the fit shown differs from the one the comparison's baseline runs recorded
     (none under --posterior, whose runs draw the calibrated parameters by design)."""
     if "posterior" in manifest:
         return []
