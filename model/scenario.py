@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from model import shipped, yaml_files
 from model.engine.calendar import BASE_MONTH, BASE_MONTH_LABEL, month_index
-from model.errors import InputError
+from model.errors import InputError, problem
 from model.files import text_digest
 from model.levers import LEVER_IDS, Levers
 
@@ -161,10 +161,6 @@ class Scenario(BaseModel):
             raise InputError(first_error("period", exc)) from None
 
 
-# pydantic's names for the member of a union that failed (`scale.float`, `function-after[...]`), not fields
-_TYPE_TAG = re.compile(r"^(float|int|str|bool|none|list|dict|[a-z-]+\[.*\]|Bilingual(Name|Description))$")
-
-
 def first_error(where: str, exc: ValidationError, root: type[BaseModel] | None = None) -> str:
     """The first validation problem as one line: where, the field path, what is allowed."""
     root = root or Scenario
@@ -176,9 +172,8 @@ def first_error(where: str, exc: ValidationError, root: type[BaseModel] | None =
             err = errors[1]
         else:
             return f"{where}: {err['loc'][0]}: must be a text, or {{zh: ..., en: ...}} with both languages"
-    path = [str(p) for p in err["loc"] if p != "[key]" and not _TYPE_TAG.match(str(p))]
+    path, msg = problem(err)
     loc = ".".join(path)
-    msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         if root is Scenario and path[:1] == ["levers"] and len(path) == 2:
             msg = f"unknown lever (allowed: {', '.join(LEVER_IDS)})"
@@ -189,8 +184,6 @@ def first_error(where: str, exc: ValidationError, root: type[BaseModel] | None =
         else:
             allowed = _keys_at(path[:-1], root)
             msg = f"unknown key (allowed: {', '.join(allowed)})" if allowed else "unknown key"
-    elif err["type"] == "missing":
-        msg = "is required here"
     if not path and msg.startswith("levers."):  # a whole-scenario check that names the field itself
         loc, msg = msg.split(": ", 1)
     return f"{where}: {loc}: {msg}" if loc else f"{where}: {msg}"

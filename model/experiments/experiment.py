@@ -33,6 +33,7 @@ from pydantic import (
 from model import shipped
 from model.calibration.inputs import CALIBRATION_DIR, Calibration, Leaf, load_calibration
 from model.errors import InputError
+from model.experiments.overrides import holder
 from model.experiments.runner import check_scale
 from model.files import file_sha256, text_digest
 from model.outputs.kpis import DIMENSIONS, KPI_IDS, LEDGER_KPI_IDS
@@ -410,10 +411,8 @@ def _apply_scenario_factors(base: Scenario, factors: list[Factor], values: dict[
     mapping = base.model_dump(mode="json", exclude_none=True)
     for factor in factors:
         for path in factor.paths:
-            try:
-                _apply(mapping, path.split("."), values[factor.name], factor.mode)
-            except (KeyError, TypeError) as exc:
-                raise InputError(f"{where}: factors.{factor.name}.path: {path}: {exc.args[0]}") from None
+            _apply(mapping, path.split("."), values[factor.name], factor.mode,
+                   f"{where}: factors.{factor.name}.path: {path}")
     # the period rule of `run --end`: dated values after a shortened period are allowed and never take effect
     mapping["period"] = {"start": base.period.start, "end": LAST_MONTH_LABEL}
     try:
@@ -424,32 +423,28 @@ def _apply_scenario_factors(base: Scenario, factors: list[Factor], values: dict[
                          f"{detail}") from None
 
 
-def _apply(mapping: dict, parts: list[str], value: float, mode: str) -> None:
-    node = mapping
-    for part in parts[:-1]:
-        if mode == "multiply" and part not in node:
-            raise KeyError(f"{part!r} is not set in the base scenario (multiply needs values to scale)")
-        node = node.setdefault(part, {})
-        if not isinstance(node, dict):
-            raise TypeError(f"{part!r} is not a mapping")
+def _apply(mapping: dict, parts: list[str], value: float, mode: str, where: str) -> None:
+    """Set the value at a path (an integer setting stays an integer), or multiply the dated values there, which
+    must be set in the base scenario."""
+    node = holder(mapping, parts, where, create=mode == "set")
     leaf = parts[-1]
     if mode == "set":
         number = float(value)
         node[leaf] = int(number) if isinstance(node.get(leaf), int) and number.is_integer() else number
         return
     if leaf not in node:
-        raise KeyError(f"{leaf!r} is not set in the base scenario (multiply needs values to scale)")
-    node[leaf] = _multiply_dated(copy.deepcopy(node[leaf]), value)
+        raise InputError(f"{where}: {leaf!r} is not set in the base scenario (multiply needs values to scale)")
+    node[leaf] = _multiply_dated(copy.deepcopy(node[leaf]), value, where)
 
 
-def _multiply_dated(node: object, value: float) -> object:
+def _multiply_dated(node: object, value: float, where: str) -> object:
     """Dated values ({values: {month: number}, ramp_months}) or a mapping of them, scaled by `value`."""
     if isinstance(node, dict) and "values" in node and isinstance(node["values"], dict):
         node["values"] = {month: float(v) * value for month, v in node["values"].items()}
         return node
     if isinstance(node, dict):
-        return {k: _multiply_dated(v, value) for k, v in node.items()}
-    raise TypeError("multiply applies to dated values or mappings of them")
+        return {k: _multiply_dated(v, value, where) for k, v in node.items()}
+    raise InputError(f"{where}: multiply applies to dated values or mappings of them")
 
 
 def _describe(values: dict[str, float]) -> str:

@@ -76,14 +76,22 @@ def apply(spec: Scenario, overrides: Overrides | None) -> tuple[Scenario, dict[s
     return _renamed(spec, dict(overrides)), parameters
 
 
-def set_path(mapping: dict, parts: list[str], value: object, where: str) -> None:
-    """Put `value` at a dotted path of nested mappings, creating the mappings on the way."""
+def holder(mapping: dict, parts: list[str], where: str, create: bool = True) -> dict:
+    """The mapping that holds the last part of a dotted path of nested mappings, creating the mappings on the way
+    (without `create`, each must be there already)."""
     node = mapping
     for part in parts[:-1]:
+        if not create and part not in node:
+            raise InputError(f"{where}: {part!r} is not set in the base scenario")
         node = node.setdefault(part, {})
         if not isinstance(node, dict):
             raise InputError(f"{where}: {part!r} holds a value, not settings")
-    node[parts[-1]] = value
+    return node
+
+
+def set_path(mapping: dict, parts: list[str], value: object, where: str) -> None:
+    """Put `value` at a dotted path of nested mappings, creating the mappings on the way."""
+    holder(mapping, parts, where)[parts[-1]] = value
 
 
 def _check_parameters(parameters: dict[str, Leaf]) -> None:
