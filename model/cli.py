@@ -31,6 +31,7 @@ from model.experiments.runner import (
     check_output_dir,
     check_scale,
     check_seed,
+    read_scenario,
     resolve_scenario,
     simulate,
     write_run,
@@ -170,15 +171,16 @@ def compare(
         raise InputError(f"posterior: {posterior} is outside the allowed range 2 to {MAX_DRAWS} draws")
     changes = parse_assignments(set_)
     check_scale(scale)
-    resolve_scenario(baseline, start, end)
-    for path in reforms:
-        resolve_scenario(path, start, end, changes)
+    base_file, reform_files = read_scenario(baseline), [read_scenario(path) for path in reforms]  # read once
+    resolve_scenario(base_file, start, end)
+    for scenario in reform_files:
+        resolve_scenario(scenario, start, end, changes)
     out = out or Path("runs") / f"compare-{baseline.stem}"
     check_output_dir(out, overwrite)
     with output_lock(out), _progress() as progress:
         task = progress.add_task("paired runs", total=None)
-        result = run_comparison(baseline, [(r, changes) for r in reforms], seeds, scale, seed, start, end, threads,
-                                on_run=lambda k, n: progress.update(task, completed=k, total=n),
+        result = run_comparison(base_file, [(r, changes) for r in reform_files], seeds, scale, seed, start, end,
+                                threads, on_run=lambda k, n: progress.update(task, completed=k, total=n),
                                 discount_rate=discount_rate, workers=workers, posterior=posterior)
         result.write(out)
     err.print(_headline(result.headline, result.manifest["baseline"]))

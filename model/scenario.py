@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import stat
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from model import shipped, yaml_files
 from model.engine.calendar import BASE_MONTH, BASE_MONTH_LABEL, month_index
 from model.errors import InputError, problem
-from model.files import text_digest
+from model.files import file_sha256, text_digest
 from model.levers import LEVER_IDS, Levers
 
 LAST_MONTH_LABEL = "2060-12"
@@ -304,6 +305,22 @@ def read_text(path: Path, where: str, kind: str = "scenario") -> str:
         raise InputError(f"{where}: is a directory, not a {kind} file") from None
     except OSError as exc:
         raise InputError(f"{where}: cannot read ({exc.strerror})") from None
+
+
+@dataclass(frozen=True)
+class ScenarioFile:
+    """A scenario file read once: the scenario, and the file and its sha256 that the manifests of its runs record,
+    so that runs in other processes need not read the file again."""
+
+    scenario: Scenario
+    file: str
+    sha256: str
+
+    @classmethod
+    def read(cls, path: str | Path) -> ScenarioFile:
+        """A scenario file, or a shipped scenario by name, read and validated (load_scenario)."""
+        path = shipped.locate(path)
+        return cls(load_scenario(path), str(path), file_sha256(path))
 
 
 def load_scenario(path: str | Path) -> Scenario:

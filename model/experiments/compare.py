@@ -29,12 +29,19 @@ from model.experiments import uncertainty
 from model.experiments.comparison_files import load_comparison, write_comparison
 from model.experiments.executors import executor
 from model.experiments.overrides import Overrides, ScenarioInput, Variant, variant
-from model.experiments.runner import SimulatedRun, check_scale, check_seed, resolve_scenario, simulate
+from model.experiments.runner import (
+    SimulatedRun,
+    check_scale,
+    check_seed,
+    read_scenario,
+    resolve_scenario,
+    simulate,
+)
 from model.files import file_sha256
 from model.levers import LEVER_IDS
 from model.outputs import distribution
 from model.outputs.kpis import GROUPS
-from model.scenario import Period, Scenario
+from model.scenario import Period, Scenario, ScenarioFile
 
 KEYS = ["date", "kpi", "dimension", "group"]
 INTERVAL = 0.90
@@ -146,8 +153,8 @@ def prepare(baseline: ScenarioInput | tuple[ScenarioInput, Overrides], reforms: 
     check_scale(scale)
     if isinstance(baseline, Mapping):
         raise InputError("baseline: must be a scenario, or (scenario, {PATH: value, ...})")
-    baseline = variant(baseline, None)
-    reforms = [variant(r, baseline[0]) for r in reforms]
+    baseline = _read_once(variant(baseline, None))
+    reforms = [_read_once(variant(r, baseline[0])) for r in reforms]
     base_spec, _, _ = resolve_scenario(baseline[0], start, end, baseline[1])
     period = base_spec.period
     specs = [resolve_scenario(r, period.start, period.end, changes)[0] for r, changes in reforms]  # all checked first
@@ -300,6 +307,11 @@ def replication(baseline: tuple[ScenarioInput, dict], reforms: list[tuple[Scenar
             out["headline"][k].append(index.values(difference, incidence))
             out["manifests"][k + 1].append(run.manifest)
     return out
+
+
+def _read_once(option: tuple[ScenarioInput, dict]) -> tuple[Scenario | ScenarioFile | None, dict]:
+    """An option with its scenario file read here, once: the replications get the scenario, not its path."""
+    return read_scenario(option[0]), option[1]
 
 
 def _described(scenario: ScenarioInput) -> object:

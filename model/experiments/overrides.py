@@ -15,10 +15,10 @@ from pydantic import ValidationError
 from model.calibration.inputs import Leaf, load_calibration
 from model.errors import InputError
 from model.files import text_digest
-from model.scenario import LAST_MONTH_LABEL, BilingualName, Scenario, first_error, read_mapping
+from model.scenario import LAST_MONTH_LABEL, BilingualName, Scenario, ScenarioFile, first_error, read_mapping
 
 Overrides = Mapping[str, object]
-ScenarioInput = Scenario | str | Path
+ScenarioInput = Scenario | ScenarioFile | str | Path  # an object, a file read once, a file or a shipped name
 # an option in a comparison: a scenario, a (scenario, overrides) pair, or overrides of the baseline
 Variant = ScenarioInput | tuple[ScenarioInput, Overrides] | Overrides
 

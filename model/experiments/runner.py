@@ -12,30 +12,36 @@ from pathlib import Path
 import numba
 import pandas as pd
 
-from model import shipped
 from model.calibration.inputs import CALIBRATION_DIR, Calibration, Leaf, load_calibration
 from model.engine.calendar import BASE_MONTH, month_label
 from model.engine.workforce_model import WorkforceModel
 from model.errors import InputError
-from model.experiments.overrides import Overrides
+from model.experiments.overrides import Overrides, ScenarioInput
 from model.experiments.overrides import apply as apply_overrides
 from model.files import file_sha256, write_together
 from model.outputs.distribution import WorkerSnapshot
 from model.provenance import environment, git_commit, package_version
-from model.scenario import Scenario, load_scenario
+from model.scenario import Scenario, ScenarioFile
 
 
-def resolve_scenario(scenario: Scenario | str | Path | None, start: str | None = None, end: str | None = None,
-                     overrides: Overrides | None = None) -> tuple[Scenario, str | None, dict[str, Leaf]]:
-    """A Scenario object, the file it came from (None for objects) and the parameters its overrides replace, with
-    the period and the lever settings overridden (model/experiments/overrides.py)."""
-    if scenario is None:
+def read_scenario(scenario: ScenarioInput | None) -> Scenario | ScenarioFile | None:
+    """A scenario given as a file or a shipped name, read once (ScenarioFile); objects as they are."""
+    if scenario is None or isinstance(scenario, Scenario | ScenarioFile):
+        return scenario
+    return ScenarioFile.read(scenario)
+
+
+def resolve_scenario(scenario: ScenarioInput | None, start: str | None = None, end: str | None = None,
+                     overrides: Overrides | None = None) -> tuple[Scenario, ScenarioFile | None, dict[str, Leaf]]:
+    """A Scenario object, the file it was read from (None for objects made in code) and the parameters its
+    overrides replace, with the period and the lever settings overridden (model/experiments/overrides.py)."""
+    read = read_scenario(scenario)
+    if read is None:
         spec, source = Scenario.baseline(), None
-    elif isinstance(scenario, Scenario):
-        spec, source = scenario, None
+    elif isinstance(read, ScenarioFile):
+        spec, source = read.scenario, read
     else:
-        path = shipped.locate(scenario)
-        spec, source = load_scenario(path), str(path)
+        spec, source = read, None
     if start or end:
         spec = spec.with_period(start, end)
     spec, parameters = apply_overrides(spec, overrides)
@@ -70,7 +76,7 @@ class SimulatedRun:
     workers: WorkerSnapshot | None = None
 
 
-def simulate(scenario: Scenario | str | Path | None = None, scale: float = 0.01, seed: int = 0,
+def simulate(scenario: ScenarioInput | None = None, scale: float = 0.01, seed: int = 0,
              start: str | None = None, end: str | None = None, threads: int | None = None,
              on_month: Callable[[int, int], None] | None = None, keep_workers: bool = False,
              parameters: Mapping[str, Leaf] | None = None, overrides: Overrides | None = None,
@@ -92,7 +98,7 @@ def simulate(scenario: Scenario | str | Path | None = None, scale: float = 0.01,
     table = model.kpi_table()
     wall = time.perf_counter() - started
     manifest = {
-        "scenario": {"file": source, "sha256": file_sha256(Path(source)) if source else None, "key": spec.key,
+        "scenario": {"file": source and source.file, "sha256": source and source.sha256, "key": spec.key,
                      **spec.model_dump(), "id": spec.scenario_id,
                      "overrides": {k: v for k, v in (overrides or {}).items()}},
         "seed": seed,
@@ -113,7 +119,7 @@ def simulate(scenario: Scenario | str | Path | None = None, scale: float = 0.01,
     return SimulatedRun(table, model.cost_ledger(), manifest, WorkerSnapshot.of(model) if keep_workers else None)
 
 
-def run(scenario: Scenario | str | Path | None = None, scale: float = 0.01, seed: int = 0,
+def run(scenario: ScenarioInput | None = None, scale: float = 0.01, seed: int = 0,
         start: str | None = None, end: str | None = None, threads: int | None = None,
         overrides: Overrides | None = None) -> pd.DataFrame:
     """Run a scenario (an object, a file, or a shipped scenario's name such as "baseline") and return the tidy
