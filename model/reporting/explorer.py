@@ -14,7 +14,6 @@ numbers shown.
 from __future__ import annotations
 
 import asyncio
-import html
 import io
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -32,7 +31,7 @@ from model.experiments.compare import Comparison, assemble, prepare, replication
 from model.experiments.overrides import apply
 from model.reporting.catalogue import lever_settings
 from model.reporting.labels import label, number
-from model.reporting.report import STYLE, comparison_figures, summary_cards
+from model.reporting.report import STYLE, TEMPLATES, comparison_figures, summary_cards
 from model.scenario import Scenario, in_language, load_scenario, parse_scenario
 
 DEFAULT_SCALE = 0.005
@@ -179,10 +178,10 @@ class Explorer:
             spec, _ = self.option()
             baseline = self._scenario(self.baseline_select.value)
         except InputError as exc:
-            self.status.object = f"<p class='unsure'>{html.escape(self.t('explorer_invalid') + str(exc))}</p>"
+            self.status.object = _html.status(self.t("explorer_invalid") + str(exc), "unsure")
             return
         self.progress.visible = True
-        self.status.object = f"<p>{html.escape(self.t('explorer_running'))}</p>"
+        self.status.object = _html.status(self.t("explorer_running"))
         started = time.perf_counter()
         loop = asyncio.get_running_loop()
         try:
@@ -191,7 +190,7 @@ class Explorer:
         except Exception as exc:  # noqa: BLE001 - shown to the user; the app stays up
             if generation == self.generation:
                 self.progress.visible = False
-                self.status.object = f"<p class='unsure'>{html.escape(self.t('explorer_failed') + str(exc))}</p>"
+                self.status.object = _html.status(self.t("explorer_failed") + str(exc), "unsure")
             return
         if generation != self.generation:
             return  # superseded by a newer change
@@ -200,8 +199,8 @@ class Explorer:
     def show(self, result: Comparison, seconds: float) -> None:
         self.comparison = result
         self.progress.visible = False
-        self.status.object = (f"<p class='sure' data-updated='{self.generation}'>"
-                              f"{html.escape(self.t('explorer_done').format(seconds=f'{seconds:.1f}'))}</p>")
+        self.status.object = _html.status(self.t("explorer_done").format(seconds=f"{seconds:.1f}"), "sure",
+                                          self.generation)
         self.metrics.object = _metrics_table(result, self.lang)
         self.cards.object = f"<div class='cards'>{summary_cards(result.headline, result.manifest, self.lang)}</div>"
         figures = comparison_figures(result.effects, result.headline, result.manifest, self.lang)
@@ -229,7 +228,7 @@ class Explorer:
         try:
             spec = parse_scenario(self.upload.value.decode("utf-8"), where, Path.cwd())
         except (InputError, UnicodeDecodeError) as exc:
-            self.status.object = f"<p class='unsure'>{html.escape(self.t('explorer_invalid') + str(exc))}</p>"
+            self.status.object = _html.status(self.t("explorer_invalid") + str(exc), "unsure")
             return
         key = f"{in_language(spec.name, self.lang)} ({where})"
         self.loaded[key] = spec
@@ -245,25 +244,23 @@ class Explorer:
 
     # --- layout -----------------------------------------------------------------------------------------------
     def layout(self) -> pn.viewable.Viewable:
-        t = self.t
         sidebar = pn.Column(self.base_select, self.baseline_select, self.end_select, self.upload, self.save,
                             self.keep, self.progress, self.status, self.levers, width=360)
         main = pn.Column(
-            pn.pane.HTML(stylesheets=[STYLE_SHEET], object=f"<h1>{html.escape(t('explorer_title'))}</h1>"
-                         f"<p class='note'>{html.escape(t('explorer_note'))} {html.escape(t('scale'))} {self.scale:g},"
-                         f" {html.escape(t('seeds'))} {self.seeds}</p>"),
+            pn.pane.HTML(stylesheets=[STYLE_SHEET], object=_html.title(self.lang, f"{self.scale:g}", self.seeds)),
             self.metrics, self.cards,
-            *[item for key in FIGURES for item in (_heading(t(key)), self.figures[key])],
-            _heading(t("explorer_kept")), self.kept_table,
+            *[item for key in FIGURES for item in (_heading(self.t(key)), self.figures[key])],
+            _heading(self.t("explorer_kept")), self.kept_table,
             sizing_mode="stretch_width")
         return pn.Row(sidebar, main, sizing_mode="stretch_width", stylesheets=[STYLE_SHEET])
 
 
 STYLE_SHEET = STYLE.replace("body{", ":host{")
+_html = TEMPLATES.get_template("explorer.html.j2").module  # the explorer's pieces of HTML, autoescaped
 
 
 def _heading(text: str) -> pn.pane.HTML:
-    return pn.pane.HTML(f"<h2>{html.escape(text)}</h2>", stylesheets=[STYLE_SHEET], sizing_mode="stretch_width")
+    return pn.pane.HTML(_html.heading(text), stylesheets=[STYLE_SHEET], sizing_mode="stretch_width")
 
 
 def explore(lang: str = "zh", scale: float = DEFAULT_SCALE, seeds: int = DEFAULT_SEEDS, base: str = DEFAULT_BASE,
@@ -362,21 +359,14 @@ def _metrics_table(result: Comparison, lang: str) -> str:
     cells = []
     for key, column in METRICS:
         value = float(trainees) if column is None else float(row[column])
-        interval = ""
-        if column is not None and f"{column}_lo" in row:
-            interval = f"<br><span class='note'>[{number(row[f'{column}_lo'], lang)}, " \
-                       f"{number(row[f'{column}_hi'], lang)}]</span>"
-        cells.append(f"<td data-kpi='{key}' data-value='{value:.6g}'><b>{html.escape(number(value, lang))}</b>"
-                     f"{interval}</td>")
-    head = "".join(f"<th>{html.escape(label(key, lang))}</th>" for key, _ in METRICS)
-    return f"<table class='metrics'><tr>{head}</tr><tr>{''.join(cells)}</tr></table>"
+        bounded = column is not None and f"{column}_lo" in row
+        cells.append({"key": key, "value": f"{value:.6g}", "shown": number(value, lang),
+                      "interval": (number(row[f"{column}_lo"], lang), number(row[f"{column}_hi"], lang)) if bounded
+                      else None})
+    return _html.metrics(cells, lang)
 
 
 def _kept_table(kept: list[dict], lang: str) -> str:
     columns = [(key, column) for key, column in METRICS if column is not None]
-    head = "".join(f"<th>{html.escape(label(key, lang))}</th>" for key, _ in columns)
-    rows = "".join(
-        f"<tr><td>{html.escape(k['name'])}</td>"
-        + "".join(f"<td>{html.escape(number(float(k[column]), lang))}</td>" for _, column in columns) + "</tr>"
-        for k in kept)
-    return f"<table><tr><th>{html.escape(label('explorer_changes', lang))}</th>{head}</tr>{rows}</table>"
+    rows = [{"name": k["name"], "cells": [number(float(k[column]), lang) for _, column in columns]} for k in kept]
+    return _html.kept([key for key, _ in columns], rows, lang)
