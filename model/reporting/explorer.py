@@ -178,10 +178,10 @@ class Explorer:
             spec, _ = self.option()
             baseline = self._scenario(self.baseline_select.value)
         except InputError as exc:
-            self.status.object = _html.status(self.t("explorer_invalid") + str(exc), "unsure")
+            self.status.object = _html("status", self.t("explorer_invalid") + str(exc), "unsure")
             return
         self.progress.visible = True
-        self.status.object = _html.status(self.t("explorer_running"))
+        self.status.object = _html("status", self.t("explorer_running"))
         started = time.perf_counter()
         loop = asyncio.get_running_loop()
         try:
@@ -190,7 +190,7 @@ class Explorer:
         except Exception as exc:  # noqa: BLE001 - shown to the user; the app stays up
             if generation == self.generation:
                 self.progress.visible = False
-                self.status.object = _html.status(self.t("explorer_failed") + str(exc), "unsure")
+                self.status.object = _html("status", self.t("explorer_failed") + str(exc), "unsure")
             return
         if generation != self.generation:
             return  # superseded by a newer change
@@ -199,7 +199,7 @@ class Explorer:
     def show(self, result: Comparison, seconds: float) -> None:
         self.comparison = result
         self.progress.visible = False
-        self.status.object = _html.status(self.t("explorer_done").format(seconds=f"{seconds:.1f}"), "sure",
+        self.status.object = _html("status", self.t("explorer_done").format(seconds=f"{seconds:.1f}"), "sure",
                                           self.generation)
         self.metrics.object = _metrics_table(result, self.lang)
         self.cards.object = f"<div class='cards'>{summary_cards(result.headline, result.manifest, self.lang)}</div>"
@@ -228,7 +228,7 @@ class Explorer:
         try:
             spec = parse_scenario(self.upload.value.decode("utf-8"), where, Path.cwd())
         except (InputError, UnicodeDecodeError) as exc:
-            self.status.object = _html.status(self.t("explorer_invalid") + str(exc), "unsure")
+            self.status.object = _html("status", self.t("explorer_invalid") + str(exc), "unsure")
             return
         key = f"{in_language(spec.name, self.lang)} ({where})"
         self.loaded[key] = spec
@@ -247,7 +247,7 @@ class Explorer:
         sidebar = pn.Column(self.base_select, self.baseline_select, self.end_select, self.upload, self.save,
                             self.keep, self.progress, self.status, self.levers, width=360)
         main = pn.Column(
-            pn.pane.HTML(stylesheets=[STYLE_SHEET], object=_html.title(self.lang, f"{self.scale:g}", self.seeds)),
+            pn.pane.HTML(stylesheets=[STYLE_SHEET], object=_html("title", self.lang, f"{self.scale:g}", self.seeds)),
             self.metrics, self.cards,
             *[item for key in FIGURES for item in (_heading(self.t(key)), self.figures[key])],
             _heading(self.t("explorer_kept")), self.kept_table,
@@ -256,11 +256,17 @@ class Explorer:
 
 
 STYLE_SHEET = STYLE.replace("body{", ":host{")
-_html = TEMPLATES.get_template("explorer.html.j2").module  # the explorer's pieces of HTML, autoescaped
+_PIECES = TEMPLATES.get_template("explorer.html.j2").module
+
+
+def _html(piece: str, *values: object) -> str:
+    """A piece of the explorer's HTML (a macro of templates/explorer.html.j2, autoescaped) as a plain string: Panel
+    escapes its text for the page, and a markupsafe Markup would come out escaped twice."""
+    return str(getattr(_PIECES, piece)(*values))
 
 
 def _heading(text: str) -> pn.pane.HTML:
-    return pn.pane.HTML(_html.heading(text), stylesheets=[STYLE_SHEET], sizing_mode="stretch_width")
+    return pn.pane.HTML(_html("heading", text), stylesheets=[STYLE_SHEET], sizing_mode="stretch_width")
 
 
 def explore(lang: str = "zh", scale: float = DEFAULT_SCALE, seeds: int = DEFAULT_SEEDS, base: str = DEFAULT_BASE,
@@ -363,10 +369,10 @@ def _metrics_table(result: Comparison, lang: str) -> str:
         cells.append({"key": key, "value": f"{value:.6g}", "shown": number(value, lang),
                       "interval": (number(row[f"{column}_lo"], lang), number(row[f"{column}_hi"], lang)) if bounded
                       else None})
-    return _html.metrics(cells, lang)
+    return _html("metrics", cells, lang)
 
 
 def _kept_table(kept: list[dict], lang: str) -> str:
     columns = [(key, column) for key, column in METRICS if column is not None]
     rows = [{"name": k["name"], "cells": [number(float(k[column]), lang) for _, column in columns]} for k in kept]
-    return _html.kept([key for key, _ in columns], rows, lang)
+    return _html("kept", [key for key, _ in columns], rows, lang)
