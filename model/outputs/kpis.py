@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -49,18 +49,37 @@ DIMENSIONS = ("province", "region", "city", "sector", "grade", "migrant", "migra
               "programme", "ownership")
 
 
+class TallyParts(NamedTuple):
+    """Each thread's partial tallies, kept from month to month (the tally zeroes them): hot stocks, policy stocks
+    and flows by cell, and employed workers and wage bill by employer and grade (with policy only)."""
+
+    stocks: np.ndarray  # int64[parts, N_CELLS, hot stocks]
+    policy_stocks: np.ndarray  # int64[parts, N_CELLS, policy stocks + programmes]
+    flows: np.ndarray  # int64[parts, N_CELLS, flows + programmes]
+    by_employer: np.ndarray  # int64[parts, employers (0 without policy), grades, 2]
+
+    @classmethod
+    def allocate(cls, n_parts: int, n_employers: int, n_programmes: int, use_policy: bool) -> TallyParts:
+        return cls(np.empty((n_parts, N_CELLS, _N_HOT), dtype=np.int64),
+                   np.empty((n_parts, N_CELLS, len(_POLICY_STOCKS) + n_programmes), dtype=np.int64),
+                   np.empty((n_parts, N_CELLS, len(_EVENT_FLOWS) + n_programmes), dtype=np.int64),
+                   np.empty((n_parts, n_employers if use_policy else 0, _N_GRADES, 2), dtype=np.int64))
+
+
 @njit(parallel=True, cache=True)
-def tally(n_parts, month, rules, w, employer_cell_offset, productivity_milli, employer_cost_share, engineer_wage_factor,
-          use_policy, n_employers, n_programmes):
-    """Stocks (live workers) and this month's flows (event bits) by cell: int64[N_CELLS, len(STATS)].
+def tally(parts, month, rules, w, employer_cell_offset, productivity_milli, employer_cost_share, engineer_wage_factor,
+          use_policy, n_programmes):
+    """Stocks (live workers) and this month's flows (event bits) by cell: int64[N_CELLS, len(STATS)], and the
+    employed workers and wage bill by employer and grade.
 
     `employer_cost_share[e, g]` is the share of a wage that policy uplifts add (what the employer pays
     for them); `engineer_wage_factor[e, g]` turns a high grade's wage into its engineer-equivalent wage.
 
-    The slots are split into `n_parts` independent partial tallies; integer sums make the result
-    the same for any split, so the split can follow the thread count. Stocks and flows are kept
-    in separate tables: every live worker touches the stocks, only the few with events the flows. The policy
-    stocks end with the workers in each of `n_programmes` programmes, the flows with each one's enrolments.
+    The slots are split into one independent partial tally per part of `parts` (TallyParts, reused from month to
+    month so that no month pays for fresh memory); integer sums make the result the same for any split, so the
+    split can follow the thread count. Stocks and flows are kept in separate tables: every live worker touches
+    the stocks, only the few with events the flows. The policy stocks end with the workers in each of
+    `n_programmes` programmes, the flows with each one's enrolments.
     """
     status = w.status
     events = w.events
@@ -71,16 +90,21 @@ def tally(n_parts, month, rules, w, employer_cell_offset, productivity_milli, em
     wage_yuan_month = w.wage_yuan_month
     human_capital = w.human_capital
     programme = w.programme
-    n_policy, n_flows = len(_POLICY_STOCKS) + n_programmes, len(_EVENT_FLOWS) + n_programmes
+    stocks = parts.stocks
+    policy_stocks = parts.policy_stocks
+    flows = parts.flows
+    by_employer = parts.by_employer
+    n_parts = stocks.shape[0]
+    n_policy, n_flows = policy_stocks.shape[2], flows.shape[2]
     in_programme, enrolled = len(_POLICY_STOCKS) - 1, len(_EVENT_FLOWS) - 1  # + programme code
     n = status.shape[0]
     part_size = (n + n_parts - 1) // n_parts
-    stocks = np.zeros((n_parts, N_CELLS, _N_HOT), dtype=np.int64)
-    policy_stocks = np.zeros((n_parts, N_CELLS, n_policy), dtype=np.int64)
-    flows = np.zeros((n_parts, N_CELLS, n_flows), dtype=np.int64)
-    by_employer = np.zeros((n_parts, n_employers if use_policy else 0, _N_GRADES, 2), dtype=np.int64)
     for p in prange(n_parts):
         stock, policy_stock, flow, employer_grade = stocks[p], policy_stocks[p], flows[p], by_employer[p]
+        stock[:] = 0
+        policy_stock[:] = 0
+        flow[:] = 0
+        employer_grade[:] = 0
         for i in range(p * part_size, min(n, (p + 1) * part_size)):
             st, ev = status[i], events[i]
             if st | ev == 0:  # gone before this month (GONE is 0)
@@ -122,7 +146,23 @@ def tally(n_parts, month, rules, w, employer_cell_offset, productivity_milli, em
                 flow[cell, _JOB_TO_JOB] += ((ev & R.HIRED) != 0) and ((ev & (R.QUIT | R.LAID_OFF)) != 0)
                 if ev & R.ENROLLED:
                     flow[cell, enrolled + programme[i]] += 1
-    cells = np.concatenate((stocks.sum(axis=0), policy_stocks.sum(axis=0), flows.sum(axis=0)), axis=1)
+    cells = np.empty((N_CELLS, _N_HOT + n_policy + n_flows), dtype=np.int64)
+    for c in prange(N_CELLS):
+        for k in range(_N_HOT):
+            total = 0
+            for p in range(n_parts):
+                total += stocks[p, c, k]
+            cells[c, k] = total
+        for k in range(n_policy):
+            total = 0
+            for p in range(n_parts):
+                total += policy_stocks[p, c, k]
+            cells[c, _N_HOT + k] = total
+        for k in range(n_flows):
+            total = 0
+            for p in range(n_parts):
+                total += flows[p, c, k]
+            cells[c, _N_HOT + n_policy + k] = total
     return cells, by_employer.sum(axis=0)
 
 
