@@ -5,7 +5,9 @@
     python -m benchmarks.bench_engine --full-scale --scenario full_reform  # ... with every lever
 
 Each measurement runs in a fresh process (peak RSS is that process's), after one warm-up run that
-fills the numba compile cache. Results go to benchmarks/results/*.json and are printed as Markdown.
+fills the numba compile cache. Each run is also given as a ratio to the memory floor measured right after it on
+the same number of slots (benchmarks/memory_floor.py: one pass over every column): `month_in_floor_passes`, a
+month's cost in floor passes, compares across machines. Results go to benchmarks/results/*.json and are printed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchmarks.memory_floor import floor_seconds
 
 RESULTS = Path(__file__).resolve().parent / "results"
 REPO = Path(__file__).resolve().parent.parent
@@ -32,11 +36,16 @@ def cli_run(scale: float, end: str = "2030-12", scenario: str = "baseline") -> d
         manifest = json.loads((Path(out) / "manifest.json").read_text())
     months = 132 if end == "2030-12" else None
     timings = manifest["timings_seconds"]
+    per_month = (timings["total"] - timings["synthesis"]) / months if months else None
+    floor = floor_seconds(manifest["workers"]["slots"])
     return {"scenario": scenario, "scale": scale, "end": end, "process_wall_seconds": round(wall, 1),
-            "model_seconds": timings["total"],
-            "seconds_per_month": round((timings["total"] - timings["synthesis"]) / months, 4) if months else None,
+            "model_seconds": timings["total"], "seconds_per_month": round(per_month, 4) if months else None,
             "phase_seconds": timings, "peak_rss_gib": round(manifest["peak_rss_bytes"] / 2**30, 2),
-            "slots": manifest["workers"]["slots"], "threads": manifest["environment"]["threads"]}
+            "slots": manifest["workers"]["slots"], "threads": manifest["environment"]["threads"],
+            "memory_floor_seconds_per_pass": round(floor, 5),
+            "month_in_floor_passes": round(per_month / floor, 1) if months else None,
+            "phase_in_floor_passes": {k: round(v / months / floor, 2) for k, v in timings.items()
+                                      if k not in ("total", "synthesis")} if months else None}
 
 
 def reference_speedup(workers: int = 100_000, months: int = 3) -> dict:

@@ -205,9 +205,9 @@ def margins(cells: np.ndarray) -> np.ndarray:
 
 def city_grade_mean_wage(cells: np.ndarray) -> np.ndarray:
     """Mean wage of employed workers by city and grade (the outside option), float64[13, 6]."""
-    c = cells.reshape(*CELL_SHAPE, len(STATS)).sum(axis=(1, 2, 4, 5))
+    c = cells[:, [S["wage_sum"], S["employed"]]].reshape(*CELL_SHAPE, 2).sum(axis=(1, 2, 4, 5))
     with np.errstate(invalid="ignore", divide="ignore"):
-        return c[..., S["wage_sum"]] / c[..., S["employed"]]
+        return c[..., 0] / c[..., 1]
 
 
 class Tallies:
