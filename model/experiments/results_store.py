@@ -138,9 +138,9 @@ class ResultsStore:
 
     def finished_runs(self) -> set[str]:
         """Run ids whose part is committed and reads back whole; a part that does not is moved to corrupt/
-        (its run is made again)."""
+        (its run is made again). Hidden files are a write in progress, or cut short by a kill: never a run."""
         done = set()
-        for path in sorted(self.parts.glob("*.parquet")):
+        for path in sorted(p for p in self.parts.glob("*.parquet") if not p.name.startswith(".")):
             if self._part_is_whole(path):
                 done.add(path.stem)
             else:
