@@ -128,13 +128,16 @@ def test_a_sweep_killed_with_sigkill_resumes_to_the_same_results(grid_sweep, tmp
                "--seeds", "4"]  # 20 runs one after another in one process
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
+
+    def committed() -> int:  # a checksum file under its own name (a hidden one is a write in progress)
+        return len([p for p in (out / "parts").glob("*.sha256") if not p.name.startswith(".")])
+
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and len(list((out / "parts").glob("*.parquet"))) < 3:
+    while time.monotonic() < deadline and committed() < 3:
         time.sleep(0.02)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    # committed runs: a checksum file under its own name (a hidden one is a write the kill cut short)
-    kept = len([p for p in (out / "parts").glob("*.sha256") if not p.name.startswith(".")])
+    kept = committed()
     assert 3 <= kept < 20, "the kill should land part-way through the sweep"
     result = workforce("sweep", str(experiment), "--out", str(out), "--workers", "1", "--seeds", "4")
     assert result.returncode == 0, result.stderr
