@@ -209,6 +209,8 @@ def _confidence(headline) -> Table:  # noqa: ANN001 - the headline DataFrame
         lo, hi = row[f"{column}_lo"], row[f"{column}_hi"]
         said = verdict(lo, hi) if np.isfinite(lo) and np.isfinite(hi) else "one replication: no interval"
         said = "no effect (zero in every sample)" if said == "none" else said
+        if not with_draws and said in ("robust", "uncertain"):  # seed noise alone never makes a conclusion robust
+            said = "excludes zero (seed noise only)" if said == "robust" else "includes zero (seed noise only)"
         cells = [str(row.scenario), said]
         if with_draws:
             shares = ", ".join(f"{LABELS[s]} {row[f'{column}_share_{s}']:.0%}" for s in SOURCES

@@ -333,3 +333,23 @@ def test_a_plain_script_without_a_main_guard_stops_with_one_line_saying_what_to_
     assert result.stderr.strip().splitlines() == [result.stderr.strip()], result.stderr
     assert 'if __name__ == "__main__":' in result.stderr and "workers=1" in result.stderr
     assert not (tmp_path / "store" / "runs.parquet").exists()
+
+
+def test_the_confidence_table_never_calls_a_seed_noise_interval_robust():
+    """Without --posterior an interval counts simulation noise only: excluding zero is said as such, not 'robust'
+    (as the report says it)."""
+    import pandas as pd
+    from rich.console import Console
+
+    from model.cli import _confidence
+
+    headline = pd.DataFrame({"scenario": ["a", "b"], "delta_high_skill_workers_lo": [10.0, -5.0],
+                             "delta_high_skill_workers_hi": [20.0, 5.0],
+                             "probability_cheapest_per_high_skill_worker": [1.0, 0.0],
+                             "probability_cheapest_total_per_high_skill_worker": [1.0, 0.0]})
+    console = Console(record=True, width=200)
+    console.print(_confidence(headline))
+    text = console.export_text()
+    rows = {line.split("│")[1].strip(): line for line in text.splitlines() if line.startswith("│")}
+    assert "excludes zero (seed noise only)" in rows["a"] and "robust" not in text
+    assert "includes zero (seed noise only)" in rows["b"] and "uncertain" not in rows["b"]
