@@ -7,6 +7,7 @@ import pytest
 from model.calibration.inputs import load_calibration
 from model.calibration.targets import simulated_statistics, statistics_from_kpis
 from model.engine import categories as cat
+from model.engine import rules as R
 from model.engine import steady_state
 from model.engine.rules import entrant_grade_shares
 from model.engine.workforce_model import WorkforceModel
@@ -15,73 +16,133 @@ from tests.conftest import short_scenario
 SCALE = 0.002  # about 46,000 workers
 SEEDS = (0, 1, 2)
 MONTHS = 36
+N_AGES = 50  # single years of age 16 to 65
 
 
-def _state(model: WorkforceModel) -> dict[str, float]:
-    """Grade shares, the exam-ready share, mean tenure and mean months at grade of the live workers now."""
+def _cells(model: WorkforceModel) -> np.ndarray:
+    """Each slot's cell: migrant status by single year of age (16 to 65)."""
     w = model.workers
-    live = w.status != cat.GONE
-    grade = w.grade[live].astype(np.int64)
+    years = np.clip((model.month - w.birth_month) // 12 - 16, 0, N_AGES - 1)
+    return w.migrant.astype(np.int64) * N_AGES + years
+
+
+def _state(model: WorkforceModel) -> dict[str, np.ndarray]:
+    """Per cell now: live workers and their grades, exam-ready workers, employed workers and their tenure."""
+    w = model.workers
+    live, employed = w.status != cat.GONE, w.status == cat.EMPLOYED
+    grade = w.grade.astype(np.int64)
     target = np.minimum(grade + 1, cat.MAX_GRADE)
-    ready = ((grade < cat.MAX_GRADE) & (w.human_capital[live] >= target)
-             & (model.month - w.grade_month[live] >= model.rules.exam_min_months[target]))
-    employed = w.status == cat.EMPLOYED
-    shares = np.bincount(grade, minlength=cat.MAX_GRADE + 1) / grade.size
-    return {**{f"share_{g}": shares[k] for k, g in enumerate(cat.GRADES)},
-            "high_skill_share": shares[cat.HIGH_SKILL_GRADE:].sum(),
-            "exam_ready_share": ready.mean(),
-            "tenure_months": float((model.month - w.hire_month[employed]).mean())}
+    ready = ((grade < cat.MAX_GRADE) & (w.human_capital >= target)
+             & (model.month - w.grade_month >= model.rules.exam_min_months[target]))
+    cells, n = _cells(model), 2 * N_AGES
+    return {"live": np.bincount(cells[live], minlength=n),
+            "grades": np.bincount(grade[live], minlength=cat.MAX_GRADE + 1),
+            "ready": np.bincount(cells[live], ready[live], n),
+            "employed": np.bincount(cells[employed], minlength=n),
+            "tenure": np.bincount(cells[employed], (model.month - w.hire_month)[employed], n)}
 
 
-def _drift(calibration, seeds=SEEDS, months=MONTHS):  # noqa: ANN001, ANN202
-    """Per seed: the state at the start and after `months`, and turnover in the first and last year."""
-    rows = []
+def _separations(model: WorkforceModel, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """This month's quits and layoffs, and workers at risk of them, by the cell each was in at its start."""
+    w = model.workers
+    separated = (w.events & (R.QUIT | R.LAID_OFF)) != 0
+    at_risk = separated | (w.status == cat.EMPLOYED)
+    return np.bincount(cells[separated], minlength=2 * N_AGES), np.bincount(cells[at_risk], minlength=2 * N_AGES)
+
+
+def _changes(calibration, seeds=SEEDS, months=MONTHS) -> dict[str, np.ndarray]:  # noqa: ANN001
+    """Per seed, the change over `months` of the grade shares and, as it is (`raw`) and at the start's mix of
+    migrant status and single year of age (`standardised`: the published 2020 age structure is older than
+    the entry rules keep it, and the workforce ages as it did before 2020), of the exam-ready share, mean
+    tenure and turnover (separations in the last year against the first)."""
+    out: dict[str, list[float]] = {}
     for seed in seeds:
         model = WorkforceModel(short_scenario("2022-12"), scale=SCALE, seed=seed, calibration=calibration)
-        start = _state(model)
-        model.run_until(model.month + months - 1)
-        end = _state(model)
-        table = model.kpi_table()
-        turnover = table[(table.kpi == "turnover_rate_annual") & (table.dimension == "province")].sort_values("date")
-        start["turnover"], end["turnover"] = turnover.value.iloc[11], turnover.value.iloc[months - 1]
-        rows.append((start, end))
-    return rows
+        first = _state(model)
+        separations = np.zeros((2, 2 * N_AGES))
+        at_risk = np.zeros((2, 2 * N_AGES))
+        for k in range(months):
+            cells = _cells(model)
+            model.step()
+            if k < 12 or k >= months - 12:
+                year = int(k >= 12)
+                s, r = _separations(model, cells)
+                separations[year] += s
+                at_risk[year] += r
+        last = _state(model)
+        live, employed = first["live"] / first["live"].sum(), first["employed"] / first["employed"].sum()
+        risk_mix = at_risk[0] / at_risk[0].sum()
+
+        def per(state, numerator, denominator):  # noqa: ANN001, ANN202
+            return state[numerator] / np.maximum(state[denominator], 1)
+
+        changes = {f"share_{g}": last["grades"][k] / last["grades"].sum() - first["grades"][k] / first["grades"].sum()
+                   for k, g in enumerate(cat.GRADES)}
+        changes["high_skill_share"] = sum(changes[f"share_{g}"] for g in cat.GRADES[cat.HIGH_SKILL_GRADE:])
+        changes.update({f"relative_share_{g}": changes[f"share_{g}"] / (first["grades"][k] / first["grades"].sum())
+                        for k, g in enumerate(cat.GRADES)})
+        for name, numerator, denominator, mix in (("exam_ready_share", "ready", "live", live),
+                                                  ("tenure_months", "tenure", "employed", employed)):
+            changes[f"{name}_raw"] = (last[numerator].sum() / last[denominator].sum()
+                                      - first[numerator].sum() / first[denominator].sum())
+            changes[f"{name}_standardised"] = mix @ (per(last, numerator, denominator)
+                                                     - per(first, numerator, denominator))
+        rates = 12.0 * separations / np.maximum(at_risk, 1)
+        year_rates = 12.0 * separations.sum(axis=1) / at_risk.sum(axis=1)
+        changes["turnover_raw"] = year_rates[1] - year_rates[0]
+        changes["turnover_standardised"] = risk_mix @ (rates[1] - rates[0])
+        for name, value in changes.items():
+            out.setdefault(name, []).append(value)
+    return {name: np.array(values) for name, values in out.items()}
 
 
 @pytest.fixture(scope="module")
 def drift_without_drivers():
-    return _drift(load_calibration().with_overrides({"certification_drive": 0.0}))
+    return _changes(load_calibration().with_overrides({"certification_drive": 0.0}))
 
 
-# Largest change over the first 36 months with the growth drivers off (certification_drive 0; the employment
-# path declines 0.5% a year). Measured with the committed fit at scale 0.002, 3 seeds (README, "The
-# steady-state start"): high-skill share +0.0000 (seed-to-seed sd of the change 0.0015), 中级 share -0.0021
-# (0.0012), exam-ready share +0.040 (0.003), turnover -0.018 (0.007), tenure -2.4 months (0.1). The start
-# synthesised before this model moved them, with its fitted parameters, by: 中级 -27%, high-skill +11%,
-# exam-ready share +0.31, turnover -0.055, tenure +12 months.
-BOUNDS = {"share_intermediate": 0.006, "high_skill_share": 0.004, "exam_ready_share": 0.06, "turnover": 0.03,
-          "tenure_months": 4.0}
+# The seed-to-seed standard deviation of each change over 36 months at scale 0.002 (measured with 3 seeds; README,
+# "The steady-state start"): a start in the rules' steady state moves by less than three of them. With growth
+# drivers off (certification_drive 0; the employment path declines 0.5% a year).
+NOISE = {"share_intermediate": 0.0012, "high_skill_share": 0.0015, "tenure_months_standardised": 0.45,
+         "turnover_standardised": 0.0045, "exam_ready_share_standardised": 0.0040}
 
 
-@pytest.mark.parametrize("quantity", sorted(BOUNDS))
-def test_with_the_growth_drivers_off_the_start_stays_near_its_steady_state(drift_without_drivers, quantity):
-    changes = np.array([end[quantity] - start[quantity] for start, end in drift_without_drivers])
-    assert abs(changes.mean()) < BOUNDS[quantity], (quantity, changes)
+@pytest.mark.parametrize("quantity", sorted(set(NOISE) - {"exam_ready_share_standardised"}))
+def test_with_the_growth_drivers_off_the_start_stays_in_its_steady_state(drift_without_drivers, quantity):
+    """Measured after the tenure draw counted the time since entering industrial work and layoffs: tenure +0.3
+    months (before: -6.8), turnover -0.007 (before: 0.000), grade shares within their noise."""
+    changes = drift_without_drivers[quantity]
+    assert abs(changes.mean()) < 3 * NOISE[quantity], (quantity, changes)
+
+
+@pytest.mark.xfail(strict=True, reason="#11: the exam-ready share rises by +0.03 in three years, about eight times "
+                   "its noise: the published 2020 stock of young migrants is about twice what the entry rules "
+                   "sustain, so the migrants kept from 2020 make up more of each young age than the draw assumes, "
+                   "with longer spells at their grade")
+def test_the_exam_ready_share_stays_in_its_steady_state(drift_without_drivers):
+    changes = drift_without_drivers["exam_ready_share_standardised"]
+    assert abs(changes.mean()) < 3 * NOISE["exam_ready_share_standardised"], changes
+
+
+def test_turnover_and_tenure_change_with_the_age_structure_not_the_start(drift_without_drivers):
+    """The raw changes are the workforce ageing: older workers quit less and have held their jobs longer.
+    Standardised to the start's ages the changes vanish (above); as they are, turnover falls and tenure rises."""
+    assert drift_without_drivers["turnover_raw"].mean() < -3 * NOISE["turnover_standardised"]
+    assert drift_without_drivers["tenure_months_raw"].mean() > 3 * NOISE["tenure_months_standardised"]
 
 
 def test_every_grade_share_moves_less_than_a_twentieth_of_itself_in_three_years(drift_without_drivers):
     for grade in cat.GRADES:
-        start = np.mean([s[f"share_{grade}"] for s, _ in drift_without_drivers])
-        end = np.mean([e[f"share_{grade}"] for _, e in drift_without_drivers])
-        assert abs(end / start - 1.0) < 0.05, (grade, start, end)
+        assert abs(drift_without_drivers[f"relative_share_{grade}"].mean()) < 0.05, grade
 
 
 def test_certification_drive_is_what_makes_the_skill_stocks_grow():
     """The same seeds with and without the driver: more exams sat, faster growth of the high-skill share."""
     calibration = load_calibration()
-    off = _drift(calibration.with_overrides({"certification_drive": 0.0}), seeds=(4,), months=24)
-    on = _drift(calibration.with_overrides({"certification_drive": 1.0}), seeds=(4,), months=24)
-    growth = [end["high_skill_share"] - start["high_skill_share"] for start, end in (off[0], on[0])]
+    off = _changes(calibration.with_overrides({"certification_drive": 0.0}), seeds=(4,), months=24)
+    on = _changes(calibration.with_overrides({"certification_drive": 1.0}), seeds=(4,), months=24)
+    growth = [off["high_skill_share"][0], on["high_skill_share"][0]]
     assert growth[1] > growth[0] + 0.003
 
 
@@ -129,5 +190,6 @@ def test_kpis_by_ownership_add_up_and_carry_every_calibration_statistic():
     assert by_ownership == pytest.approx(last[(last.dimension == "province") & (last.kpi == "workers")].value.item())
     bill, headcount = model.wage_bill_by_ownership()
     wages = last[(last.dimension == "ownership") & (last.kpi == "mean_wage_yuan_month")].set_index("group").value
-    np.testing.assert_allclose([wages[o] for o in cat.OWNERSHIPS], bill / headcount, rtol=1e-6)
+    # the KPI sums wages rounded to whole yuan: a mean differs from the exact one by less than half a yuan
+    np.testing.assert_allclose([wages[o] for o in cat.OWNERSHIPS], bill / headcount, rtol=0, atol=0.5)
     assert statistics_from_kpis(table) == simulated_statistics(load_calibration(), 0.001, 3)

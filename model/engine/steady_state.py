@@ -141,10 +141,15 @@ def _draw_grade_spells(key, month, rules, slots, grade, arrival_entrant_share, a
 
 
 @njit(parallel=True, cache=True)
-def _draw_tenure_and_trait(key, month, rules, slots, w):
-    """Quit trait and tenure from the rules' stationary distribution: a worker's trait is drawn from the
-    entrants' normal weighted by the expected stay in industrial work (rejection), tenure from the survival
-    function of the quit hazard with that trait (capped by the working life), walked STEP months at a time."""
+def _draw_tenure_and_trait(key, month, rules, slots, w, entry_density):
+    """Quit trait and tenure from the rules' stationary distribution. A worker's trait is drawn from the
+    entrants' normal weighted by the expected stay in industrial work (rejection). The present job began k
+    months ago with density proportional to S(k) (G(k) / T + e(k) / E): S is the survival of a job for a
+    worker who stays in industrial work (ended by quits that keep searching and by layoffs), T its mean
+    length (1 / T is the rate at which such a worker starts jobs), G(k) the probability that the worker was
+    in industrial work k months ago and e(k) / E the density of having entered it then (the entry age density
+    weighted by the survival of the exits since). Hazards at the worker's present age, walked STEP months
+    at a time: a first walk for T and E, a second for the total, a third to find the draw."""
     birth_month = w.birth_month
     sex = w.sex
     migrant = w.migrant
@@ -165,21 +170,39 @@ def _draw_tenure_and_trait(key, month, rules, slots, w):
                 break
         quit_trait[i] = trait
         gap = R.relative_log_wage(rules, g, human_capital[i], m)
-        spell_max = max(min(age - R.MIN_WORKING_AGE_MONTHS, MAX_SPELL_MONTHS), 1)
-        at, tenure = -1.0, spell_max - 1
-        for walk in range(2):
-            survival, cumulative, band, stay = 1.0, 0.0, np.nan, 1.0
-            for k in range(0, spell_max, STEP):
-                mass = STEP * survival
-                if walk == 1 and cumulative + mass >= at:
-                    tenure = min(k + int(STEP * (at - cumulative) / mass), spell_max - 1)
-                    break
-                cumulative += mass
-                if rules.quit_by_tenure_month[k] != band:  # the hazard changes only between tenure bands
+        keep = 1.0 - rules.quit_exit_share[m]
+        career = age - R.MIN_WORKING_AGE_MONTHS
+        spell_max = max(min(career, MAX_SPELL_MONTHS), 1)
+        mean_job, entries, at, tenure = 0.0, 0.0, 0.0, spell_max - 1
+        for walk in range(3):
+            job, stayed_in, cumulative, entries_seen = 1.0, 1.0, 0.0, 0.0
+            band, stay, segment, stay_in = np.nan, 1.0, -1, 1.0
+            for k in range(0, MAX_SPELL_MONTHS, STEP):
+                entry = entry_density[m, max(age - k, 0)] * stayed_in * (k < career)
+                if walk > 0:
+                    if entries > 0.0:
+                        was_in = max(1.0 - entries_seen / entries, 0.0)
+                        mass = STEP * job * (was_in / mean_job + entry / entries)
+                    else:  # nobody enters at this worker's past ages: jobs start evenly over the working life
+                        mass = STEP * job * (k < career)
+                    if walk == 2 and mass > 0.0 and cumulative + mass >= at:
+                        tenure = min(k + int(STEP * (at - cumulative) / mass), spell_max - 1)
+                        break
+                    cumulative += mass
+                else:
+                    mean_job += STEP * job
+                    entries += STEP * entry
+                entries_seen += STEP * entry
+                if rules.quit_by_tenure_month[k] != band:  # the job's hazard changes only between tenure bands
                     band = rules.quit_by_tenure_month[k]
-                    stay = (1.0 - R.quit_probability(rules, trait, age, k, m, g, gap, 0.0)) ** STEP
-                survival *= stay
-            if walk == 0:
+                    quit = R.quit_probability(rules, trait, age, k, m, g, gap, 0.0)
+                    stay = (1.0 - quit * keep - rules.layoff_rate) ** STEP
+                if _hazard_segment(rules, age - k) != segment:  # the exit hazard changes only between segments
+                    segment = _hazard_segment(rules, age - k)
+                    stay_in = (1.0 - _exit_hazard(rules, age - k, sex[i], m, g, trait)) ** STEP
+                job *= stay
+                stayed_in *= stay_in
+            if walk == 1:
                 at = rs.uniform(key, month, i, rs.SETTLE_TENURE) * cumulative
         hire_month[i] = month - 1 - tenure
 
@@ -265,7 +288,7 @@ def settle(workers: Workers, n: int, rules: R.Rules, key: np.uint64, month: int,
     sample = live[:: max(1, len(live) // SETTLE_SAMPLE)]
     density = entry_age_density(rules)
     w.human_capital[live] = w.grade[live]  # a first guess, for the wage term of the quit hazard
-    _draw_tenure_and_trait(key, month, rules, live, w)
+    _draw_tenure_and_trait(key, month, rules, live, w, density)
 
     def draw_and_balance(slots: np.ndarray, sit: np.ndarray) -> np.ndarray:
         current = rules._replace(exam_sit_rate=sit)
