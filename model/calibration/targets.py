@@ -90,6 +90,8 @@ STATISTICS = {
     "migrant_share_over_50_dec": _december("migrant", "migrant", "share_over_50"),
     "migrant_mean_age_rise_2020": _rise_per_year("migrant", "migrant", "mean_age"),
     "migrant_share_over_50_rise_2020": _rise_per_year("migrant", "migrant", "share_over_50"),
+    "migrant_share_40_and_under_dec": _december("migrant", "migrant", "share_40_and_under"),
+    "migrant_share_40_and_under_rise_2020": _rise_per_year("migrant", "migrant", "share_40_and_under"),
     "high_skill_growth_2020": _growth_per_year("province", "Jiangsu", "high_skill_workers"),
     "high_skill_share_rise_2020": _rise_per_year("province", "Jiangsu", "high_skill_share"),
     "high_skill_inflow_rate_2020": _high_skill_inflow_rate,

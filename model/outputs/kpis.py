@@ -19,17 +19,18 @@ from model.engine import rules as R
 from model.engine.calendar import month_start
 from model.levers import PROGRAMMES
 
-# Statistics tallied per cell: eight stocks every live worker touches (one 64-byte row), the policy stocks (what
+# Statistics tallied per cell: nine stocks every live worker touches (a 72-byte row), the policy stocks (what
 # uplifts cost employers, the wage sums of pay parity, the workers in each programme), then the flows (the month's
 # events, and enrolments in each programme). Money is in yuan a month. The tally kernel reads the layout from
 # the fixed stocks and flows below and the number of programmes.
 _HOT_STOCKS = ("workers", "employed", "certified", "high_skill", "wage_sum", "age_months_sum", "over_50",
-               "output_milli")
+               "aged_40_and_under", "output_milli")
 _POLICY_STOCKS = ("employer_cost", "high_skill_wage_sum", "engineer_wage_sum")
 _EVENT_FLOWS = ("entries", "exits", "retirements", "quits", "layoffs", "hires", "certifications", "job_to_job")
 # column of each fixed statistic in its table (hot stocks, policy stocks, flows), for the tally kernel
-_WORKERS, _EMPLOYED, _CERTIFIED, _HIGH_SKILL, _WAGE_SUM, _AGE_SUM, _OVER_50, _OUTPUT = map(_HOT_STOCKS.index, (
-    "workers", "employed", "certified", "high_skill", "wage_sum", "age_months_sum", "over_50", "output_milli"))
+_WORKERS, _EMPLOYED, _CERTIFIED, _HIGH_SKILL, _WAGE_SUM, _AGE_SUM, _OVER_50, _UNDER_41, _OUTPUT = map(
+    _HOT_STOCKS.index, ("workers", "employed", "certified", "high_skill", "wage_sum", "age_months_sum", "over_50",
+                        "aged_40_and_under", "output_milli"))
 _EMPLOYER_COST, _HIGH_SKILL_WAGES, _ENGINEER_WAGES = map(_POLICY_STOCKS.index, (
     "employer_cost", "high_skill_wage_sum", "engineer_wage_sum"))
 _ENTRIES, _EXITS, _RETIREMENTS, _QUITS, _LAYOFFS, _HIRES, _CERTIFICATIONS, _JOB_TO_JOB = map(_EVENT_FLOWS.index, (
@@ -44,6 +45,7 @@ CELL_SHAPE = (len(cat.CITY_IDS), len(cat.SECTORS), len(cat.OWNERSHIPS), len(cat.
 N_CELLS = int(np.prod(CELL_SHAPE))
 _N_SECTORS, _N_OWNERSHIPS, _N_GRADES, _N_GENERATIONS, _N_BANDS = CELL_SHAPE[1:]
 _OVER_50_MONTHS = 50 * 12
+_UNDER_41_MONTHS = 41 * 12  # 40岁及以下: 40 and under in completed years
 _NEW_GENERATION_BIRTH_MONTH = cat.NEW_GENERATION_BIRTH_YEAR * 12
 DIMENSIONS = ("province", "region", "city", "sector", "grade", "migrant", "migrant_generation", "age_band",
               "programme", "ownership")
@@ -120,6 +122,7 @@ def tally(parts, month, rules, w, employer_cell_offset, productivity_milli, empl
                 stock[cell, _HIGH_SKILL] += g >= cat.HIGH_SKILL_GRADE
                 stock[cell, _AGE_SUM] += age
                 stock[cell, _OVER_50] += age >= _OVER_50_MONTHS
+                stock[cell, _UNDER_41] += age < _UNDER_41_MONTHS
                 if use_policy and programme[i] != cat.NO_PROGRAMME:
                     policy_stock[cell, in_programme + programme[i]] += 1
                 if st == cat.EMPLOYED:
@@ -288,6 +291,8 @@ KPIS = {k.id: k for k in (
     Kpi("turnover_rate_annual", "rate", "share", ("年流动率", "Annual turnover"), _turnover),
     Kpi("mean_age", "rate", "years", ("平均年龄", "Mean age"), lambda t: t["age_months_sum"] / t["workers"] / 12.0),
     Kpi("share_over_50", "rate", "share", ("50岁以上占比", "Share over 50"), _ratio("over_50", "workers")),
+    Kpi("share_40_and_under", "rate", "share", ("40岁及以下占比", "Share aged 40 and under"),
+        _ratio("aged_40_and_under", "workers")),
     Kpi("output_index", "rate", "index", ("产出指数", "Output index"),
         lambda t: 100.0 * t["output_milli"] / t["output_milli"][0]),
     Kpi("employer_cost_yuan", "flow", "yuan", ("企业成本（元）", "Employer cost (yuan)"), _count("employer_cost"),

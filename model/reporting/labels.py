@@ -391,6 +391,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "target_migrant_mean_age_2020": ("2020年农民工平均年龄（岁）", "Migrant workers' mean age, 2020 (years)"),
     "target_migrant_mean_age_rise_2020": ("农民工平均年龄每年上升（岁）", "Yearly rise in migrants' mean age (years)"),
     "target_migrant_share_over_50_rise_2020": ("50岁以上农民工占比每年上升", "Yearly rise in migrants' share over 50"),
+    "target_migrant_share_40_and_under_rise_2020": ("40岁及以下农民工占比每年变化",
+                                                    "Yearly change in migrants' share aged 40 and under"),
     "target_high_skill_inflow_rate_2020": ("每年新增高技能人才占存量比例",
                                            "New high-skill workers a year, share of the stock"),
     "target_high_skill_growth_2020": ("高技能人才年净增长率", "Net growth of high-skill workers a year"),
