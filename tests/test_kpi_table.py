@@ -1,6 +1,7 @@
 """The tidy KPI table: columns, KPI ids, dimensions, groups and re-weighting."""
 
 import numpy as np
+import pytest
 
 from model.engine import categories as cat
 
@@ -34,8 +35,25 @@ def test_counts_are_reweighted_to_the_full_population(small_kpis):
 
 
 def test_rates_are_in_range(small_kpis):
-    for kpi in ("high_skill_share", "certified_share", "share_over_50"):
+    for kpi in ("high_skill_share", "certified_share", "share_over_50", "share_40_and_under"):
         v = small_kpis[(small_kpis.kpi == kpi) & (small_kpis.dimension == "province")]["value"]
         assert ((v > 0) & (v < 1)).all()
     turnover = small_kpis[(small_kpis.kpi == "turnover_rate_annual") & (small_kpis.dimension == "province")]["value"]
     assert ((turnover > 0.05) & (turnover < 1.0)).all()
+
+
+def test_the_age_shares_count_the_live_workers_by_their_age_in_completed_years():
+    """share_over_50 (50岁以上, aged 50 or more) and share_40_and_under (40岁及以下, under 41) of the migrants
+    at month end, against the worker columns."""
+    from model.engine.workforce_model import WorkforceModel
+    from tests.conftest import short_scenario
+
+    model = WorkforceModel(short_scenario("2020-02"), scale=0.001, seed=2)
+    model.run_until()
+    table = model.kpi_table()
+    last = table[(table.date == table.date.max()) & (table.dimension == "migrant") & (table.group == "migrant")]
+    w = model.workers
+    migrants = (w.status != cat.GONE) & (w.migrant == 1)
+    age = (model.month - 1) - w.birth_month[migrants]  # the tally's month is the last one stepped
+    for kpi, expected in (("share_over_50", np.mean(age >= 50 * 12)), ("share_40_and_under", np.mean(age < 41 * 12))):
+        assert last[last.kpi == kpi].value.item() == pytest.approx(expected, rel=1e-12), kpi
