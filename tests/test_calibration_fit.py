@@ -129,6 +129,23 @@ def test_the_parameters_the_readme_calls_identified_are_pinned_down_by_the_commi
         assert moves or name not in IDENTIFIED, name
 
 
+def test_the_fit_is_written_with_the_statistics_it_simulates(tmp_path):
+    """The fit simulates the KPI statistics, not the effects on the treated (`calibrate --check` does): writing
+    fitted.yaml keeps every fit target and leaves out the check-only effects, instead of failing after the fit."""
+    import yaml
+
+    from model.calibration.fit import FitResult, write_fitted
+
+    statistics = {name: 1.0 for name in STATISTICS}
+    result = FitResult(dict.fromkeys(FREE, 0.5), 2.0, statistics, 10, False)
+    path = tmp_path / "fitted.yaml"
+    write_fitted(result, FitSettings(), None, path=path)
+    written = yaml.safe_load(path.read_text(encoding="utf-8"))["targets"]
+    targets = load_targets()
+    assert {name for name, t in targets.items() if t.use == "fit"} <= set(written)
+    assert not {name for name, t in targets.items() if t.statistic in treatment_effects.STATISTICS} & set(written)
+
+
 def test_an_interrupted_fit_resumes_from_its_checkpoint_without_recomputing(tmp_path):
     checkpoint = tmp_path / "checkpoint.json"
     calibration = load_calibration(use_fitted=False)

@@ -253,9 +253,10 @@ def write_fitted(result: FitResult, settings: FitSettings, sensitivity: dict | N
                        "evaluations": result.evaluations, "stopped_by_time_budget": result.stopped_by_budget},
         "objective": round(result.distance, 4),
         "parameters": {k: float(f"{v:.6g}") for k, v in result.parameters.items()},
+        # the targets the fit simulates; the effects on the treated are simulated by `check` only
         "targets": {name: {"published": t.value, "simulated": float(f"{result.statistics[t.statistic]:.6g}"),
                            "tolerance": t.tolerance, "use": t.use}
-                    for name, t in targets.items() if t.statistic is not None},
+                    for name, t in targets.items() if t.statistic in result.statistics},
     }
     if sensitivity is not None:
         body["identification"] = sensitivity
