@@ -11,6 +11,8 @@ rate), `employment_growth_per_year` and `nominal_wage_growth_per_year`.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
@@ -28,6 +30,7 @@ SETTLE_SAMPLE = 200_000  # workers in the iteration's sample (every k-th slot)
 # STEP months at a time (monthly steps cost three times as much for draws that agree to within a month).
 MAX_SPELL_MONTHS = 480
 STEP = 3
+_BAND_START_MONTHS = np.array(cat.AGE_BAND_LOWER_YEARS) * 12  # the first month of each age band
 _TENURE_FOR_EXIT_HAZARD = 24  # months: the quit hazard in a worker's hazard of leaving industrial work
 # Retirements are counted over the coming year: nobody is synthesised at the end of working life, so the
 # first month alone would have none.
@@ -47,23 +50,41 @@ def _hazard_segment(rules, age):
     return R.age_band(rules, age) * 2 + (age >= rules.migrant_late_exit_age_months)
 
 
-def entry_age_density(rules: R.Rules) -> np.ndarray:
-    """Density (per month of age) of the age at which workers enter industrial work, float64[2 migrant
-    statuses, MAX_AGE_MONTHS + 1]: the entrant age bands, and for migrants the share entering at mature ages."""
-    density = np.zeros((2, R.MAX_AGE_MONTHS + 1))
+class Arrivals(NamedTuple):
+    """Density (per month of age) of the age at which workers arrive in industrial work, by migrant status
+    (float64[2, MAX_AGE_MONTHS + 1] each): at the entrant age bands, and at the mature ages (migrants only).
+    `past_factor[migrant]`: how many more arrived at the entrant ages a month earlier, before the start."""
+
+    entrant_ages: np.ndarray
+    mature: np.ndarray
+    past_factor: np.ndarray
+
+
+def arrival_densities(rules: R.Rules, young_migrant_arrivals_decline: float) -> Arrivals:
+    """The entrants' age density of the rules, with the migrants' arrivals at the entrant ages falling by
+    `young_migrant_arrivals_decline` a year before the start."""
+    entrant_ages, mature = np.zeros((2, R.MAX_AGE_MONTHS + 1)), np.zeros((2, R.MAX_AGE_MONTHS + 1))
     bounds, shares = rules.entrant_age_bounds_months, np.diff(rules.entrant_age_cdf, prepend=0.0)
     for migrant in (0, 1):
-        mature = rules.entrant_migrant_mature_share * migrant
+        mature_share = rules.entrant_migrant_mature_share * migrant
         for band, share in enumerate(shares):
             width = bounds[band + 1] - bounds[band]
-            density[migrant, bounds[band]:bounds[band + 1]] += (1.0 - mature) * share / width
+            entrant_ages[migrant, bounds[band]:bounds[band + 1]] += (1.0 - mature_share) * share / width
         lo, hi = rules.entrant_mature_age_months
-        density[migrant, lo:hi] += mature / (hi - lo)
-    return density
+        mature[migrant, lo:hi] += mature_share / (hi - lo)
+    past_factor = np.array([1.0, (1.0 - young_migrant_arrivals_decline) ** (-1.0 / 12.0)])
+    return Arrivals(entrant_ages, mature, past_factor)
+
+
+@njit(cache=True, inline="always")
+def _arrived(arrivals, migrant, age, k):
+    """Density of having arrived in industrial work k months ago, at age `age - k`."""
+    at = max(age - k, 0)
+    return arrivals.entrant_ages[migrant, at] * arrivals.past_factor[migrant] ** k + arrivals.mature[migrant, at]
 
 
 @njit(parallel=True, cache=True)
-def _draw_grade_spells(key, month, rules, slots, grade, arrival_entrant_share, arrival_h, arrival_cdf, w, entry_density,
+def _draw_grade_spells(key, month, rules, slots, grade, arrival_entrant_share, arrival_h, arrival_cdf, w, arrivals,
                        pass_h, pass_rate):
     """For the workers in `slots` (all at one grade g): months at the grade and human capital, drawn from the
     stationary renewal distribution of the rules: a spell at g starts at an arrival (an entrant arriving with
@@ -73,8 +94,8 @@ def _draw_grade_spells(key, month, rules, slots, grade, arrival_entrant_share, a
     the worker's rate of passing (`pass_h`, `pass_rate`).
 
     Arrivals at grade 0 are entries into industrial work, so a spell there is also weighted by the density
-    of entering at the age it implies; arrivals at higher grades are taken as even over time. A spell of k
-    months survived the exit hazards of the worker's ages in the last k months; learning along it runs at the
+    of entering at the age it implies (`_arrived`); arrivals at higher grades are taken as even over time. A
+    spell of k months survived the exit hazards of the worker's ages in the last k months; learning along it runs at the
     worker's present age."""
     birth_month = w.birth_month
     sex = w.sex
@@ -111,7 +132,7 @@ def _draw_grade_spells(key, month, rules, slots, grade, arrival_entrant_share, a
             h, survival, cumulative, cumulative_pass, segment, stay_exit = h0, 1.0, 0.0, 0.0, -1, 1.0
             for k in range(0, spell_max, STEP):
                 step_pass = step_pass_eligible * (h >= target) * (k >= min_months)
-                weight = STEP * (entry_density[m, max(age - k, 0)] if g == 0 else 1.0)
+                weight = STEP * (_arrived(arrivals, m, age, k) if g == 0 else 1.0)
                 mass = survival * weight
                 h_next = ceiling - (ceiling - h) * decay if h < ceiling else h
                 if walk == 1:
@@ -141,15 +162,15 @@ def _draw_grade_spells(key, month, rules, slots, grade, arrival_entrant_share, a
 
 
 @njit(parallel=True, cache=True)
-def _draw_tenure_and_trait(key, month, rules, slots, w, entry_density):
+def _draw_tenure_and_trait(key, month, rules, slots, w, arrivals):
     """Quit trait and tenure from the rules' stationary distribution. A worker's trait is drawn from the
     entrants' normal weighted by the expected stay in industrial work (rejection). The present job began k
     months ago with density proportional to S(k) (G(k) / T + e(k) / E): S is the survival of a job for a
-    worker who stays in industrial work (ended by quits that keep searching and by layoffs), T its mean
-    length (1 / T is the rate at which such a worker starts jobs), G(k) the probability that the worker was
-    in industrial work k months ago and e(k) / E the density of having entered it then (the entry age density
-    weighted by the survival of the exits since). Hazards at the worker's present age, walked STEP months
-    at a time: a first walk for T and E, a second for the total, a third to find the draw."""
+    worker who stays in industrial work (ended by quits that keep searching and by layoffs), at the age band
+    of the job's middle; T the mean length of a job at the present age (1 / T is the rate at which such a
+    worker starts jobs); G(k) the probability that the worker was in industrial work k months ago and
+    e(k) / E the density of having arrived then (`_arrived`, weighted by the survival of the exits since).
+    Walked STEP months at a time: a first walk for T and E, a second for the total, a third to find the draw."""
     birth_month = w.birth_month
     sex = w.sex
     migrant = w.migrant
@@ -157,6 +178,7 @@ def _draw_tenure_and_trait(key, month, rules, slots, w, entry_density):
     human_capital = w.human_capital
     hire_month = w.hire_month
     quit_trait = w.quit_trait
+    n_bands = _BAND_START_MONTHS.shape[0]
     for j in prange(slots.shape[0]):
         i = slots[j]
         m, g = migrant[i], grade[i]
@@ -173,34 +195,41 @@ def _draw_tenure_and_trait(key, month, rules, slots, w, entry_density):
         keep = 1.0 - rules.quit_exit_share[m]
         career = age - R.MIN_WORKING_AGE_MONTHS
         spell_max = max(min(career, MAX_SPELL_MONTHS), 1)
+        now_band = R.age_band(rules, age)
+        job = np.ones(n_bands)  # survival of a job of k months had it run at each age band's hazards
+        stay = np.ones(n_bands)
         mean_job, entries, at, tenure = 0.0, 0.0, 0.0, spell_max - 1
         for walk in range(3):
-            job, stayed_in, cumulative, entries_seen = 1.0, 1.0, 0.0, 0.0
-            band, stay, segment, stay_in = np.nan, 1.0, -1, 1.0
+            job[:] = 1.0
+            stayed_in, cumulative, entries_seen = 1.0, 0.0, 0.0
+            tenure_band, segment, stay_in = np.nan, -1, 1.0
             for k in range(0, MAX_SPELL_MONTHS, STEP):
-                entry = entry_density[m, max(age - k, 0)] * stayed_in * (k < career)
+                entry = _arrived(arrivals, m, age, k) * stayed_in * (k < career)
                 if walk > 0:
+                    middle = job[R.age_band(rules, max(age - k // 2, 0))]
                     if entries > 0.0:
                         was_in = max(1.0 - entries_seen / entries, 0.0)
-                        mass = STEP * job * (was_in / mean_job + entry / entries)
-                    else:  # nobody enters at this worker's past ages: jobs start evenly over the working life
-                        mass = STEP * job * (k < career)
+                        mass = STEP * middle * (was_in / mean_job + entry / entries)
+                    else:  # nobody arrives at this worker's past ages: jobs start evenly over the working life
+                        mass = STEP * middle * (k < career)
                     if walk == 2 and mass > 0.0 and cumulative + mass >= at:
                         tenure = min(k + int(STEP * (at - cumulative) / mass), spell_max - 1)
                         break
                     cumulative += mass
                 else:
-                    mean_job += STEP * job
+                    mean_job += STEP * job[now_band]
                     entries += STEP * entry
                 entries_seen += STEP * entry
-                if rules.quit_by_tenure_month[k] != band:  # the job's hazard changes only between tenure bands
-                    band = rules.quit_by_tenure_month[k]
-                    quit = R.quit_probability(rules, trait, age, k, m, g, gap, 0.0)
-                    stay = (1.0 - quit * keep - rules.layoff_rate) ** STEP
+                if rules.quit_by_tenure_month[k] != tenure_band:  # the job's hazard changes between tenure bands
+                    tenure_band = rules.quit_by_tenure_month[k]
+                    for b in range(n_bands):
+                        quit = R.quit_probability(rules, trait, _BAND_START_MONTHS[b], k, m, g, gap, 0.0)
+                        stay[b] = (1.0 - quit * keep - rules.layoff_rate) ** STEP
                 if _hazard_segment(rules, age - k) != segment:  # the exit hazard changes only between segments
                     segment = _hazard_segment(rules, age - k)
                     stay_in = (1.0 - _exit_hazard(rules, age - k, sex[i], m, g, trait)) ** STEP
-                job *= stay
+                for b in range(n_bands):
+                    job[b] *= stay[b]
                 stayed_in *= stay_in
             if walk == 1:
                 at = rs.uniform(key, month, i, rs.SETTLE_TENURE) * cumulative
@@ -263,7 +292,7 @@ def balanced_sit_rates(flows: np.ndarray, pass_rate: np.ndarray, entrant_grade_s
 
 
 def _draw_within_grade_state(workers: Workers, slots: np.ndarray, rules: R.Rules, key: np.uint64, month: int,
-                             entrant_inflow: np.ndarray, entry_density: np.ndarray) -> None:
+                             entrant_inflow: np.ndarray, arrivals: Arrivals) -> None:
     """Months at grade and human capital, grade by grade from the bottom: arrivals at g + 1 are the passes drawn
     for grade g, mixed with entrants arriving at g + 1 in proportion to the two flows."""
     w = workers
@@ -272,7 +301,7 @@ def _draw_within_grade_state(workers: Workers, slots: np.ndarray, rules: R.Rules
         at_grade = slots[w.grade[slots] == g]
         entrant_share = entrant_inflow[g] / (entrant_inflow[g] + promotions) if entrant_inflow[g] + promotions else 1.0
         pass_h, pass_rate = np.full(len(at_grade), -1.0), np.zeros(len(at_grade))
-        _draw_grade_spells(key, month, rules, at_grade, g, entrant_share, arrival_h, arrival_cdf, w, entry_density,
+        _draw_grade_spells(key, month, rules, at_grade, g, entrant_share, arrival_h, arrival_cdf, w, arrivals,
                            pass_h, pass_rate)
         weights = np.where(pass_h >= 0.0, pass_rate, 0.0)
         promotions = float(weights.sum())
@@ -280,21 +309,23 @@ def _draw_within_grade_state(workers: Workers, slots: np.ndarray, rules: R.Rules
 
 
 def settle(workers: Workers, n: int, rules: R.Rules, key: np.uint64, month: int, entrant_grade_shares: np.ndarray,
-           employment_growth_monthly: float, certification_drive: float) -> R.Rules:
-    """Draw the within-grade and job state of workers 0..n-1 from the rules' steady state; return the rules
-    with the balanced sitting rates times (1 + certification_drive)."""
+           employment_growth_monthly: float, certification_drive: float,
+           young_migrant_arrivals_decline: float) -> R.Rules:
+    """Draw the within-grade and job state of workers 0..n-1 from the rules' steady state (with the migrants'
+    arrivals at the entrant ages falling by `young_migrant_arrivals_decline` a year before the start); return
+    the rules with the balanced sitting rates times (1 + certification_drive)."""
     w = workers
     live = np.flatnonzero(w.status[:n] != cat.GONE)
     sample = live[:: max(1, len(live) // SETTLE_SAMPLE)]
-    density = entry_age_density(rules)
+    arrivals = arrival_densities(rules, young_migrant_arrivals_decline)
     w.human_capital[live] = w.grade[live]  # a first guess, for the wage term of the quit hazard
-    _draw_tenure_and_trait(key, month, rules, live, w, density)
+    _draw_tenure_and_trait(key, month, rules, live, w, arrivals)
 
     def draw_and_balance(slots: np.ndarray, sit: np.ndarray) -> np.ndarray:
         current = rules._replace(exam_sit_rate=sit)
         exits = grade_flows(current, w, slots, month)[2]
         entrants = exits.sum() + len(slots) * employment_growth_monthly
-        _draw_within_grade_state(w, slots, current, key, month, entrants * entrant_grade_shares, density)
+        _draw_within_grade_state(w, slots, current, key, month, entrants * entrant_grade_shares, arrivals)
         return balanced_sit_rates(grade_flows(current, w, slots, month), rules.exam_pass_rate, entrant_grade_shares,
                                   employment_growth_monthly)
 

@@ -147,7 +147,8 @@ class WorkforceModel(mesa.Model):
         self.rules = steady_state.settle(self.workers, n_workers, self.rules, self.key, self.month,
                                          entrant_grade_shares(self.rules),
                                          (1.0 + self.employment_growth) ** (1.0 / 12.0) - 1.0,
-                                         c.scalar("certification_drive"))
+                                         c.scalar("certification_drive"),
+                                         c.scalar("young_migrant_arrivals_decline_per_year"))
         self.grade_ladder = _grade_ladder(c, self.workers)
         self.grade_wage = np.zeros(0)  # the month's wage schedule by employer and grade (set_wages)
         self._calibrate_wage_levels()
