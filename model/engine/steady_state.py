@@ -30,6 +30,7 @@ SETTLE_SAMPLE = 200_000  # workers in the iteration's sample (every k-th slot)
 # STEP months at a time (monthly steps cost three times as much for draws that agree to within a month).
 MAX_SPELL_MONTHS = 480
 STEP = 3
+_PARTS = 256  # the tenure draw's workers are split in parts, each with its own scratch arrays
 _BAND_START_MONTHS = np.array(cat.AGE_BAND_LOWER_YEARS) * 12  # the first month of each age band
 _TENURE_FOR_EXIT_HAZARD = 24  # months: the quit hazard in a worker's hazard of leaving industrial work
 # Retirements are counted over the coming year: nobody is synthesised at the end of working life, so the
@@ -179,61 +180,64 @@ def _draw_tenure_and_trait(key, month, rules, slots, w, arrivals):
     hire_month = w.hire_month
     quit_trait = w.quit_trait
     n_bands = _BAND_START_MONTHS.shape[0]
-    for j in prange(slots.shape[0]):
-        i = slots[j]
-        m, g = migrant[i], grade[i]
-        age = month - 1 - birth_month[i]
-        floor = _exit_hazard(rules, age, sex[i], m, g, -4.0 * rules.quit_trait_sd)
-        trait = 0.0
-        for attempt in range(64):
-            u_accept, _ = rs.uniform_pair(key, month + attempt, i, rs.SETTLE_TRAIT_ACCEPT)
-            trait = rules.quit_trait_sd * rs.standard_normal(key, month + attempt, i, rs.SETTLE_TRAIT)
-            if u_accept * _exit_hazard(rules, age, sex[i], m, g, trait) < floor:
-                break
-        quit_trait[i] = trait
-        gap = R.relative_log_wage(rules, g, human_capital[i], m)
-        keep = 1.0 - rules.quit_exit_share[m]
-        career = age - R.MIN_WORKING_AGE_MONTHS
-        spell_max = max(min(career, MAX_SPELL_MONTHS), 1)
-        now_band = R.age_band(rules, age)
-        job = np.ones(n_bands)  # survival of a job of k months had it run at each age band's hazards
+    n = slots.shape[0]
+    size = (n + _PARTS - 1) // _PARTS
+    for part in prange(_PARTS):  # a part's scratch arrays serve all its workers
+        job = np.ones(n_bands)  # survival of a job of k months, had it run at each age band's hazards
         stay = np.ones(n_bands)
-        mean_job, entries, at, tenure = 0.0, 0.0, 0.0, spell_max - 1
-        for walk in range(3):
-            job[:] = 1.0
-            stayed_in, cumulative, entries_seen = 1.0, 0.0, 0.0
-            tenure_band, segment, stay_in = np.nan, -1, 1.0
-            for k in range(0, MAX_SPELL_MONTHS, STEP):
-                entry = _arrived(arrivals, m, age, k) * stayed_in * (k < career)
-                if walk > 0:
-                    middle = job[R.age_band(rules, max(age - k // 2, 0))]
-                    if entries > 0.0:
-                        was_in = max(1.0 - entries_seen / entries, 0.0)
-                        mass = STEP * middle * (was_in / mean_job + entry / entries)
-                    else:  # nobody arrives at this worker's past ages: jobs start evenly over the working life
-                        mass = STEP * middle * (k < career)
-                    if walk == 2 and mass > 0.0 and cumulative + mass >= at:
-                        tenure = min(k + int(STEP * (at - cumulative) / mass), spell_max - 1)
-                        break
-                    cumulative += mass
-                else:
-                    mean_job += STEP * job[now_band]
-                    entries += STEP * entry
-                entries_seen += STEP * entry
-                if rules.quit_by_tenure_month[k] != tenure_band:  # the job's hazard changes between tenure bands
-                    tenure_band = rules.quit_by_tenure_month[k]
+        for j in range(part * size, min(n, (part + 1) * size)):
+            i = slots[j]
+            m, g = migrant[i], grade[i]
+            age = month - 1 - birth_month[i]
+            floor = _exit_hazard(rules, age, sex[i], m, g, -4.0 * rules.quit_trait_sd)
+            trait = 0.0
+            for attempt in range(64):
+                u_accept, _ = rs.uniform_pair(key, month + attempt, i, rs.SETTLE_TRAIT_ACCEPT)
+                trait = rules.quit_trait_sd * rs.standard_normal(key, month + attempt, i, rs.SETTLE_TRAIT)
+                if u_accept * _exit_hazard(rules, age, sex[i], m, g, trait) < floor:
+                    break
+            quit_trait[i] = trait
+            gap = R.relative_log_wage(rules, g, human_capital[i], m)
+            keep = 1.0 - rules.quit_exit_share[m]
+            career = age - R.MIN_WORKING_AGE_MONTHS
+            spell_max = max(min(career, MAX_SPELL_MONTHS), 1)
+            now_band = R.age_band(rules, age)
+            mean_job, entries, at, tenure = 0.0, 0.0, 0.0, spell_max - 1
+            for walk in range(3):
+                job[:] = 1.0
+                stayed_in, cumulative, entries_seen = 1.0, 0.0, 0.0
+                tenure_band, segment, stay_in = np.nan, -1, 1.0
+                for k in range(0, MAX_SPELL_MONTHS, STEP):
+                    entry = _arrived(arrivals, m, age, k) * stayed_in * (k < career)
+                    if walk > 0:
+                        middle = job[R.age_band(rules, max(age - k // 2, 0))]
+                        if entries > 0.0:
+                            was_in = max(1.0 - entries_seen / entries, 0.0)
+                            mass = STEP * middle * (was_in / mean_job + entry / entries)
+                        else:  # nobody arrives at this worker's past ages: jobs start evenly over the working life
+                            mass = STEP * middle * (k < career)
+                        if walk == 2 and mass > 0.0 and cumulative + mass >= at:
+                            tenure = min(k + int(STEP * (at - cumulative) / mass), spell_max - 1)
+                            break
+                        cumulative += mass
+                    else:
+                        mean_job += STEP * job[now_band]
+                        entries += STEP * entry
+                    entries_seen += STEP * entry
+                    if rules.quit_by_tenure_month[k] != tenure_band:  # the job's hazard changes between tenure bands
+                        tenure_band = rules.quit_by_tenure_month[k]
+                        for b in range(n_bands):
+                            quit = R.quit_probability(rules, trait, _BAND_START_MONTHS[b], k, m, g, gap, 0.0)
+                            stay[b] = (1.0 - quit * keep - rules.layoff_rate) ** STEP
+                    if _hazard_segment(rules, age - k) != segment:  # the exit hazard changes only between segments
+                        segment = _hazard_segment(rules, age - k)
+                        stay_in = (1.0 - _exit_hazard(rules, age - k, sex[i], m, g, trait)) ** STEP
                     for b in range(n_bands):
-                        quit = R.quit_probability(rules, trait, _BAND_START_MONTHS[b], k, m, g, gap, 0.0)
-                        stay[b] = (1.0 - quit * keep - rules.layoff_rate) ** STEP
-                if _hazard_segment(rules, age - k) != segment:  # the exit hazard changes only between segments
-                    segment = _hazard_segment(rules, age - k)
-                    stay_in = (1.0 - _exit_hazard(rules, age - k, sex[i], m, g, trait)) ** STEP
-                for b in range(n_bands):
-                    job[b] *= stay[b]
-                stayed_in *= stay_in
-            if walk == 1:
-                at = rs.uniform(key, month, i, rs.SETTLE_TENURE) * cumulative
-        hire_month[i] = month - 1 - tenure
+                        job[b] *= stay[b]
+                    stayed_in *= stay_in
+                if walk == 1:
+                    at = rs.uniform(key, month, i, rs.SETTLE_TENURE) * cumulative
+            hire_month[i] = month - 1 - tenure
 
 
 @njit(parallel=True, cache=True)
