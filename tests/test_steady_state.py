@@ -38,6 +38,7 @@ def _state(model: WorkforceModel) -> dict[str, np.ndarray]:
     return {"live": np.bincount(cells[live], minlength=n),
             "grades": np.bincount(grade[live], minlength=cat.MAX_GRADE + 1),
             "ready": np.bincount(cells[live], ready[live], n),
+            "high_skill": np.bincount(cells[live], grade[live] >= cat.HIGH_SKILL_GRADE, n),
             "employed": np.bincount(cells[employed], minlength=n),
             "tenure": np.bincount(cells[employed], (model.month - w.hire_month)[employed], n)}
 
@@ -53,8 +54,8 @@ def _separations(model: WorkforceModel, cells: np.ndarray) -> tuple[np.ndarray, 
 def _changes(calibration, seeds=SEEDS, months=MONTHS) -> dict[str, np.ndarray]:  # noqa: ANN001
     """Per seed, the change over `months` of the grade shares and, as it is (`raw`) and at the start's mix of
     migrant status and single year of age (`standardised`: the published 2020 age structure is older than
-    the entry rules keep it, and the workforce ages as it did before 2020), of the exam-ready share, mean
-    tenure and turnover (separations in the last year against the first)."""
+    the entry rules keep it, and the workforce ages as it did before 2020), of the high-skill share, the
+    exam-ready share, mean tenure and turnover (separations in the last year against the first)."""
     out: dict[str, list[float]] = {}
     for seed in seeds:
         model = WorkforceModel(short_scenario("2022-12"), scale=SCALE, seed=seed, calibration=calibration)
@@ -82,6 +83,7 @@ def _changes(calibration, seeds=SEEDS, months=MONTHS) -> dict[str, np.ndarray]: 
         changes.update({f"relative_share_{g}": changes[f"share_{g}"] / (first["grades"][k] / first["grades"].sum())
                         for k, g in enumerate(cat.GRADES)})
         for name, numerator, denominator, mix in (("exam_ready_share", "ready", "live", live),
+                                                  ("high_skill_share", "high_skill", "live", live),
                                                   ("tenure_months", "tenure", "employed", employed)):
             changes[f"{name}_raw"] = (last[numerator].sum() / last[denominator].sum()
                                       - first[numerator].sum() / first[denominator].sum())
@@ -101,35 +103,35 @@ def drift_without_drivers():
     return _changes(load_calibration().with_overrides({"certification_drive": 0.0}))
 
 
-# The seed-to-seed standard deviation of each change over 36 months at scale 0.002 (measured with 3 seeds; README,
+# The seed-to-seed standard deviation of each change over 36 months at scale 0.002 (measured with 6 seeds; README,
 # "The steady-state start"): a start in the rules' steady state moves by less than three of them. With growth
-# drivers off (certification_drive 0; the employment path declines 0.5% a year).
-NOISE = {"share_intermediate": 0.0012, "high_skill_share": 0.0015, "tenure_months_standardised": 0.45,
-         "turnover_standardised": 0.0045, "exam_ready_share_standardised": 0.0040}
+# drivers off (certification_drive 0; the employment path declines 0.5% a year). The grade shares are the
+# province's (the sitting rates balance the grade stocks, not each age's); the workers' hidden states at the
+# start's ages.
+NOISE = {"share_intermediate": 0.0015, "high_skill_share": 0.0004, "exam_ready_share_standardised": 0.0025,
+         "tenure_months_standardised": 0.3, "turnover_standardised": 0.0045}
+NOT_YET_STEADY = {"high_skill_share": "#11: with the drivers off the high-skill share falls by 0.0020 in three years "
+                  "(1.4% of itself, five times its noise): the sitting rates balance the grade flows of the start "
+                  "month, and the flows drift from it"}
 
 
-@pytest.mark.parametrize("quantity", sorted(set(NOISE) - {"exam_ready_share_standardised"}))
+@pytest.mark.parametrize("quantity", [pytest.param(q, marks=pytest.mark.xfail(strict=True, reason=NOT_YET_STEADY[q]))
+                                      if q in NOT_YET_STEADY else q for q in sorted(NOISE)])
 def test_with_the_growth_drivers_off_the_start_stays_in_its_steady_state(drift_without_drivers, quantity):
-    """Measured after the tenure draw counted the time since entering industrial work and layoffs: tenure +0.3
-    months (before: -6.8), turnover -0.007 (before: 0.000), grade shares within their noise."""
+    """Measured with the start of 2026-12-05 (README): 中级 share +0.0004, exam-ready share +0.002, tenure +0.7
+    months, turnover +0.001, at the start's ages. Before the tenure draw counted the time since arriving in
+    industrial work and the young migrants' past arrivals, tenure fell by 6.8 months and the exam-ready share
+    rose by 0.032."""
     changes = drift_without_drivers[quantity]
     assert abs(changes.mean()) < 3 * NOISE[quantity], (quantity, changes)
 
 
-@pytest.mark.xfail(strict=True, reason="#11: the exam-ready share rises by +0.03 in three years, about eight times "
-                   "its noise: the published 2020 stock of young migrants is about twice what the entry rules "
-                   "sustain, so the migrants kept from 2020 make up more of each young age than the draw assumes, "
-                   "with longer spells at their grade")
-def test_the_exam_ready_share_stays_in_its_steady_state(drift_without_drivers):
-    changes = drift_without_drivers["exam_ready_share_standardised"]
-    assert abs(changes.mean()) < 3 * NOISE["exam_ready_share_standardised"], changes
-
-
-def test_turnover_and_tenure_change_with_the_age_structure_not_the_start(drift_without_drivers):
-    """The raw changes are the workforce ageing: older workers quit less and have held their jobs longer.
-    Standardised to the start's ages the changes vanish (above); as they are, turnover falls and tenure rises."""
-    assert drift_without_drivers["turnover_raw"].mean() < -3 * NOISE["turnover_standardised"]
-    assert drift_without_drivers["tenure_months_raw"].mean() > 3 * NOISE["tenure_months_standardised"]
+def test_the_raw_changes_of_turnover_and_tenure_are_the_workforce_ageing(drift_without_drivers):
+    """Seed by seed, the raw change less the standardised one: older workers quit less and have held their jobs
+    longer, so as the workforce ages turnover falls and tenure rises beyond what the start's ages would give."""
+    d = drift_without_drivers
+    assert (d["turnover_raw"] - d["turnover_standardised"] < 0).all()
+    assert (d["tenure_months_raw"] - d["tenure_months_standardised"] > 0).all()
 
 
 def test_every_grade_share_moves_less_than_a_twentieth_of_itself_in_three_years(drift_without_drivers):
