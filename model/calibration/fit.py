@@ -200,8 +200,8 @@ def synthetic_targets(truth: dict[str, float], settings: FitSettings) -> dict[st
     calibration = load_calibration(use_fitted=False).with_overrides(truth)
     other_seeds = FitSettings(**{**settings.__dict__, "seed": settings.seed + RECOVERY_SEED_OFFSET})
     simulated = mean_statistics(calibration, other_seeds)
-    return {name: t.model_copy(update={"value": simulated[t.statistic]}) if t.statistic else t
-            for name, t in load_targets().items()}
+    return {name: t.model_copy(update={"value": simulated[t.statistic]}) if t.statistic in simulated else t
+            for name, t in load_targets().items()}  # check-only effects on the treated keep their published value
 
 
 def recovery(truth: dict[str, float], settings: FitSettings, checkpoint: Path | None = None,
