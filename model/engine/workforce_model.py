@@ -144,9 +144,9 @@ class WorkforceModel(mesa.Model):
                                                                cat.GRADES[cat.HIGH_SKILL_GRADE:])
         self.workers = synthesise_workers(c, self.rules, self.employer_table, pilots, n_workers, capacity,
                                           self.key, self.month)
+        growth_monthly = (1.0 + self.employment_growth) ** (1.0 / 12.0) - 1.0
         self.rules = steady_state.settle(self.workers, n_workers, self.rules, self.key, self.month,
-                                         entrant_grade_shares(self.rules),
-                                         (1.0 + self.employment_growth) ** (1.0 / 12.0) - 1.0,
+                                         entrant_grade_shares(self.rules), growth_monthly,
                                          c.scalar("certification_drive"),
                                          c.scalar("young_migrant_arrivals_decline_per_year"))
         self.grade_ladder = _grade_ladder(c, self.workers)
@@ -166,6 +166,9 @@ class WorkforceModel(mesa.Model):
         self.productivity_milli = 1000.0 * t.productivity
         self._employers_decide(for_month=self.month, aggregates=None)  # no month has been matched yet
         self.accounts = self._tally()[1]
+        self.rules = steady_state.rebalance(self.workers, n_workers, self.rules, self.month,
+                                            entrant_grade_shares(self.rules), growth_monthly,
+                                            c.scalar("certification_drive"), self.employer_wage_gap())
         self.phase_seconds["synthesis"] = time.perf_counter() - started
 
     # --- the month ----------------------------------------------------------------------------
@@ -251,13 +254,18 @@ class WorkforceModel(mesa.Model):
         self.grade_wage = self.grade_wage_table(self.month)
         kernels.wages(self.workers, self.rules, self.grade_wage)
 
+    def employer_wage_gap(self) -> np.ndarray:
+        """Log of each employer's pay for a grade over the outside option (the grade's mean wage in the city):
+        float64[employers, grades], 0 where either is missing."""
+        outside = self.accounts.outside_wage[self.employer_table.city]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gap = np.log(self.grade_wage) - np.log(outside)
+        return np.where(np.isfinite(gap), gap, 0.0)
+
     def separate(self) -> Separations:
         """Quits (against the outside option: mean wage of the grade in the city) and layoffs."""
         w, t = self.workers, self.employer_table
-        outside = self.accounts.outside_wage[t.city]  # [employers, grades]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            gap = np.log(self.grade_wage) - np.log(outside)
-        gap = np.where(np.isfinite(gap), gap, 0.0)
+        gap = self.employer_wage_gap()
         n_chunks = -(-w.capacity // kernels.CHUNK)
         employed_by_chunk = np.empty((n_chunks, len(t.city)), dtype=np.int32)
         slot_counts = np.empty((n_chunks, 2), dtype=np.int64)
