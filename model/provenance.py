@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import subprocess
 from datetime import UTC, datetime
@@ -19,6 +20,16 @@ def package_version() -> str:
         return metadata.version("jiangsu-workforce")
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+def code_digest() -> str:
+    """The first 16 hex digits of the sha256 of the model's source (every .py file of the package, by path):
+    what a stored evaluation was computed with, so a checkpoint from other code is not reused."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def git_commit() -> dict[str, object] | None:

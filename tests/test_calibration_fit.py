@@ -179,6 +179,19 @@ def test_an_interrupted_fit_resumes_from_its_checkpoint_without_recomputing(tmp_
     assert not other.cache  # different settings: the stored evaluations do not apply
 
 
+def test_a_checkpoint_made_by_other_code_is_not_reused(tmp_path, monkeypatch):
+    """The stored evaluations depend on the model's code too: a change of the rules starts the fit afresh
+    instead of replaying distances the old code computed."""
+    checkpoint = tmp_path / "checkpoint.json"
+    settings = FitSettings(scale=0.0005, seeds=1, seed=3)
+    first = Objective(load_calibration(use_fitted=False), load_targets(), settings, checkpoint)
+    first(np.array([-4.7, 0.45, 0.012, 0.3, 0.2, 0.0012, 0.003]))
+    first.save()
+    assert Objective(load_calibration(use_fitted=False), load_targets(), settings, checkpoint).cache
+    monkeypatch.setattr("model.calibration.fit.code_digest", lambda: "0123456789abcdef")
+    assert not Objective(load_calibration(use_fitted=False), load_targets(), settings, checkpoint).cache
+
+
 def test_the_check_of_a_targets_file_exits_1_through_the_real_entry_point_on_an_in_sample_miss(tmp_path):
     """`calibrate --check --targets FILE` (e.g. figures published later): in-sample misses fail, later ones are
     reported."""

@@ -25,7 +25,7 @@ from model.calibration.targets import TARGETS_FILE, Target, load_targets, simula
 from model.errors import InputError
 from model.files import short_digest, text_digest, write_text_atomically
 from model.outputs import treatment_effects
-from model.provenance import git_commit, package_version
+from model.provenance import code_digest, git_commit, package_version
 
 # The parameters the targets pin down (see the identification report); the rest stay assumed.
 # matching_efficiency is not among them: vacancies exceed searchers, so matching clears within the
@@ -82,12 +82,13 @@ class Objective:
                     self._track(entry["distance"], np.array(entry["x"]))
 
     def key(self) -> str:
-        """What the stored evaluations depend on: settings, free parameters, targets and parameter files."""
+        """What the stored evaluations depend on: settings, free parameters, targets, parameter files and the
+        model's code."""
         s = self.settings
         text = json.dumps([s.scale, s.seeds, s.seed, self.free, short_digest(TARGETS_FILE),
                            {name: t.value for name, t in self.targets.items()},
                            short_digest(CALIBRATION_DIR / "parameters.yaml"),
-                           short_digest(CALIBRATION_DIR / "population.yaml")])
+                           short_digest(CALIBRATION_DIR / "population.yaml"), code_digest()])
         return text_digest(text, 16)
 
     def statistics(self, x: np.ndarray) -> dict[str, float]:

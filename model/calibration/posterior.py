@@ -30,7 +30,7 @@ from model.calibration.priors import CALIBRATED, Prior, calibrated_priors
 from model.calibration.targets import TARGETS_FILE, Target, load_targets, simulated_statistics
 from model.experiments import worker_processes
 from model.files import short_digest, text_digest, write_atomically
-from model.provenance import git_commit, package_version
+from model.provenance import code_digest, git_commit, package_version
 
 POSTERIOR_FILE = CALIBRATION_DIR / "posterior.csv"
 SUMMARY_FILE = CALIBRATION_DIR / "posterior.yaml"
@@ -147,12 +147,12 @@ class PosteriorResult:
 
 def key(settings: PosteriorSettings, priors: dict[str, Prior], targets: dict[str, Target],
         fixed: dict[str, float]) -> str:
-    """What a stored calibration depends on: settings, priors, targets and the parameter files."""
+    """What a stored calibration depends on: settings, priors, targets, the parameter files and the model's code."""
     s = settings
     text = json.dumps([s.scale, s.seeds, s.seed, s.population, [p.__dict__ for p in priors.values()],
                        {n: [t.value, t.tolerance, t.statistic] for n, t in targets.items() if t.use == "fit"}, fixed,
                        short_digest(CALIBRATION_DIR / "parameters.yaml"),
-                       short_digest(CALIBRATION_DIR / "population.yaml")],
+                       short_digest(CALIBRATION_DIR / "population.yaml"), code_digest()],
                       sort_keys=True)
     return text_digest(text, 16)
 
