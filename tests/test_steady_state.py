@@ -108,15 +108,15 @@ def drift_without_drivers():
 # drivers off (certification_drive 0; the employment path declines 0.5% a year). The grade shares are the
 # province's (the sitting rates balance the grade stocks, not each age's); the workers' hidden states at the
 # start's ages.
-NOISE = {"share_intermediate": 0.0015, "high_skill_share": 0.0004, "exam_ready_share_standardised": 0.0025,
-         "tenure_months_standardised": 0.3, "turnover_standardised": 0.0045}
+NOISE = {"share_intermediate": 0.001, "high_skill_share": 0.0007, "exam_ready_share_standardised": 0.0036,
+         "tenure_months_standardised": 0.35, "turnover_standardised": 0.0035}
 @pytest.mark.parametrize("quantity", sorted(NOISE))
 def test_with_the_growth_drivers_off_the_start_stays_in_its_steady_state(drift_without_drivers, quantity):
-    """Measured with the start of 2026-12-05 (README): high-skill share +0.0003, 中级 share -0.0002, and at the
-    start's ages exam-ready share -0.004, tenure +0.7 months, turnover +0.001. Before the tenure draw counted
-    the time since arriving in industrial work, the young migrants' past arrivals and the balance the
-    employers' pay, tenure fell by 6.8 months, the exam-ready share rose by 0.032 and the high-skill share
-    fell by 0.0020."""
+    """Measured with the start and fit of 2026-12-05 (README, 6 seeds): high-skill share +0.0004, 中级 share
+    +0.0006, and at the start's ages exam-ready share -0.001, tenure +1.0 months, turnover -0.000. Before the
+    tenure draw counted the time since arriving in industrial work, the young migrants' past arrivals and the
+    balance the employers' pay, tenure fell by 6.8 months, the exam-ready share rose by 0.032 and the
+    high-skill share fell by 0.0020."""
     changes = drift_without_drivers[quantity]
     assert abs(changes.mean()) < 3 * NOISE[quantity], (quantity, changes)
 
