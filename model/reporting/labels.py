@@ -153,6 +153,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "migrant_max_working_age_years": ("外来务工人员最高从业年龄", "Migrants' maximum working age"),
     "searcher_exit_rate_monthly": ("求职人员退出产业率", "Exit rate of job searchers"),
     "migrant_late_exit_age_years": ("高龄外来务工人员退出起始年龄", "Age from which older migrants exit faster"),
+    "young_migrant_arrivals_decline_per_year": ("青年外来务工人员新进人数年降幅",
+                                                "Yearly decline of young migrant arrivals"),
     "learning_by_education": ("干中学速度的学历系数", "Learning multiplier by education"),
     "learning_by_age_band": ("干中学速度的年龄系数", "Learning multiplier by age band"),
     "human_capital_ceiling": ("人力资本上限", "Human-capital ceiling"),
