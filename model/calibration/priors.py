@@ -14,9 +14,12 @@ import numpy as np
 from model.calibration.fit import FREE
 from model.calibration.inputs import Calibration
 
-# Parameters the Bayesian calibration samples: the fitted ones, and the learning rate, which the point fit left
-# assumed because its profile is flat (calibration/fitted.yaml); the posterior shows whether the data move it.
-CALIBRATED = (*FREE, "learning_rate_monthly")
+# Parameters the point fit leaves assumed because the in-sample targets do not pin them down (their profiles
+# were flat when a fit freed them; calibration/parameters.yaml says over which range). The Bayesian calibration
+# samples them over that range with the fitted ones: the posterior shows whether the data move them, and every
+# effect's calibrated-parameter uncertainty carries them.
+NOT_IDENTIFIED = ("learning_rate_monthly", "local_exit_rate_monthly", "migrant_exit_rate_monthly")
+CALIBRATED = (*FREE, *NOT_IDENTIFIED)
 
 
 @dataclass(frozen=True)
