@@ -280,6 +280,28 @@ def test_the_report_shows_the_fit_the_comparison_recorded_not_todays(comparison_
     assert "objective 98.7" in page and "2019-07-01" in page and "does not describe" not in page
 
 
+def test_the_report_names_the_parameters_the_data_do_not_pin_down_with_the_values_the_runs_used(comparison_dir,
+                                                                                                 tmp_path):
+    """The methods say which parameters the point fit leaves at a stated value, with the value the runs recorded."""
+    import json
+    import shutil
+
+    from model.calibration.priors import NOT_IDENTIFIED
+    from model.reporting.labels import label
+    from model.reporting.report import build_report
+
+    changed = tmp_path / "changed"
+    shutil.copytree(comparison_dir, changed)
+    manifest = json.loads((changed / "manifest.json").read_text())
+    for run in manifest["runs"][manifest["baseline"]]:
+        run["parameters"]["migrant_exit_rate_monthly"] = 0.00777
+    (changed / "manifest.json").write_text(json.dumps(manifest))
+    for lang in ("zh", "en"):
+        line = build_report(changed, lang).split(label("not_identified", lang))[1][:600]
+        assert all(label(name, lang) in line for name in NOT_IDENTIFIED), line
+        assert f"{label('migrant_exit_rate_monthly', lang)} 0.00777" in line
+
+
 def test_a_report_whose_runs_used_other_fitted_values_than_the_fit_shown_says_so(comparison_dir, tmp_path):
     """Runs under other fitted values than the fit shown: a comparison made before comparisons recorded their fit
     (the report falls back on today's), or one whose runs changed fitted parameters."""

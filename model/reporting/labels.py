@@ -420,6 +420,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "period": ("时期", "Period"),
     "code_version": ("代码版本", "Code version"),
     "calibration_fit": ("校准", "Calibration"),
+    "not_identified": ("2020年及以前的数据未能确定、按假设取值的参数（贝叶斯校准在其取值范围内抽样；使用后验抽样的比较，其区间计入这些参数的不确定性）",
+                       "Not pinned down by the figures of 2020 and earlier, so set at a stated value (the Bayesian "
+                       "calibration samples them over their ranges; a comparison run with --posterior carries them "
+                       "in its intervals)"),
     "calibration_stale": ("注意：本比较各次运行所用的校准参数与下表所示的校准结果不同，下表并不描述这些运行。参数：",
                           "Note: this comparison's runs used calibrated parameters that differ from the fit shown "
                           "below, so the table does not describe them. Parameters:"),

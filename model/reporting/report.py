@@ -644,7 +644,20 @@ def _calibration(manifest: dict, lang: str) -> dict | None:
                      "use": str(target.get("use"))} for name, target in fitted.get("targets", {}).items()],
         "objective": number(objective, lang) if isinstance(objective, float) else str(objective),
         "date": str(fitted.get("date", "")),
+        "not_identified": _not_identified(manifest, lang),
     }
+
+
+def _not_identified(manifest: dict, lang: str) -> list[str]:
+    """The parameters the in-sample figures do not pin down, which the point fit leaves at a stated value, with the
+    value the comparison's baseline runs recorded (today's value for a comparison that recorded none)."""
+    from model.calibration.inputs import load_calibration
+    from model.calibration.priors import NOT_IDENTIFIED
+
+    runs = manifest.get("runs", {}).get(manifest.get("baseline"), []) or [{}]
+    recorded = runs[0].get("parameters") or {}
+    values = {name: recorded.get(name, load_calibration().scalar(name)) for name in NOT_IDENTIFIED}
+    return [f"{label(name, lang)} {float(value):.3g}" for name, value in values.items()]
 
 
 def _refitted_since(manifest: dict, fitted: dict[str, float]) -> list[str]:
