@@ -10,8 +10,8 @@ import pytest
 from scipy import optimize
 
 from model.calibration.fit import FREE, FitSettings, Objective, mean_statistics
-from model.calibration.priors import CALIBRATED, NOT_IDENTIFIED
 from model.calibration.inputs import FITTED_FILE, load_calibration
+from model.calibration.priors import CALIBRATED, NOT_IDENTIFIED
 from model.calibration.targets import STATISTICS, load_targets
 from model.errors import InputError
 from model.outputs import treatment_effects
@@ -169,8 +169,8 @@ def test_an_interrupted_fit_resumes_from_its_checkpoint_without_recomputing(tmp_
     calibration = load_calibration(use_fitted=False)
     settings = FitSettings(scale=0.0005, seeds=1, seed=3)
     first = Objective(calibration, load_targets(), settings, checkpoint)
-    points = [np.array([-4.7, 0.45, 0.012, 0.3, 0.2, 0.0012, 0.003]),
-              np.array([-5.0, 0.8, 0.01, 0.5, 0.4, 0.001, 0.004])]
+    points = [np.array([-4.7, 0.45, 0.012, 0.3, 0.2]),
+              np.array([-5.0, 0.8, 0.01, 0.5, 0.4])]
     assert all(len(x) == len(FREE) for x in points)
     values = [first(x) for x in points]
     first.save()
@@ -187,7 +187,7 @@ def test_a_checkpoint_made_by_other_code_is_not_reused(tmp_path, monkeypatch):
     checkpoint = tmp_path / "checkpoint.json"
     settings = FitSettings(scale=0.0005, seeds=1, seed=3)
     first = Objective(load_calibration(use_fitted=False), load_targets(), settings, checkpoint)
-    first(np.array([-4.7, 0.45, 0.012, 0.3, 0.2, 0.0012, 0.003]))
+    first(np.array([-4.7, 0.45, 0.012, 0.3, 0.2]))
     first.save()
     assert Objective(load_calibration(use_fitted=False), load_targets(), settings, checkpoint).cache
     monkeypatch.setattr("model.calibration.fit.code_digest", lambda: "0123456789abcdef")

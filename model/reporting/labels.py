@@ -420,7 +420,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "period": ("时期", "Period"),
     "code_version": ("代码版本", "Code version"),
     "calibration_fit": ("校准", "Calibration"),
-    "not_identified": ("2020年及以前的数据未能确定、按假设取值的参数（贝叶斯校准在其取值范围内抽样；使用后验抽样的比较，其区间计入这些参数的不确定性）",
+    "not_identified": ("2020年及以前的数据未能确定、按假设取值的参数（贝叶斯校准在其取值范围内抽样；"
+                       "使用后验抽样的比较，其区间计入这些参数的不确定性）",
                        "Not pinned down by the figures of 2020 and earlier, so set at a stated value (the Bayesian "
                        "calibration samples them over their ranges; a comparison run with --posterior carries them "
                        "in its intervals)"),
