@@ -655,9 +655,10 @@ def _not_identified(manifest: dict, lang: str) -> list[str]:
     from model.calibration.priors import NOT_IDENTIFIED
 
     runs = manifest.get("runs", {}).get(manifest.get("baseline"), []) or [{}]
-    recorded = runs[0].get("parameters") or {}
-    values = {name: recorded.get(name, load_calibration().scalar(name)) for name in NOT_IDENTIFIED}
-    return [f"{label(name, lang)} {float(value):.3g}" for name, value in values.items()]
+    values = {**(runs[0].get("parameters") or {})}
+    if any(name not in values for name in NOT_IDENTIFIED):
+        values = {**load_calibration().parameter_values(), **values}
+    return [f"{label(name, lang)} {float(values[name]):.3g}" for name in NOT_IDENTIFIED]
 
 
 def _refitted_since(manifest: dict, fitted: dict[str, float]) -> list[str]:
