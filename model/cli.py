@@ -5,7 +5,10 @@ Exit codes: 0 success, 2 bad input (one line naming the problem, nothing written
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -668,8 +671,20 @@ def _caused_by_interrupt(exc: BaseException) -> bool:
     return False
 
 
+def _interrupt_unless_compiling(signum: int, frame: object) -> None:
+    """Ctrl-C raises KeyboardInterrupt, except while numba compiles or loads a kernel: raised inside llvmlite's
+    object-cache callbacks it crashes the process (SIGSEGV). Then the signal is sent again 50 ms later, until the
+    kernel is ready."""
+    compiler = sys.modules.get("numba.core.compiler_lock")
+    if compiler is not None and compiler.global_compiler_lock.is_locked():
+        threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT)).start()
+        return
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Entry point: one-line errors with exit code 2 for bad input, 1 for internal errors."""
+    signal.signal(signal.SIGINT, _interrupt_unless_compiling)
     command = typer.main.get_command(app)
     try:
         code = command.main(standalone_mode=False)  # returns a typer.Exit's code instead of raising it

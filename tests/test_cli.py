@@ -262,6 +262,44 @@ def test_ctrl_c_during_a_run_is_one_line_exit_130_and_leaves_nothing(tmp_path):
     assert "Traceback" not in stderr and not out.exists()
 
 
+@pytest.mark.parametrize("delay", [0.3, 1.5])
+def test_ctrl_c_while_kernels_compile_is_one_line_exit_130(tmp_path, delay):
+    """An empty numba cache: the kernels compile after the folder is locked, and the Ctrl-C lands in a compile."""
+    out = tmp_path / "out"
+    run = subprocess.Popen([sys.executable, "-m", "model.cli", "run", str(REPO / "scenarios" / "baseline.yaml"),
+                            "--scale", "0.001", "--end", "2021-12", "--out", str(out)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                           env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")})
+    for _ in range(1200):
+        if (out / ".workforce.lock").exists():
+            break
+        time.sleep(0.05)
+    time.sleep(delay)
+    run.send_signal(signal.SIGINT)
+    _, stderr = run.communicate(timeout=120)
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert run.returncode == 130 and lines == ["error: interrupted; nothing was written"], stderr
+    assert not out.exists()
+
+
+def test_a_ctrl_c_during_a_compile_is_delivered_again_once_the_compile_is_done(monkeypatch):
+    from numba.core.compiler_lock import global_compiler_lock
+
+    from model.cli import _interrupt_unless_compiling
+
+    sent = []
+    monkeypatch.setattr(os, "kill", lambda pid, signum: sent.append((pid, signum)))
+    with global_compiler_lock:
+        _interrupt_unless_compiling(signal.SIGINT, None)  # held back: no exception inside the compiler
+    for _ in range(100):
+        if sent:
+            break
+        time.sleep(0.01)
+    assert sent == [(os.getpid(), signal.SIGINT)]
+    with pytest.raises(KeyboardInterrupt):
+        _interrupt_unless_compiling(signal.SIGINT, None)
+
+
 def test_ctrl_c_during_a_comparison_with_worker_processes_is_one_line_exit_130(tmp_path):
     out = tmp_path / "cmp"
     command = [sys.executable, "-m", "model.cli", "compare", str(REPO / "scenarios" / "baseline.yaml"),
