@@ -32,6 +32,13 @@ def _december(dimension: str, group: str, kpi: str):  # noqa: ANN202
     return value
 
 
+def _year_mean(dimension: str, group: str, kpi: str):  # noqa: ANN202
+    """A KPI's mean over the simulated months: the match of a figure that describes a whole year."""
+    def mean(kpis) -> float:  # noqa: ANN001
+        return float(np.mean(kpis[dimension, group, kpi]))
+    return mean
+
+
 def _rise_per_year(dimension: str, group: str, kpi: str):  # noqa: ANN202
     """A KPI's change from the first to the last simulated month, scaled to a year."""
     def rise(kpis) -> float:  # noqa: ANN001
@@ -88,6 +95,8 @@ STATISTICS = {
     "high_skill_workers_dec": _december("province", "Jiangsu", "high_skill_workers"),
     "migrant_mean_age_dec": _december("migrant", "migrant", "mean_age"),
     "migrant_share_over_50_dec": _december("migrant", "migrant", "share_over_50"),
+    "migrant_mean_age_mean": _year_mean("migrant", "migrant", "mean_age"),
+    "migrant_share_over_50_mean": _year_mean("migrant", "migrant", "share_over_50"),
     "migrant_mean_age_rise_2020": _rise_per_year("migrant", "migrant", "mean_age"),
     "migrant_share_over_50_rise_2020": _rise_per_year("migrant", "migrant", "share_over_50"),
     "migrant_share_40_and_under_dec": _december("migrant", "migrant", "share_40_and_under"),
