@@ -142,6 +142,17 @@ def test_every_fitted_parameter_is_pinned_down_by_the_committed_fit_and_the_rest
     assert all(calibration.parameters[name].status == "assumed" for name in NOT_IDENTIFIED)
 
 
+def test_the_model_description_states_the_committed_fitted_values():
+    """docs/model.md copies each fitted value into its parameter's table row: a refit must update it."""
+    import yaml
+
+    fitted = yaml.safe_load(FITTED_FILE.read_text(encoding="utf-8"))["parameters"]
+    rows = {line.split("|")[1].strip(" `"): line.replace("\u2212", "-")
+            for line in (REPO / "docs" / "model.md").read_text(encoding="utf-8").splitlines() if line.startswith("| `")}
+    for name in FREE:
+        assert f" {fitted[name]:g} " in rows[name], f"docs/model.md: {name} is not stated as {fitted[name]:g}"
+
+
 def test_the_fit_is_written_with_the_statistics_it_simulates(tmp_path):
     """The fit simulates the KPI statistics, not the effects on the treated (`calibrate --check` does): writing
     fitted.yaml keeps every fit target and leaves out the check-only effects, instead of failing after the fit."""
