@@ -398,7 +398,8 @@ def _simulation_based_calibration(quick: bool, seed: int, replications: int | No
     from model.calibration import checks
     from model.calibration import posterior as bayes
 
-    settings = checks.SbcSettings(seed=seed, **({"replications": 10, "population": 40} if quick else {}))
+    quick_settings = {"replications": 10, "population": 40, "final_population": None}
+    settings = checks.SbcSettings(seed=seed, **(quick_settings if quick else {}))
     if replications:
         settings = checks.SbcSettings(**{**settings.__dict__, "replications": replications})
     if particles:
@@ -443,7 +444,8 @@ def _bayesian_calibration(quick: bool, scale: float | None, seed: int, seeds: in
     changes = {k: v for k, v in (("scale", scale), ("seeds", seeds),
                                  ("budget_seconds", budget_minutes and budget_minutes * 60)) if v}
     settings = bayes.PosteriorSettings(**{**settings.__dict__, **changes})
-    err.print(f"ABC-SMC: population {settings.population}, up to {settings.generations} generations, scale "
+    err.print(f"ABC-SMC: population {settings.population} ({settings.population_sizes()[-1]} in the last generation), "
+              f"up to {settings.generations} generations, scale "
               f"{settings.scale:g}, {settings.seeds} seed(s), budget {settings.budget_seconds / 60:.0f} min "
               "(resumes from runs/posterior-*.db)", markup=False, soft_wrap=True)
     result = bayes.calibrate(settings, Path("runs"), workers=workers or os.cpu_count() or 1)
@@ -468,7 +470,8 @@ def _bayesian_calibration(quick: bool, scale: float | None, seed: int, seeds: in
               soft_wrap=True)
     prov = body["provenance"]
     err.print(f"{prov['generations']} generations, {prov['evaluations']} evaluations, {prov['seconds'] / 60:.1f} min; "
-              f"final temperature {prov['final_temperature']:g}"
+              f"final temperature {prov['final_temperature']:g}; {prov['particles']} particles worth "
+              f"{prov['effective_sample_size']:g} (effective sample size)"
               f"{'' if prov['exact_posterior'] else ' (stopped before temperature 1: a tempered, wider posterior)'}"
               f" → {files[0]}, {files[1]}", markup=False, soft_wrap=True)
 
