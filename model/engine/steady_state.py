@@ -111,55 +111,66 @@ def _draw_grade_spells(key, month, rules, slots, grade, arrival_entrant_share, a
     step_pass_eligible = 1.0 - (1.0 - sit_pass) ** STEP
     min_months = rules.exam_min_months[target]
     ceiling = 1.0 / rules.inverse_human_capital_ceiling
-    for j in prange(slots.shape[0]):
-        i = slots[j]
-        m, edu, s, trait = migrant[i], education[i], sex[i], quit_trait[i]
-        age = month - 1 - birth_month[i]
-        spell_max = max(min(age - R.MIN_WORKING_AGE_MONTHS, MAX_SPELL_MONTHS), 1)
-        # learning at the mean draw is linear in h: STEP months of it close the gap to the ceiling by `decay`
-        gain = rules.learning_rate * rules.learning_by_education[edu] * rules.learning_by_age_month[
-            min(age, R.MAX_AGE_MONTHS)]
-        decay = (1.0 - gain / ceiling) ** STEP
-        u_arrival, u_kind = rs.uniform_pair(key, month, i, rs.SETTLE_ARRIVAL)
-        if g == 0 or u_kind < arrival_entrant_share or arrival_cdf.shape[0] == 0:
-            h0 = R.entrant_human_capital(rules, edu, g, u_arrival)
-        else:
-            h0 = arrival_h[rs.pick(arrival_cdf, u_arrival)]
-        u_spell, u_pass = rs.uniform_pair(key, month, i, rs.SETTLE_SPELL)
-        # walk twice: for the totals, then to find the draws
-        total, total_pass, at_spell, at_pass = 0.0, 0.0, -1.0, -1.0
-        spell, h_spell, h_pass = spell_max - 1, -1.0, -1.0
-        for walk in range(2):
-            h, survival, cumulative, cumulative_pass, segment, stay_exit = h0, 1.0, 0.0, 0.0, -1, 1.0
+    n_steps = (MAX_SPELL_MONTHS + STEP - 1) // STEP
+    n = slots.shape[0]
+    size = (n + _PARTS - 1) // _PARTS
+    for part in prange(_PARTS):  # a part's scratch arrays serve all its workers
+        step_mass = np.empty(n_steps)  # per step of the walk: the spell's mass, its mass of passes, and the
+        step_pass_mass = np.empty(n_steps)  # human capital at the step's start and end
+        step_h = np.empty(n_steps)
+        step_h_next = np.empty(n_steps)
+        for j in range(part * size, min(n, (part + 1) * size)):
+            i = slots[j]
+            m, edu, s, trait = migrant[i], education[i], sex[i], quit_trait[i]
+            age = month - 1 - birth_month[i]
+            spell_max = max(min(age - R.MIN_WORKING_AGE_MONTHS, MAX_SPELL_MONTHS), 1)
+            # learning at the mean draw is linear in h: STEP months of it close the gap to the ceiling by `decay`
+            gain = rules.learning_rate * rules.learning_by_education[edu] * rules.learning_by_age_month[
+                min(age, R.MAX_AGE_MONTHS)]
+            decay = (1.0 - gain / ceiling) ** STEP
+            u_arrival, u_kind = rs.uniform_pair(key, month, i, rs.SETTLE_ARRIVAL)
+            if g == 0 or u_kind < arrival_entrant_share or arrival_cdf.shape[0] == 0:
+                h0 = R.entrant_human_capital(rules, edu, g, u_arrival)
+            else:
+                h0 = arrival_h[rs.pick(arrival_cdf, u_arrival)]
+            u_spell, u_pass = rs.uniform_pair(key, month, i, rs.SETTLE_SPELL)
+            # walk once for the totals, keeping each step's terms; then find the draws in them
+            h, survival, total, total_pass, segment, stay_exit = h0, 1.0, 0.0, 0.0, -1, 1.0
+            steps = 0
             for k in range(0, spell_max, STEP):
                 step_pass = step_pass_eligible * (h >= target) * (k >= min_months)
                 weight = STEP * (_arrived(arrivals, m, age, k) if g == 0 else 1.0)
                 mass = survival * weight
                 h_next = ceiling - (ceiling - h) * decay if h < ceiling else h
-                if walk == 1:
-                    if h_spell < 0.0 and mass > 0.0 and cumulative + mass >= at_spell:
-                        spell = min(k + int(STEP * (at_spell - cumulative) / mass), spell_max - 1)
-                        h_spell = h + (h_next - h) * (spell - k) / STEP
-                    if h_pass < 0.0 and total_pass > 0.0 and cumulative_pass + mass * step_pass >= at_pass:
-                        h_pass = h_next
-                    if h_spell >= 0.0 and (h_pass >= 0.0 or total_pass == 0.0):
-                        break
-                cumulative += mass
-                cumulative_pass += mass * step_pass
+                step_mass[steps], step_pass_mass[steps] = mass, mass * step_pass
+                step_h[steps], step_h_next[steps] = h, h_next
+                steps += 1
+                total += mass
+                total_pass += mass * step_pass
                 if _hazard_segment(rules, age - k) != segment:  # the exit hazard changes only between segments
                     segment = _hazard_segment(rules, age - k)
                     stay_exit = (1.0 - _exit_hazard(rules, age - k, s, m, g, trait)) ** STEP
                 survival *= (1.0 - step_pass) * stay_exit
                 h = h_next
-            if walk == 0:
-                total, total_pass = cumulative, cumulative_pass
-                at_spell, at_pass = u_spell * total, u_pass * total_pass
-            elif h_spell < 0.0:
+            at_spell, at_pass = u_spell * total, u_pass * total_pass
+            spell, h_spell, h_pass, cumulative, cumulative_pass = spell_max - 1, -1.0, -1.0, 0.0, 0.0
+            for step in range(steps):
+                k, mass = step * STEP, step_mass[step]
+                if h_spell < 0.0 and mass > 0.0 and cumulative + mass >= at_spell:
+                    spell = min(k + int(STEP * (at_spell - cumulative) / mass), spell_max - 1)
+                    h_spell = step_h[step] + (step_h_next[step] - step_h[step]) * (spell - k) / STEP
+                if h_pass < 0.0 and total_pass > 0.0 and cumulative_pass + step_pass_mass[step] >= at_pass:
+                    h_pass = step_h_next[step]
+                if h_spell >= 0.0 and (h_pass >= 0.0 or total_pass == 0.0):
+                    break
+                cumulative += mass
+                cumulative_pass += step_pass_mass[step]
+            if h_spell < 0.0:
                 h_spell = h
-        human_capital[i] = h_spell
-        grade_month[i] = month - 1 - spell
-        pass_h[j] = h_pass
-        pass_rate[j] = total_pass / total if total > 0.0 else 0.0
+            human_capital[i] = h_spell
+            grade_month[i] = month - 1 - spell
+            pass_h[j] = h_pass
+            pass_rate[j] = total_pass / total if total > 0.0 else 0.0
 
 
 @njit(parallel=True, cache=True)
@@ -171,7 +182,8 @@ def _draw_tenure_and_trait(key, month, rules, slots, w, arrivals):
     of the job's middle; T the mean length of a job at the present age (1 / T is the rate at which such a
     worker starts jobs); G(k) the probability that the worker was in industrial work k months ago and
     e(k) / E the density of having arrived then (`_arrived`, weighted by the survival of the exits since).
-    Walked STEP months at a time: a first walk for T and E, a second for the total, a third to find the draw."""
+    Walked once, STEP months at a time, keeping each step's terms; T and E are the walk's totals, then the
+    masses are summed and the draw found in the kept terms."""
     birth_month = w.birth_month
     sex = w.sex
     migrant = w.migrant
@@ -180,11 +192,15 @@ def _draw_tenure_and_trait(key, month, rules, slots, w, arrivals):
     hire_month = w.hire_month
     quit_trait = w.quit_trait
     n_bands = _BAND_START_MONTHS.shape[0]
+    n_steps = (MAX_SPELL_MONTHS + STEP - 1) // STEP
     n = slots.shape[0]
     size = (n + _PARTS - 1) // _PARTS
     for part in prange(_PARTS):  # a part's scratch arrays serve all its workers
         job = np.ones(n_bands)  # survival of a job of k months, had it run at each age band's hazards
         stay = np.ones(n_bands)
+        middle_job = np.empty(n_steps)  # per step: survival of a job whose middle fell at that step's age
+        arrived = np.empty(n_steps)  # density of having arrived then and stayed in since
+        seen = np.empty(n_steps)  # arrivals before then
         for j in range(part * size, min(n, (part + 1) * size)):
             i = slots[j]
             m, g = migrant[i], grade[i]
@@ -202,41 +218,47 @@ def _draw_tenure_and_trait(key, month, rules, slots, w, arrivals):
             career = age - R.MIN_WORKING_AGE_MONTHS
             spell_max = max(min(career, MAX_SPELL_MONTHS), 1)
             now_band = R.age_band(rules, age)
-            mean_job, entries, at, tenure = 0.0, 0.0, 0.0, spell_max - 1
-            for walk in range(3):
-                job[:] = 1.0
-                stayed_in, cumulative, entries_seen = 1.0, 0.0, 0.0
-                tenure_band, segment, stay_in = np.nan, -1, 1.0
-                for k in range(0, MAX_SPELL_MONTHS, STEP):
-                    entry = _arrived(arrivals, m, age, k) * stayed_in * (k < career)
-                    if walk > 0:
-                        middle = job[R.age_band(rules, max(age - k // 2, 0))]
-                        if entries > 0.0:
-                            was_in = max(1.0 - entries_seen / entries, 0.0)
-                            mass = STEP * middle * (was_in / mean_job + entry / entries)
-                        else:  # nobody arrives at this worker's past ages: jobs start evenly over the working life
-                            mass = STEP * middle * (k < career)
-                        if walk == 2 and mass > 0.0 and cumulative + mass >= at:
-                            tenure = min(k + int(STEP * (at - cumulative) / mass), spell_max - 1)
-                            break
-                        cumulative += mass
-                    else:
-                        mean_job += STEP * job[now_band]
-                        entries += STEP * entry
-                    entries_seen += STEP * entry
-                    if rules.quit_by_tenure_month[k] != tenure_band:  # the job's hazard changes between tenure bands
-                        tenure_band = rules.quit_by_tenure_month[k]
-                        for b in range(n_bands):
-                            quit = R.quit_probability(rules, trait, _BAND_START_MONTHS[b], k, m, g, gap, 0.0)
-                            stay[b] = (1.0 - quit * keep - rules.layoff_rate) ** STEP
-                    if _hazard_segment(rules, age - k) != segment:  # the exit hazard changes only between segments
-                        segment = _hazard_segment(rules, age - k)
-                        stay_in = (1.0 - _exit_hazard(rules, age - k, sex[i], m, g, trait)) ** STEP
+            job[:] = 1.0
+            mean_job, entries, stayed_in, entries_seen = 0.0, 0.0, 1.0, 0.0
+            tenure_band, segment, stay_in = np.nan, -1, 1.0
+            for step in range(n_steps):
+                k = step * STEP
+                entry = _arrived(arrivals, m, age, k) * stayed_in * (k < career)
+                middle_job[step] = job[R.age_band(rules, max(age - k // 2, 0))]
+                arrived[step] = entry
+                seen[step] = entries_seen
+                mean_job += STEP * job[now_band]
+                entries += STEP * entry
+                entries_seen += STEP * entry
+                if rules.quit_by_tenure_month[k] != tenure_band:  # the job's hazard changes between tenure bands
+                    tenure_band = rules.quit_by_tenure_month[k]
                     for b in range(n_bands):
-                        job[b] *= stay[b]
-                    stayed_in *= stay_in
-                if walk == 1:
-                    at = rs.uniform(key, month, i, rs.SETTLE_TENURE) * cumulative
+                        quit = R.quit_probability(rules, trait, _BAND_START_MONTHS[b], k, m, g, gap, 0.0)
+                        stay[b] = (1.0 - quit * keep - rules.layoff_rate) ** STEP
+                if _hazard_segment(rules, age - k) != segment:  # the exit hazard changes only between segments
+                    segment = _hazard_segment(rules, age - k)
+                    stay_in = (1.0 - _exit_hazard(rules, age - k, sex[i], m, g, trait)) ** STEP
+                for b in range(n_bands):
+                    job[b] *= stay[b]
+                stayed_in *= stay_in
+            for step in range(n_steps):  # the masses, kept in the arrays of the arrivals
+                k = step * STEP
+                if entries > 0.0:
+                    was_in = max(1.0 - seen[step] / entries, 0.0)
+                    arrived[step] = STEP * middle_job[step] * (was_in / mean_job + arrived[step] / entries)
+                else:  # nobody arrives at this worker's past ages: jobs start evenly over the working life
+                    arrived[step] = STEP * middle_job[step] * (k < career)
+            total = 0.0
+            for step in range(n_steps):
+                total += arrived[step]
+            at = rs.uniform(key, month, i, rs.SETTLE_TENURE) * total
+            cumulative, tenure = 0.0, spell_max - 1
+            for step in range(n_steps):
+                mass = arrived[step]
+                if mass > 0.0 and cumulative + mass >= at:
+                    tenure = min(step * STEP + int(STEP * (at - cumulative) / mass), spell_max - 1)
+                    break
+                cumulative += mass
             hire_month[i] = month - 1 - tenure
 
 
