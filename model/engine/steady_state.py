@@ -54,11 +54,12 @@ def _hazard_segment(rules, age):
 class Arrivals(NamedTuple):
     """Density (per month of age) of the age at which workers arrive in industrial work, by migrant status
     (float64[2, MAX_AGE_MONTHS + 1] each): at the entrant age bands, and at the mature ages (migrants only).
-    `past_factor[migrant]`: how many more arrived at the entrant ages a month earlier, before the start."""
+    `past_growth[migrant, k]`: how many more arrived at the entrant ages k months before the start than at it
+    (float64[2, MAX_SPELL_MONTHS])."""
 
     entrant_ages: np.ndarray
     mature: np.ndarray
-    past_factor: np.ndarray
+    past_growth: np.ndarray
 
 
 def arrival_densities(rules: R.Rules, young_migrant_arrivals_decline: float) -> Arrivals:
@@ -74,14 +75,24 @@ def arrival_densities(rules: R.Rules, young_migrant_arrivals_decline: float) -> 
         lo, hi = rules.entrant_mature_age_months
         mature[migrant, lo:hi] += mature_share / (hi - lo)
     past_factor = np.array([1.0, (1.0 - young_migrant_arrivals_decline) ** (-1.0 / 12.0)])
-    return Arrivals(entrant_ages, mature, past_factor)
+    return Arrivals(entrant_ages, mature, _powers(past_factor, MAX_SPELL_MONTHS))
+
+
+@njit(cache=True)
+def _powers(factor, n):
+    """factor[m] ** k for k = 0..n-1 (a table: the walks read it at every step)."""
+    out = np.empty((factor.shape[0], n))
+    for m in range(factor.shape[0]):
+        for k in range(n):
+            out[m, k] = factor[m] ** k
+    return out
 
 
 @njit(cache=True, inline="always")
 def _arrived(arrivals, migrant, age, k):
-    """Density of having arrived in industrial work k months ago, at age `age - k`."""
+    """Density of having arrived in industrial work k months ago, at age `age - k` (k < MAX_SPELL_MONTHS)."""
     at = max(age - k, 0)
-    return arrivals.entrant_ages[migrant, at] * arrivals.past_factor[migrant] ** k + arrivals.mature[migrant, at]
+    return arrivals.entrant_ages[migrant, at] * arrivals.past_growth[migrant, k] + arrivals.mature[migrant, at]
 
 
 @njit(parallel=True, cache=True)
