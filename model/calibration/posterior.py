@@ -50,11 +50,12 @@ class PosteriorSettings:
     seed: int = 0
     population: int = 120
     generations: int = 8  # temperature 1 is reached by the last (pyabc's schedule plans for it)
-    budget_seconds: float = 5400.0
+    budget_seconds: float = 3300.0
     # The last generation, at temperature 1, is the sample that is read. Its importance weights (prior over the
     # proposal) are uneven where the proposal is thin, at the ends of the quit parameters' ridge: 120 particles
-    # were worth about 8. More particles there even them out at the cost of one generation. None: `population`.
-    final_population: int | None = 480
+    # were worth about 8, and 480 in the last generation only 3.7 (2026-12-06), so more particles there do not
+    # even them out. None: `population`.
+    final_population: int | None = None
 
     @classmethod
     def quick(cls, **changes) -> PosteriorSettings:  # noqa: ANN003
