@@ -398,8 +398,7 @@ def _simulation_based_calibration(quick: bool, seed: int, replications: int | No
     from model.calibration import checks
     from model.calibration import posterior as bayes
 
-    quick_settings = {"replications": 10, "population": 40, "final_population": None}
-    settings = checks.SbcSettings(seed=seed, **(quick_settings if quick else {}))
+    settings = checks.SbcSettings(seed=seed, **({"replications": 10, "population": 40} if quick else {}))
     if replications:
         settings = checks.SbcSettings(**{**settings.__dict__, "replications": replications})
     if particles:
@@ -444,8 +443,7 @@ def _bayesian_calibration(quick: bool, scale: float | None, seed: int, seeds: in
     changes = {k: v for k, v in (("scale", scale), ("seeds", seeds),
                                  ("budget_seconds", budget_minutes and budget_minutes * 60)) if v}
     settings = bayes.PosteriorSettings(**{**settings.__dict__, **changes})
-    err.print(f"ABC-SMC: population {settings.population} ({settings.population_sizes()[-1]} in the last generation), "
-              f"up to {settings.generations} generations, scale "
+    err.print(f"ABC-SMC: population {settings.population}, up to {settings.generations} generations, scale "
               f"{settings.scale:g}, {settings.seeds} seed(s), budget {settings.budget_seconds / 60:.0f} min "
               "(resumes from runs/posterior-*.db)", markup=False, soft_wrap=True)
     result = bayes.calibrate(settings, Path("runs"), workers=workers or os.cpu_count() or 1)

@@ -39,7 +39,7 @@ def test_the_calibration_gives_the_same_sample_on_one_or_two_processes_and_resum
 def test_simulation_based_calibration_on_a_two_parameter_toy_covers_the_truth():
     """The posterior's 90% intervals cover the true parameters in 80-97% of replications."""
     table = checks.sbc(checks.LinearToy(), checks.toy_priors(),
-                       checks.SbcSettings(replications=30, population=40, generations=6, final_population=None, seed=0))
+                       checks.SbcSettings(replications=30, population=40, generations=6, seed=0))
     assert len(table) == 60 and (table.final_temperature == 1.0).all()
     assert 0.80 <= checks.coverage(table)["all"] <= 0.97
     assert (table.lo <= table.hi).all()

@@ -100,7 +100,6 @@ class SbcSettings:
     replications: int = 40
     population: int = posterior.PosteriorSettings.population
     generations: int = posterior.PosteriorSettings.generations
-    final_population: int | None = posterior.PosteriorSettings.final_population
     seed: int = 0
 
 
@@ -117,7 +116,6 @@ def sbc(simulator, priors: dict[str, Prior], settings: SbcSettings) -> pd.DataFr
         observed = {n: t.model_copy(update={"value": clean[t.statistic] + rng.normal(0.0, t.tolerance)})
                     for n, t in targets.items()}
         run = posterior.PosteriorSettings(population=settings.population, generations=settings.generations,
-                                          final_population=settings.final_population,
                                           seed=settings.seed * 100_003 + replication, budget_seconds=3600.0)
         with tempfile.TemporaryDirectory() as folder:
             result = posterior.calibrate(run, Path(folder), observed, priors, simulator=simulator)

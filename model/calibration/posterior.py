@@ -51,16 +51,15 @@ class PosteriorSettings:
     population: int = 120
     generations: int = 8  # temperature 1 is reached by the last (pyabc's schedule plans for it)
     budget_seconds: float = 3300.0
-    # The last generation, at temperature 1, is the sample that is read. Its importance weights (prior over the
-    # proposal) are uneven where the proposal is thin, at the ends of the quit parameters' ridge: 120 particles
-    # were worth about 8, and 480 in the last generation only 3.7 (2026-12-06), so more particles there do not
-    # even them out. None: `population`.
+    # Particles in the last generation (temperature 1, the sample that is read); None: `population`. Its
+    # importance weights are uneven where the proposal is thin, at the ends of the quit parameters' ridge, and
+    # more particles there do not even them out: 120 were worth 8.2, 480 only 3.7 (README, Uncertainty).
     final_population: int | None = None
 
     @classmethod
     def quick(cls, **changes) -> PosteriorSettings:  # noqa: ANN003
         return cls(**{"scale": 0.001, "seeds": 1, "population": 24, "generations": 3, "budget_seconds": 300.0,
-                      "final_population": None, **changes})
+                      **changes})
 
     def population_sizes(self) -> list[int]:
         """Particles in each generation: `population`, and `final_population` in the last."""
