@@ -160,7 +160,7 @@ class WorkforceModel(mesa.Model):
         city_count = np.bincount(t.city, minlength=len(cat.CITY_IDS))
         self.employers_by_city = (np.argsort(t.city, kind="stable"), np.concatenate([[0], np.cumsum(city_count)[:-1]]),
                                   city_count)
-        self.tally_cell_offset = kpis.employer_cell_offsets(t.city, t.sector, t.ownership)
+        self.tally_place_row = kpis.employer_place_rows(t.city, t.sector, t.ownership)
         self.tally_parts = kpis.TallyParts.allocate(numba.get_num_threads(), len(t.city), len(PROGRAMMES),
                                                     self.use_policy)
         self.productivity_milli = 1000.0 * t.productivity
@@ -423,7 +423,7 @@ class WorkforceModel(mesa.Model):
         cost_share = np.zeros(shape) if uplift is None else -np.expm1(-np.log(uplift))
         parity = np.ones(shape) if policy.parity_uplift is None else policy.parity_uplift
         cells, employer_grade_totals = kpis.tally(
-            self.tally_parts, self.month, self.rules, w, self.tally_cell_offset, self.productivity_milli,
+            self.tally_parts, self.month, self.rules, w, self.tally_place_row, self.productivity_milli,
             cost_share, self.engineer_ratio[None, :] / parity, self.use_policy, len(PROGRAMMES))
         return cells, Accounts(kpis.city_grade_mean_wage(cells), employer_grade_totals)
 

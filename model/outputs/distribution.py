@@ -42,7 +42,7 @@ class WorkerSnapshot:
     migrant: np.ndarray
     birth_month: np.ndarray
     wage_yuan_month: np.ndarray
-    cell_offset: np.ndarray  # the tally cell offset of each worker's employer (city, sector, ownership)
+    place_row: np.ndarray  # the first place cell of each worker's employer (city, sector, ownership)
     schedule: np.ndarray  # the month's pay schedule by employer and grade, before policy uplifts
     uplift: np.ndarray  # the month's policy pay uplift by employer and grade (ones without a pay lever)
     rules: R.Rules
@@ -54,7 +54,7 @@ class WorkerSnapshot:
         uplift = np.ones_like(model.grade_wage) if uplift is None else uplift
         return cls(model.months[-1], w.person.copy(), w.status.copy(), w.employer.copy(), w.grade.copy(),
                    w.human_capital.copy(), w.migrant.copy(), w.birth_month.copy(), w.wage_yuan_month.copy(),
-                   model.tally_cell_offset[w.employer], model.grade_wage / uplift, uplift, model.rules)
+                   model.tally_place_row[w.employer], model.grade_wage / uplift, uplift, model.rules)
 
 
 def incidence(base: WorkerSnapshot, reform: WorkerSnapshot) -> np.ndarray:
@@ -81,10 +81,10 @@ def _by_group(base: WorkerSnapshot, b: np.ndarray, columns: tuple) -> np.ndarray
     band = np.clip(np.searchsorted(np.array(cat.AGE_BAND_LOWER_YEARS) * 12, age, side="right") - 1, 0, None)
     new_generation = base.birth_month[b] >= cat.NEW_GENERATION_BIRTH_YEAR * 12
     generation = base.migrant[b].astype(np.int64) * (1 + new_generation)
-    cell = base.cell_offset[b] + (base.grade[b].astype(np.int64) * len(cat.MIGRANT_GENERATIONS)
-                                  + generation) * len(cat.AGE_BANDS) + band
-    counts = np.stack([np.bincount(cell, minlength=kpis.N_CELLS)]
-                      + [np.bincount(cell, weights=c, minlength=kpis.N_CELLS) for c in columns], axis=1)
+    place, person = kpis.tally_rows(base.place_row[b], base.grade[b], generation, band)
+    cell = np.concatenate([place, person])
+    counts = np.stack([np.bincount(cell, minlength=kpis.N_ROWS)]
+                      + [np.bincount(cell, weights=np.tile(c, 2), minlength=kpis.N_ROWS) for c in columns], axis=1)
     margins = kpis.margins(counts)
     with np.errstate(invalid="ignore", divide="ignore"):
         return (margins[:, 1:] / margins[:, :1]).T

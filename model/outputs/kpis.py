@@ -1,4 +1,4 @@
-"""Monthly KPIs: one tally pass over the workers into fine cells, margins by dimension, tidy table.
+"""Monthly KPIs: one tally pass over the workers into two small crosses, margins by dimension, tidy table.
 
 Sums are exact integers (wages in yuan, output in thousandths), so they do not depend on how the
 pass is split across threads. Counts are re-weighted to the full population by 1 / scale.
@@ -40,10 +40,16 @@ STATS = (*_HOT_STOCKS, *_POLICY_STOCKS, *(p.participants_statistic for p in PROG
 S = {name: k for k, name in enumerate(STATS)}
 _N_HOT = len(_HOT_STOCKS)
 _N_STOCKS = S[_EVENT_FLOWS[0]]
-CELL_SHAPE = (len(cat.CITY_IDS), len(cat.SECTORS), len(cat.OWNERSHIPS), len(cat.GRADES), len(cat.MIGRANT_GENERATIONS),
-              len(cat.AGE_BANDS))
-N_CELLS = int(np.prod(CELL_SHAPE))
-_N_SECTORS, _N_OWNERSHIPS, _N_GRADES, _N_GENERATIONS, _N_BANDS = CELL_SHAPE[1:]
+# Every reported group is a margin of one of two crosses, so the tally counts each worker once in each: the place
+# cross (city x sector x ownership x grade) and the person cross (grade x migrant cohort x age band). Both fit in
+# a core's cache, where the full cross of all six axes (35,100 cells) did not. A tally's rows are the place cells
+# followed by the person cells.
+PLACE_SHAPE = (len(cat.CITY_IDS), len(cat.SECTORS), len(cat.OWNERSHIPS), len(cat.GRADES))
+PERSON_SHAPE = (len(cat.GRADES), len(cat.MIGRANT_GENERATIONS), len(cat.AGE_BANDS))
+N_PLACE_CELLS = int(np.prod(PLACE_SHAPE))
+N_ROWS = N_PLACE_CELLS + int(np.prod(PERSON_SHAPE))
+_N_SECTORS, _N_OWNERSHIPS, _N_GRADES = PLACE_SHAPE[1:]
+_N_GENERATIONS, _N_BANDS = PERSON_SHAPE[1:]
 _OVER_50_MONTHS = 50 * 12
 _UNDER_41_MONTHS = 41 * 12  # 40岁及以下: 40 and under in completed years
 _NEW_GENERATION_BIRTH_MONTH = cat.NEW_GENERATION_BIRTH_YEAR * 12
@@ -53,28 +59,29 @@ DIMENSIONS = ("province", "region", "city", "sector", "grade", "migrant", "migra
 
 class TallyParts(NamedTuple):
     """Each thread's partial tallies, kept from month to month (the tally zeroes them): hot stocks, policy stocks
-    and flows by cell, and employed workers and wage bill by employer and grade (with policy only)."""
+    and flows by tally row, and employed workers and wage bill by employer and grade (with policy only)."""
 
-    stocks: np.ndarray  # int64[parts, N_CELLS, hot stocks]
-    policy_stocks: np.ndarray  # int64[parts, N_CELLS, policy stocks + programmes]
-    flows: np.ndarray  # int64[parts, N_CELLS, flows + programmes]
+    stocks: np.ndarray  # int64[parts, N_ROWS, hot stocks]
+    policy_stocks: np.ndarray  # int64[parts, N_ROWS, policy stocks + programmes]
+    flows: np.ndarray  # int64[parts, N_ROWS, flows + programmes]
     by_employer: np.ndarray  # int64[parts, employers (0 without policy), grades, 2]
 
     @classmethod
     def allocate(cls, n_parts: int, n_employers: int, n_programmes: int, use_policy: bool) -> TallyParts:
-        return cls(np.empty((n_parts, N_CELLS, _N_HOT), dtype=np.int64),
-                   np.empty((n_parts, N_CELLS, len(_POLICY_STOCKS) + n_programmes), dtype=np.int64),
-                   np.empty((n_parts, N_CELLS, len(_EVENT_FLOWS) + n_programmes), dtype=np.int64),
+        return cls(np.empty((n_parts, N_ROWS, _N_HOT), dtype=np.int64),
+                   np.empty((n_parts, N_ROWS, len(_POLICY_STOCKS) + n_programmes), dtype=np.int64),
+                   np.empty((n_parts, N_ROWS, len(_EVENT_FLOWS) + n_programmes), dtype=np.int64),
                    np.empty((n_parts, n_employers if use_policy else 0, _N_GRADES, 2), dtype=np.int64))
 
 
 @njit(parallel=True, cache=True)
-def tally(parts, month, rules, w, employer_cell_offset, productivity_milli, employer_cost_share, engineer_wage_factor,
+def tally(parts, month, rules, w, employer_place_row, productivity_milli, employer_cost_share, engineer_wage_factor,
           use_policy, n_programmes):
-    """Stocks (live workers) and this month's flows (event bits) by cell: int64[N_CELLS, len(STATS)], and the
-    employed workers and wage bill by employer and grade.
+    """Stocks (live workers) and this month's flows (event bits) by tally row (the place cells, then the person
+    cells): int64[N_ROWS, len(STATS)], and the employed workers and wage bill by employer and grade.
 
-    `employer_cost_share[e, g]` is the share of a wage that policy uplifts add (what the employer pays
+    `employer_place_row[e]` is the first place cell of employer e (its city, sector and ownership; the grade
+    follows). `employer_cost_share[e, g]` is the share of a wage that policy uplifts add (what the employer pays
     for them); `engineer_wage_factor[e, g]` turns a high grade's wage into its engineer-equivalent wage.
 
     The slots are split into one independent partial tally per part of `parts` (TallyParts, reused from month to
@@ -97,6 +104,7 @@ def tally(parts, month, rules, w, employer_cell_offset, productivity_milli, empl
     flows = parts.flows
     by_employer = parts.by_employer
     n_parts = stocks.shape[0]
+    n_rows = stocks.shape[1]
     n_policy, n_flows = policy_stocks.shape[2], flows.shape[2]
     in_programme, enrolled = len(_POLICY_STOCKS) - 1, len(_EVENT_FLOWS) - 1  # + programme code
     n = status.shape[0]
@@ -115,42 +123,55 @@ def tally(parts, month, rules, w, employer_cell_offset, productivity_milli, empl
             age = month - birth_month[i]
             g = grade[i]
             generation = migrant[i] * (1 + (month - age >= _NEW_GENERATION_BIRTH_MONTH))  # branch-free
-            cell = employer_cell_offset[e] + (g * _N_GENERATIONS + generation) * _N_BANDS + R.age_band(rules, age)
+            place = employer_place_row[e] + g
+            person = N_PLACE_CELLS + (g * _N_GENERATIONS + generation) * _N_BANDS + R.age_band(rules, age)
             if st != cat.GONE:
-                stock[cell, _WORKERS] += 1
-                stock[cell, _CERTIFIED] += g >= 1
-                stock[cell, _HIGH_SKILL] += g >= cat.HIGH_SKILL_GRADE
-                stock[cell, _AGE_SUM] += age
-                stock[cell, _OVER_50] += age >= _OVER_50_MONTHS
-                stock[cell, _UNDER_41] += age < _UNDER_41_MONTHS
+                certified, high_skill = g >= 1, g >= cat.HIGH_SKILL_GRADE
+                over_50, under_41 = age >= _OVER_50_MONTHS, age < _UNDER_41_MONTHS
+                employed = st == cat.EMPLOYED
+                wage = wage_yuan_month[i]
+                wage_yuan = np.int64(wage + 0.5) if employed else 0  # wages are positive: round half up
+                output = np.int64(R.output_units(rules, productivity_milli[e], human_capital[i]) + 0.5) if employed \
+                    else 0
+                for cell in (place, person):
+                    stock[cell, _WORKERS] += 1
+                    stock[cell, _CERTIFIED] += certified
+                    stock[cell, _HIGH_SKILL] += high_skill
+                    stock[cell, _AGE_SUM] += age
+                    stock[cell, _OVER_50] += over_50
+                    stock[cell, _UNDER_41] += under_41
+                    stock[cell, _EMPLOYED] += employed
+                    stock[cell, _WAGE_SUM] += wage_yuan
+                    stock[cell, _OUTPUT] += output
                 if use_policy and programme[i] != cat.NO_PROGRAMME:
-                    policy_stock[cell, in_programme + programme[i]] += 1
-                if st == cat.EMPLOYED:
-                    wage = wage_yuan_month[i]
-                    stock[cell, _EMPLOYED] += 1
-                    stock[cell, _WAGE_SUM] += np.int64(wage + 0.5)  # wages are positive: round half up
-                    output = R.output_units(rules, productivity_milli[e], human_capital[i])
-                    stock[cell, _OUTPUT] += np.int64(output + 0.5)
+                    for cell in (place, person):
+                        policy_stock[cell, in_programme + programme[i]] += 1
+                if employed:
                     if use_policy:
-                        policy_stock[cell, _EMPLOYER_COST] += np.int64(wage * employer_cost_share[e, g] + 0.5)
+                        employer_cost = np.int64(wage * employer_cost_share[e, g] + 0.5)
+                        for cell in (place, person):
+                            policy_stock[cell, _EMPLOYER_COST] += employer_cost
                         employer_grade[e, g, 0] += 1
-                        employer_grade[e, g, 1] += np.int64(wage + 0.5)
-                    if g >= cat.HIGH_SKILL_GRADE:
-                        policy_stock[cell, _HIGH_SKILL_WAGES] += np.int64(wage + 0.5)
-                        policy_stock[cell, _ENGINEER_WAGES] += np.int64(wage * engineer_wage_factor[e, g] + 0.5)
+                        employer_grade[e, g, 1] += wage_yuan
+                    if high_skill:
+                        engineer_wage = np.int64(wage * engineer_wage_factor[e, g] + 0.5)
+                        for cell in (place, person):
+                            policy_stock[cell, _HIGH_SKILL_WAGES] += wage_yuan
+                            policy_stock[cell, _ENGINEER_WAGES] += engineer_wage
             if ev != 0:
-                flow[cell, _ENTRIES] += (ev & R.ENTERED) != 0
-                flow[cell, _EXITS] += (ev & R.EXITED) != 0
-                flow[cell, _RETIREMENTS] += (ev & R.RETIRED) != 0
-                flow[cell, _QUITS] += (ev & R.QUIT) != 0
-                flow[cell, _LAYOFFS] += (ev & R.LAID_OFF) != 0
-                flow[cell, _HIRES] += (ev & R.HIRED) != 0
-                flow[cell, _CERTIFICATIONS] += (ev & R.CERTIFIED) != 0
-                flow[cell, _JOB_TO_JOB] += ((ev & R.HIRED) != 0) and ((ev & (R.QUIT | R.LAID_OFF)) != 0)
-                if ev & R.ENROLLED:
-                    flow[cell, enrolled + programme[i]] += 1
-    cells = np.empty((N_CELLS, _N_HOT + n_policy + n_flows), dtype=np.int64)
-    for c in prange(N_CELLS):
+                for cell in (place, person):
+                    flow[cell, _ENTRIES] += (ev & R.ENTERED) != 0
+                    flow[cell, _EXITS] += (ev & R.EXITED) != 0
+                    flow[cell, _RETIREMENTS] += (ev & R.RETIRED) != 0
+                    flow[cell, _QUITS] += (ev & R.QUIT) != 0
+                    flow[cell, _LAYOFFS] += (ev & R.LAID_OFF) != 0
+                    flow[cell, _HIRES] += (ev & R.HIRED) != 0
+                    flow[cell, _CERTIFICATIONS] += (ev & R.CERTIFIED) != 0
+                    flow[cell, _JOB_TO_JOB] += ((ev & R.HIRED) != 0) and ((ev & (R.QUIT | R.LAID_OFF)) != 0)
+                    if ev & R.ENROLLED:
+                        flow[cell, enrolled + programme[i]] += 1
+    cells = np.empty((n_rows, _N_HOT + n_policy + n_flows), dtype=np.int64)
+    for c in prange(n_rows):
         for k in range(_N_HOT):
             total = 0
             for p in range(n_parts):
@@ -169,11 +190,17 @@ def tally(parts, month, rules, w, employer_cell_offset, productivity_milli, empl
     return cells, by_employer.sum(axis=0)
 
 
-def employer_cell_offsets(employer_city: np.ndarray, employer_sector: np.ndarray,
-                          employer_ownership: np.ndarray) -> np.ndarray:
-    """First tally cell of each employer's city, sector and ownership (the grade, cohort and age axes follow)."""
+def employer_place_rows(employer_city: np.ndarray, employer_sector: np.ndarray,
+                        employer_ownership: np.ndarray) -> np.ndarray:
+    """First place cell of each employer's city, sector and ownership (the grade follows)."""
     place = (employer_city * _N_SECTORS + employer_sector) * _N_OWNERSHIPS + employer_ownership
-    return (place * _N_GRADES * _N_GENERATIONS * _N_BANDS).astype(np.int64)
+    return (place * _N_GRADES).astype(np.int64)
+
+
+def tally_rows(place_row: np.ndarray, grade: np.ndarray, generation: np.ndarray, band: np.ndarray) -> tuple:
+    """The place cell and the person cell of workers (numpy; the tally kernel computes the same inline)."""
+    grade = grade.astype(np.int64)
+    return place_row + grade, N_PLACE_CELLS + (grade * _N_GENERATIONS + generation) * _N_BANDS + band
 
 
 def _groups() -> list[tuple[str, str]]:
@@ -190,13 +217,12 @@ _REGION_OF_CITY = np.array(cat.CITY_REGION)
 
 
 def margins(cells: np.ndarray) -> np.ndarray:
-    """Sum cell tallies [N_CELLS, statistics] into every reported group: [groups, statistics].
+    """Sum tally rows [N_ROWS, statistics] into every reported group: [groups, statistics].
 
     Plain integer sums over the cell axes (no BLAS: its spinning threads would compete with the kernels).
     """
-    c = cells.reshape(*CELL_SHAPE, cells.shape[-1])
-    place = c.sum(axis=(4, 5))  # city x sector x ownership x grade
-    person = c.sum(axis=(0, 1, 2))  # grade x cohort x age band
+    place = cells[:N_PLACE_CELLS].reshape(*PLACE_SHAPE, cells.shape[-1])  # city x sector x ownership x grade
+    person = cells[N_PLACE_CELLS:].reshape(*PERSON_SHAPE, cells.shape[-1])  # grade x cohort x age band
     by_city = place.sum(axis=(1, 2, 3))
     by_generation = person.sum(axis=(0, 2))
     by_region = np.stack([by_city[_REGION_OF_CITY == r].sum(axis=0) for r in range(len(cat.REGIONS))])
@@ -208,7 +234,7 @@ def margins(cells: np.ndarray) -> np.ndarray:
 
 def city_grade_mean_wage(cells: np.ndarray) -> np.ndarray:
     """Mean wage of employed workers by city and grade (the outside option), float64[13, 6]."""
-    c = cells[:, [S["wage_sum"], S["employed"]]].reshape(*CELL_SHAPE, 2).sum(axis=(1, 2, 4, 5))
+    c = cells[:N_PLACE_CELLS, [S["wage_sum"], S["employed"]]].reshape(*PLACE_SHAPE, 2).sum(axis=(1, 2))
     with np.errstate(invalid="ignore", divide="ignore"):
         return c[..., 0] / c[..., 1]
 
