@@ -40,6 +40,23 @@ def test_a_yearly_survey_figure_is_matched_to_the_year_s_mean_not_to_december():
     assert targets["migrant_share_over_50_2020"].statistic == "migrant_share_over_50_mean"
 
 
+def test_wage_growth_by_ownership_is_the_employment_weighted_mean_wage_compounded_to_a_year():
+    """Private wages growing 10% a year against 4% (state) and 6% (foreign, twice the workers) give a gap of
+    10% less the non-private mean wage's growth, which is weighted by employment."""
+    months = np.arange(12)
+    kpis = {}
+    for ownership, growth, employed in (("state", 0.04, 100.0), ("private", 0.10, 300.0), ("foreign", 0.06, 200.0)):
+        kpis["ownership", ownership, "mean_wage_yuan_month"] = 5000.0 * (1 + growth) ** (months / 12)
+        kpis["ownership", ownership, "employed"] = np.full(12, employed)
+    assert STATISTICS["wage_growth_private_2020"](kpis) == pytest.approx(0.10)
+    non_private = STATISTICS["wage_growth_state_and_foreign_2020"](kpis)
+    assert 0.04 < non_private < 0.06
+    wage = (100 * 1.04 ** (months / 12) + 200 * 1.06 ** (months / 12)) / 300
+    assert non_private == pytest.approx((wage[-1] / wage[0]) ** (12 / 11) - 1)
+    assert STATISTICS["wage_growth_gap_private_2020"](kpis) == pytest.approx(0.10 - non_private)
+    assert load_targets()["wage_growth_gap_private_2020"].use == "check"  # the ordering is checked, never fitted
+
+
 def test_fitted_parameters_are_marked_fitted_and_used_by_default():
     calibration = load_calibration(use_fitted=False)
     assert all(calibration.parameters[name].status == "fitted" for name in FREE)

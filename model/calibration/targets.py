@@ -79,14 +79,33 @@ def _search_duration(kpis) -> float:  # noqa: ANN001
     return float(searching.mean() / max(hires.mean(), 1e-9))
 
 
+def _mean_wage(kpis, ownerships: tuple[str, ...]) -> np.ndarray:  # noqa: ANN001
+    """Mean monthly wage of the employed at these ownerships, each simulated month."""
+    employed = sum(np.asarray(kpis["ownership", o, "employed"]) for o in ownerships)
+    bill = sum(np.asarray(kpis["ownership", o, "employed"]) * np.asarray(kpis["ownership", o, "mean_wage_yuan_month"])
+               for o in ownerships)
+    return bill / employed
+
+
 def _annual_wage(ownerships: tuple[str, ...]):  # noqa: ANN202
     """Mean monthly wage of the employed at these ownerships over the simulated months, times twelve."""
     def annual(kpis) -> float:  # noqa: ANN001
-        employed = sum(np.asarray(kpis["ownership", o, "employed"]) for o in ownerships)
-        bill = sum(np.asarray(kpis["ownership", o, "employed"])
-                   * np.asarray(kpis["ownership", o, "mean_wage_yuan_month"]) for o in ownerships)
-        return 12.0 * float(np.mean(bill / employed))
+        return 12.0 * float(np.mean(_mean_wage(kpis, ownerships)))
     return annual
+
+
+def _wage_growth(ownerships: tuple[str, ...]):  # noqa: ANN202
+    """Growth of the mean wage at these ownerships from the first to the last simulated month, compounded to a
+    year (the pay schedules' growth, the premiums' drift and who is employed where)."""
+    def growth(kpis) -> float:  # noqa: ANN001
+        wage = _mean_wage(kpis, ownerships)
+        return float((wage[-1] / wage[0]) ** (12.0 / max(len(wage) - 1, 1)) - 1.0)
+    return growth
+
+
+def _wage_growth_gap_private(kpis) -> float:  # noqa: ANN001
+    """Wage growth of private employers less that of state and foreign employers, per year."""
+    return _wage_growth(("private",))(kpis) - _wage_growth(("state", "foreign"))(kpis)
 
 
 # statistic id -> function of the KPIs by (dimension, group, kpi) over the simulated months
@@ -106,6 +125,9 @@ STATISTICS = {
     "high_skill_inflow_rate_2020": _high_skill_inflow_rate,
     "annual_wage_state_and_foreign": _annual_wage(("state", "foreign")),
     "annual_wage_private": _annual_wage(("private",)),
+    "wage_growth_state_and_foreign_2020": _wage_growth(("state", "foreign")),
+    "wage_growth_private_2020": _wage_growth(("private",)),
+    "wage_growth_gap_private_2020": _wage_growth_gap_private,
     "wage_ratio_senior_to_intermediate": _wage_ratio("senior"),
     "wage_ratio_technician_to_intermediate": _wage_ratio("technician"),
     "turnover_dec": _december("province", "Jiangsu", "turnover_rate_annual"),

@@ -404,6 +404,7 @@ LABELS: dict[str, tuple[str, str]] = {
                                                    "Manufacturing wage, non-private units (yuan a year)"),
     "target_manufacturing_wage_private_2020": ("制造业私营单位年平均工资（元）",
                                                "Manufacturing wage, private units (yuan a year)"),
+    "target_wage_growth_gap_private_2020": ("私营单位与非私营单位工资增长率之差", "Wage growth, private less non-private units"),
     "target_pay_ratio_senior_to_intermediate": ("高级工与中级工工资之比", "Pay ratio, 高级工 to 中级工"),
     "target_pay_ratio_technician_to_intermediate": ("技师与中级工工资之比", "Pay ratio, 技师 to 中级工"),
     "target_turnover_manufacturing": ("制造业职工年流动率", "Annual turnover of manufacturing employees"),
