@@ -178,7 +178,7 @@ class WorkforceModel(mesa.Model):
         self._phase("demography_and_learning", self.age_exit_and_learn)
         self._phase("programmes", self.run_programmes)
         self._phase("certification", self.certify)
-        self._phase("wages", self.set_wages)
+        self._phase("wages", self.set_pay_schedule)
         separations = self._phase("separations", self.separate)
         market = self._phase("matching", self.match_searchers, separations)
         self._phase("entry", self.enter_new_workers, market)
@@ -250,8 +250,14 @@ class WorkforceModel(mesa.Model):
         kernels.certification(self.workers, self.month, self.rules, self.month_policy.certification_multiplier,
                               self.use_policy)
 
-    def set_wages(self) -> None:
+    def set_pay_schedule(self) -> None:
+        """The month's wage schedule by employer and grade. Hires are paid from it when hired, every employed
+        worker in the accounting pass."""
         self.grade_wage = self.grade_wage_table(self.month)
+
+    def set_wages(self) -> None:
+        """The schedule, and every employed worker's wage from it now (at the start)."""
+        self.set_pay_schedule()
         kernels.wages(self.workers, self.rules, self.grade_wage)
 
     def employer_wage_gap(self) -> np.ndarray:
@@ -423,7 +429,7 @@ class WorkforceModel(mesa.Model):
         cost_share = np.zeros(shape) if uplift is None else -np.expm1(-np.log(uplift))
         parity = np.ones(shape) if policy.parity_uplift is None else policy.parity_uplift
         cells, employer_grade_totals = kpis.tally(
-            self.tally_parts, self.month, self.rules, w, self.tally_place_row, self.productivity_milli,
+            self.tally_parts, self.month, self.rules, w, self.tally_place_row, self.grade_wage, self.productivity_milli,
             cost_share, self.engineer_ratio[None, :] / parity, self.use_policy, len(PROGRAMMES))
         return cells, Accounts(kpis.city_grade_mean_wage(cells), employer_grade_totals)
 

@@ -75,14 +75,17 @@ class TallyParts(NamedTuple):
 
 
 @njit(parallel=True, cache=True)
-def tally(parts, month, rules, w, employer_place_row, productivity_milli, employer_cost_share, engineer_wage_factor,
-          use_policy, n_programmes):
+def tally(parts, month, rules, w, employer_place_row, grade_wage, productivity_milli, employer_cost_share,
+          engineer_wage_factor, use_policy, n_programmes):
     """Stocks (live workers) and this month's flows (event bits) by tally row (the place cells, then the person
     cells): int64[N_ROWS, len(STATS)], and the employed workers and wage bill by employer and grade.
 
-    `employer_place_row[e]` is the first place cell of employer e (its city, sector and ownership; the grade
-    follows). `employer_cost_share[e, g]` is the share of a wage that policy uplifts add (what the employer pays
-    for them); `engineer_wage_factor[e, g]` turns a high grade's wage into its engineer-equivalent wage.
+    The pass first sets each employed worker's wage from the month's pay schedule `grade_wage[e, g]` (the wage
+    phase, folded into this pass: nothing between the schedule's setting and the accounting reads a wage, and
+    the workers hired in between were paid from the same schedule). `employer_place_row[e]` is the first place
+    cell of employer e (its city, sector and ownership; the grade follows). `employer_cost_share[e, g]` is the
+    share of a wage that policy uplifts add (what the employer pays for them); `engineer_wage_factor[e, g]` turns
+    a high grade's wage into its engineer-equivalent wage.
 
     The slots are split into one independent partial tally per part of `parts` (TallyParts, reused from month to
     month so that no month pays for fresh memory); integer sums make the result the same for any split, so the
@@ -130,6 +133,9 @@ def tally(parts, month, rules, w, employer_place_row, productivity_milli, employ
                 over_50, under_41 = age >= _OVER_50_MONTHS, age < _UNDER_41_MONTHS
                 employed = st == cat.EMPLOYED
                 wage = wage_yuan_month[i]
+                if employed:
+                    wage = np.float32(R.wage(rules, grade_wage[e, g], g, human_capital[i], migrant[i]))
+                    wage_yuan_month[i] = wage
                 wage_yuan = np.int64(wage + 0.5) if employed else 0  # wages are positive: round half up
                 output = np.int64(R.output_units(rules, productivity_milli[e], human_capital[i]) + 0.5) if employed \
                     else 0
