@@ -68,6 +68,27 @@ def test_the_shipped_posterior_is_exact_and_its_predictive_checks_hold():
         assert particles[name].between(lo, hi).all()
 
 
+def test_the_proposal_draws_the_unidentified_parameters_from_their_prior_and_the_rest_near_the_particles():
+    from model.calibration.priors import NOT_IDENTIFIED
+
+    priors = calibrated_priors(load_calibration(use_fitted=False))
+    centre = {name: p.lower + 0.3 * (p.upper - p.lower) for name, p in priors.items()}
+    particles = pd.DataFrame([{name: value * (1 + 0.001 * k) for name, value in centre.items()} for k in range(20)])
+    transition = posterior._transition(priors)
+    transition.fit(particles, np.full(20, 1 / 20))
+    np.random.seed(3)
+    sample = pd.DataFrame([transition.rvs_single() for _ in range(400)])
+    for name, p in priors.items():
+        spread = (sample[name].max() - sample[name].min()) / (p.upper - p.lower)
+        if name in NOT_IDENTIFIED:  # uniform over the prior: the draws span it
+            assert spread > 0.9 and sample[name].between(p.lower, p.upper).all(), name
+        else:  # a kernel around the particles
+            assert spread < 0.1, name
+    inside = pyabc.Parameter(centre)
+    outside = pyabc.Parameter({**centre, NOT_IDENTIFIED[0]: priors[NOT_IDENTIFIED[0]].upper * 2})
+    assert transition.pdf(inside) > 0 and transition.pdf(outside) == 0
+
+
 def test_the_effective_sample_size_counts_equally_weighted_particles():
     from model.calibration.posterior import effective_sample_size, load_particles
 

@@ -58,6 +58,10 @@ def test_triangular_priors_follow_scipy_and_stay_in_their_range():
     u = np.linspace(0.001, 0.999, 50)
     reference = stats.triang((0.25 + 2.0) / 3.0, loc=-2.0, scale=3.0)
     np.testing.assert_allclose(prior.quantile(u), reference.ppf(u))
+    x = np.linspace(-2.5, 1.5, 41)
+    np.testing.assert_allclose([prior.density(v) for v in x], reference.pdf(x), atol=1e-12)
+    flat = Prior("y", "uniform", 0.5, 2.5)
+    assert [flat.density(v) for v in (0.4, 0.5, 1.7, 2.5, 2.6)] == [0.0, 0.5, 0.5, 0.5, 0.0]
     assert prior.mean() == pytest.approx(reference.mean()) and prior.sd() == pytest.approx(reference.std())
     calibration = load_calibration()
     priors = response_priors(calibration)

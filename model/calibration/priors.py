@@ -41,6 +41,16 @@ class Prior:
         return np.where(u < c, lo + np.sqrt(u * (hi - lo) * (self.mode - lo)),
                         hi - np.sqrt((1 - u) * (hi - lo) * (hi - self.mode)))
 
+    def density(self, x: float) -> float:
+        """The prior's probability density at x (0 outside [lower, upper])."""
+        lo, hi = self.lower, self.upper
+        if not lo <= x <= hi:
+            return 0.0
+        if self.kind == "uniform":
+            return 1.0 / (hi - lo)
+        m = self.mode
+        return 2.0 * ((x - lo) / ((hi - lo) * (m - lo)) if x < m else (hi - x) / ((hi - lo) * (hi - m)))
+
     def mean(self) -> float:
         return (self.lower + self.upper) / 2 if self.kind == "uniform" else (self.lower + self.upper + self.mode) / 3
 
