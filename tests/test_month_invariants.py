@@ -88,6 +88,23 @@ def test_wages_are_positive_and_rise_with_grade_on_average(stepped_model):
     assert all(lo < hi for lo, hi in itertools.pairwise(by_grade)), by_grade
 
 
+def test_every_employed_worker_ends_the_month_paid_by_the_month_s_schedule(stepped_model):
+    """Wages are set in the accounting pass (hires when hired), not in a pass of their own: at the month's end
+    each employed worker's wage is the month's schedule for their employer and grade, times their human-capital
+    and migrant terms, as the start's wage kernel computes it."""
+    from model.engine import kernels
+
+    model, _ = stepped_model
+    w = model.workers
+    employed = w.status == cat.EMPLOYED
+    paid = w.wage_yuan_month.copy()
+    try:
+        kernels.wages(w, model.rules, model.grade_wage)
+        assert np.array_equal(paid[employed], w.wage_yuan_month[employed])
+    finally:
+        w.wage_yuan_month[:] = paid
+
+
 def test_employed_workers_have_a_valid_employer(stepped_model):
     model, history = stepped_model
     _, after = history[-1]
