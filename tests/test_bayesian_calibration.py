@@ -97,6 +97,8 @@ def test_the_effective_sample_size_counts_equally_weighted_particles():
     particles = load_particles()
     shipped = effective_sample_size(particles["weight"])
     assert 1 <= shipped <= len(particles)
+    # the shipped sample is not degenerate: it rested on 8 of 120 particles before the split proposal
+    assert shipped >= len(particles) / 4, shipped
 
 
 def test_predictions_carry_posterior_bands_beside_the_point_fit():

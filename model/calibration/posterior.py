@@ -51,9 +51,9 @@ class PosteriorSettings:
     population: int = 120
     generations: int = 8  # temperature 1 is reached by the last (pyabc's schedule plans for it)
     budget_seconds: float = 4800.0
-    # Particles in the last generation (temperature 1, the sample that is read); None: `population`. Its
-    # importance weights are uneven where the proposal is thin, at the ends of the quit parameters' ridge, and
-    # more particles there do not even them out: 120 were worth 8.2, 480 only 3.7 (README, Uncertainty).
+    # Particles in the last generation (temperature 1, the sample that is read); None: `population`. With a
+    # kernel proposal over every parameter, 120 were worth 8.2 and 480 only 3.7; the proposal of `_transition`
+    # made 120 worth 78.5 (README, Uncertainty).
     final_population: int | None = None
 
     @classmethod
