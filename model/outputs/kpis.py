@@ -132,9 +132,9 @@ def tally(parts, month, rules, w, employer_place_row, grade_wage, productivity_m
                 certified, high_skill = g >= 1, g >= cat.HIGH_SKILL_GRADE
                 over_50, under_41 = age >= _OVER_50_MONTHS, age < _UNDER_41_MONTHS
                 employed = st == cat.EMPLOYED
-                wage = wage_yuan_month[i]
+                wage = np.float32(R.wage(rules, grade_wage[e, g], g, human_capital[i], migrant[i])) if employed \
+                    else np.float32(0.0)
                 if employed:
-                    wage = np.float32(R.wage(rules, grade_wage[e, g], g, human_capital[i], migrant[i]))
                     wage_yuan_month[i] = wage
                 wage_yuan = np.int64(wage + 0.5) if employed else 0  # wages are positive: round half up
                 output = np.int64(R.output_units(rules, productivity_milli[e], human_capital[i]) + 0.5) if employed \
