@@ -147,8 +147,6 @@ class ReferenceModel(mesa.Model):
             w.learn_and_sit_exam()
         self.grade_wage = grade_wages(t, self.grade_ladder, c.scalar("nominal_wage_growth_per_year"),
                                       self.month - BASE_MONTH)
-        for w in self.workers:
-            w.earn()
 
         with np.errstate(invalid="ignore", divide="ignore"):
             gap = np.log(self.grade_wage) - np.log(self.outside_wage[t.city])
@@ -195,6 +193,8 @@ class ReferenceModel(mesa.Model):
         employers_decide(self.employer_agents, aggregates, self.engine_start.employment_index(self.month + 1),
                          c.scalar("normal_vacancy_rate"), c.scalar("wage_adjustment_speed"),
                          self.engine_start.premium_range)
+        for w in self.workers:  # who is employed at the month's end is paid the month's schedule
+            w.earn()
         self.account()
         self.month += 1
 
