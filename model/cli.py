@@ -274,7 +274,8 @@ def calibrate(
     check: Annotated[bool, typer.Option("--check", help="Re-simulate with the fitted values; compare with the "
                                                        "targets; exit 1 if any fails.")] = False,
     predict: Annotated[bool, typer.Option("--predict", help="Predictions 2021-2025 under reform_2020 and the "
-                                                           "baseline → calibration/predictions.csv.")] = False,
+                                                           "baseline, from the fitted 2020 → "
+                                                           "calibration/predictions.csv.")] = False,
     recovery: Annotated[bool, typer.Option("--recovery", help="Joint parameter recovery: fit every free parameter "
                                                              "to targets simulated at the committed fit → "
                                                              "calibration/recovery.csv.")] = False,

@@ -99,6 +99,17 @@ def test_a_missing_or_malformed_posterior_is_a_one_line_input_error(tmp_path):
         uncertainty.design(1, 0)
 
 
+def test_the_nested_design_shares_few_calibrated_draws_and_the_flat_one_gives_each_draw_its_own():
+    nested, flat = uncertainty.design(20, 0), uncertainty.design(20, 0, nested=False)
+    assert (len(nested.fitted), nested.per_fitted, len(nested.draws)) == (4, 5, 20)
+    assert (len(flat.fitted), flat.per_fitted, len(flat.draws)) == (20, 1, 20)
+    assert [d.fitted for d in flat.draws] == list(range(20))
+    for draw in flat.draws:  # each draw carries its own calibrated set and its own responses
+        assert flat.fitted[draw.fitted].items() <= draw.parameters.items()
+    responses = [frozenset((k, v) for k, v in d.parameters.items() if k not in flat.fitted[0]) for d in flat.draws]
+    assert len(set(responses)) == 20
+
+
 @pytest.fixture(scope="module")
 def propagated():
     """Baseline vs pay parity and a placebo, 4 parameter draws x 2 seeds, with the shipped posterior."""
