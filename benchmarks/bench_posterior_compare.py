@@ -1,14 +1,16 @@
-"""Uncertainty benchmark: baseline vs reform_2020 under 20 posterior draws x 2 seeds, scale 0.01, 2020-01..2030-12.
+"""Uncertainty benchmark: baseline vs reform_2020, posterior draws (20 unless --draws) x 2 seeds, scale 0.01, to 2030.
 
     python -m benchmarks.bench_posterior_compare
+    python -m benchmarks.bench_posterior_compare --draws 100   # 10 calibrated draws: a steadier variance split
 
-Runs `workforce compare --posterior 20` in a fresh process after a short warm-up that fills the numba compile
+Runs `workforce compare --posterior N` in a fresh process after a short warm-up that fills the numba compile
 cache; the result (wall time, runs, the decomposition of Δ high-skill workers) goes to
-benchmarks/results/posterior_compare.json and is printed.
+benchmarks/results/posterior_compare.json (posterior_compare_N.json for N other than 20) and is printed.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -44,10 +46,14 @@ def compare(draws: int, seeds: int, scale: float, end: str) -> dict:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--draws", type=int, default=20, help="posterior draws (default 20)")
+    draws = parser.parse_args().draws
     RESULTS.mkdir(exist_ok=True)
     compare(2, 2, 0.001, "2020-03")  # warm the compile cache
-    result = compare(20, 2, 0.01, "2030-12")
-    (RESULTS / "posterior_compare.json").write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    result = compare(draws, 2, 0.01, "2030-12")
+    name = "posterior_compare.json" if draws == 20 else f"posterior_compare_{draws}.json"
+    (RESULTS / name).write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
     print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
 
 

@@ -104,8 +104,8 @@ def test_the_nested_design_shares_few_calibrated_draws_and_the_flat_one_gives_ea
     assert (len(nested.fitted), nested.per_fitted, len(nested.draws)) == (4, 5, 20)
     assert (len(flat.fitted), flat.per_fitted, len(flat.draws)) == (20, 1, 20)
     assert [d.fitted for d in flat.draws] == list(range(20))
-    for draw in flat.draws:  # each draw carries its own calibrated set and its own responses
-        assert flat.fitted[draw.fitted].items() <= draw.parameters.items()
+    for one in flat.draws:  # each draw carries its own calibrated set and its own responses
+        assert flat.fitted[one.fitted].items() <= one.parameters.items()
     responses = [frozenset((k, v) for k, v in d.parameters.items() if k not in flat.fitted[0]) for d in flat.draws]
     assert len(set(responses)) == 20
 

@@ -194,7 +194,8 @@ def _draw_tenure_and_trait(key, month, rules, slots, w, arrivals):
     worker starts jobs); G(k) the probability that the worker was in industrial work k months ago and
     e(k) / E the density of having arrived then (`_arrived`, weighted by the survival of the exits since).
     Walked once, STEP months at a time, keeping each step's terms; T and E are the walk's totals, then the
-    masses are summed and the draw found in the kept terms."""
+    masses are summed and the draw found in the kept terms. Steps before the working life (k >= the months
+    since age 16) have no mass, so past them the walk only carries T on."""
     birth_month = w.birth_month
     sex = w.sex
     migrant = w.migrant
@@ -232,9 +233,12 @@ def _draw_tenure_and_trait(key, month, rules, slots, w, arrivals):
             job[:] = 1.0
             mean_job, entries, stayed_in, entries_seen = 0.0, 0.0, 1.0, 0.0
             tenure_band, segment, stay_in = np.nan, -1, 1.0
-            for step in range(n_steps):
+            career_steps = min(max((career + STEP - 1) // STEP, 0), n_steps)  # the steps with k < career
+            # the bands a job's middle falls in, from the oldest job's to the present one's: the others are not read
+            low_band = R.age_band(rules, max(age - (max(career_steps, 1) - 1) * STEP // 2, 0))
+            for step in range(career_steps):
                 k = step * STEP
-                entry = _arrived(arrivals, m, age, k) * stayed_in * (k < career)
+                entry = _arrived(arrivals, m, age, k) * stayed_in
                 middle_job[step] = job[R.age_band(rules, max(age - k // 2, 0))]
                 arrived[step] = entry
                 seen[step] = entries_seen
@@ -243,28 +247,35 @@ def _draw_tenure_and_trait(key, month, rules, slots, w, arrivals):
                 entries_seen += STEP * entry
                 if rules.quit_by_tenure_month[k] != tenure_band:  # the job's hazard changes between tenure bands
                     tenure_band = rules.quit_by_tenure_month[k]
-                    for b in range(n_bands):
+                    for b in range(low_band, now_band + 1):
                         quit = R.quit_probability(rules, trait, _BAND_START_MONTHS[b], k, m, g, gap, 0.0)
                         stay[b] = (1.0 - quit * keep - rules.layoff_rate) ** STEP
                 if _hazard_segment(rules, age - k) != segment:  # the exit hazard changes only between segments
                     segment = _hazard_segment(rules, age - k)
                     stay_in = (1.0 - _exit_hazard(rules, age - k, sex[i], m, g, trait)) ** STEP
-                for b in range(n_bands):
+                for b in range(low_band, now_band + 1):
                     job[b] *= stay[b]
                 stayed_in *= stay_in
-            for step in range(n_steps):  # the masses, kept in the arrays of the arrivals
+            for step in range(career_steps, n_steps):  # past the working life: the present job's T only
                 k = step * STEP
+                mean_job += STEP * job[now_band]
+                if rules.quit_by_tenure_month[k] != tenure_band:
+                    tenure_band = rules.quit_by_tenure_month[k]
+                    quit = R.quit_probability(rules, trait, _BAND_START_MONTHS[now_band], k, m, g, gap, 0.0)
+                    stay[now_band] = (1.0 - quit * keep - rules.layoff_rate) ** STEP
+                job[now_band] *= stay[now_band]
+            for step in range(career_steps):  # the masses, kept in the arrays of the arrivals
                 if entries > 0.0:
                     was_in = max(1.0 - seen[step] / entries, 0.0)
                     arrived[step] = STEP * middle_job[step] * (was_in / mean_job + arrived[step] / entries)
                 else:  # nobody arrives at this worker's past ages: jobs start evenly over the working life
-                    arrived[step] = STEP * middle_job[step] * (k < career)
+                    arrived[step] = STEP * middle_job[step]
             total = 0.0
-            for step in range(n_steps):
+            for step in range(career_steps):
                 total += arrived[step]
             at = rs.uniform(key, month, i, rs.SETTLE_TENURE) * total
             cumulative, tenure = 0.0, spell_max - 1
-            for step in range(n_steps):
+            for step in range(career_steps):
                 mass = arrived[step]
                 if mass > 0.0 and cumulative + mass >= at:
                     tenure = min(step * STEP + int(STEP * (at - cumulative) / mass), spell_max - 1)
