@@ -35,6 +35,7 @@ from model.calibration.inputs import CALIBRATION_DIR, Calibration, Leaf, load_ca
 from model.errors import InputError
 from model.experiments.overrides import holder
 from model.experiments.runner import check_scale
+from model.experiments.uncertainty import MAX_DRAWS
 from model.files import file_sha256, text_digest
 from model.outputs.kpis import DIMENSIONS, KPI_IDS, LEDGER_KPI_IDS
 from model.reporting.labels import LABELS, label
@@ -56,7 +57,6 @@ from model.scenario import (
 MAX_FACTORS = 50
 MAX_SEEDS = 1000
 MAX_RUNS = 1_000_000
-MAX_DRAWS = 1000
 DEFAULT_KPIS = ("workers", "high_skill_workers", "high_skill_share", "certified_share", "mean_wage_yuan_month",
                 "turnover_rate_annual", "quits", "output_index", "fiscal_cost_yuan", "employer_cost_yuan")
 Number = StrictFloat | StrictInt
