@@ -17,12 +17,13 @@ CHUNK = 1 << 16  # slots per chunk for per-chunk partial counts
 
 
 @njit(parallel=True, cache=True)
-def demography_and_learning(w, month, rules, learning_multiplier, log_uplift, use_policy):
+def demography_and_learning(w, month, rules, learning_multiplier, leaving, use_policy):
     """Retirement and other exits out of industrial work, then learning by doing for those at work
     (depreciation while searching) plus what a programme adds. Ageing is the calendar: age = month - birth month.
     Programmes are read only when `use_policy` (the scenario sets levers): the baseline reads no more
     than it needs (this and the flags of the kernels below cost ~10% at full scale when set). With levers,
-    a pay uplift lowers the exit hazard of the employed; who stays only for it is marked KEPT.
+    a pay uplift lowers the exit hazard of the employed by `leaving[employer, grade]` (rules.leaving_factors);
+    who stays only for it is marked KEPT.
 
     One pass with one hash for both draws: each alone was a full sweep of the columns.
     """
@@ -47,7 +48,7 @@ def demography_and_learning(w, month, rules, learning_multiplier, log_uplift, us
         p_exit = R.exit_probability(rules, st == cat.SEARCHING, age, migrant[i])
         p_baseline = p_exit
         if use_policy and st == cat.EMPLOYED:
-            p_exit *= R.leaving_factor(rules, log_uplift[employer[i], grade[i]])
+            p_exit *= leaving[employer[i], grade[i]]
         if R.leaves_by_age(rules, month, age, sex[i], migrant[i]):
             status[i] = cat.GONE
             events[i] = R.EXITED | R.RETIRED
@@ -117,7 +118,7 @@ def wages(w, rules, grade_wage):
 
 
 @njit(parallel=True, cache=True)
-def separations(w, month, rules, log_wage_gap, quit_shift, log_uplift, use_policy, employed_by_chunk, slot_counts):
+def separations(w, month, rules, log_wage_gap, quit_shift, leaving, use_policy, employed_by_chunk, slot_counts):
     """Quits and layoffs; quitters leave industry or search. Policy shifts the quit log-odds by employer
     and grade, and by the worker's programme; a pay uplift makes a quitter less likely to leave industrial
     work. A worker who stays in industrial work only for the policy (same draws, the baseline's quit shift
@@ -150,14 +151,15 @@ def separations(w, month, rules, log_wage_gap, quit_shift, log_uplift, use_polic
             gap = log_wage_gap[e, g] + R.relative_log_wage(rules, g, h, m)
             u_quit, u_layoff = rs.draw_pair(person[i], month, rs.QUIT_OR_LAYOFF)
             age, tenure = month - birth_month[i], month - hire_month[i]
+            logit = R.quit_log_odds(rules, quit_trait[i], age, tenure, m, g, gap)
             shift, exit_share = 0.0, rules.quit_exit_share[m]
             if use_policy:
                 shift = quit_shift[e, g] + rules.programme_quit_shift[programme[i]]
-                exit_share *= R.leaving_factor(rules, log_uplift[e, g])
-                quit_baseline = R.quits(rules, u_quit, quit_trait[i], age, tenure, m, g, gap, 0.0)
-                if quit_baseline and rs.draw(person[i], month, rs.QUIT_DESTINATION) < rules.quit_exit_share[m]:
+                exit_share *= leaving[e, g]
+                if R.quits(u_quit, logit) and (rs.draw(person[i], month, rs.QUIT_DESTINATION)
+                                               < rules.quit_exit_share[m]):
                     events[i] |= R.KEPT  # would have left: undone below if the worker leaves after all
-            if R.quits(rules, u_quit, quit_trait[i], age, tenure, m, g, gap, shift):
+            if R.quits(u_quit, logit + shift):
                 events[i] |= R.QUIT
                 if rs.draw(person[i], month, rs.QUIT_DESTINATION) < exit_share:
                     status[i] = cat.GONE

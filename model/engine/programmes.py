@@ -76,9 +76,12 @@ def _offer_taken(u, e, g, age, generation, edu, covered, take_up, generations, a
 
 
 @njit(parallel=True, cache=True)
-def choose_offers(w, month, covered, take_up, generations, age_lo, age_hi, top_education, choice, counts):
+def choose_offers(w, month, covered, take_up, generations, age_lo, age_hi, top_education, any_offer_bound, choice,
+                  counts):
     """Employed workers not in a programme apply to at most one offer: choice[i] = offer + 1 (0: none),
-    counted per chunk and offer. One draw per worker, which also ranks the application."""
+    counted per chunk and offer. One draw per worker, which also ranks the application. A draw at or above
+    `any_offer_bound` (the offers' highest take-ups summed in offer order, `_any_offer_bound`) picks no offer
+    whatever the worker is eligible for, so most workers skip the eligibility checks."""
     person = w.person
     status = w.status
     employer = w.employer
@@ -94,10 +97,12 @@ def choose_offers(w, month, covered, take_up, generations, age_lo, age_hi, top_e
             choice[i] = 0
             if status[i] != cat.EMPLOYED or programme[i] != cat.NO_PROGRAMME:
                 continue
+            u = rs.draw(person[i], month, rs.PROGRAMME_APPLICATION)
+            if u >= any_offer_bound:
+                continue
             generation = migrant[i] * (1 + (birth_month[i] >= cat.NEW_GENERATION_BIRTH_YEAR * 12))
-            k = _offer_taken(rs.draw(person[i], month, rs.PROGRAMME_APPLICATION), employer[i], grade[i],
-                             month - birth_month[i], generation, education[i], covered, take_up, generations, age_lo,
-                             age_hi, top_education)
+            k = _offer_taken(u, employer[i], grade[i], month - birth_month[i], generation, education[i], covered,
+                             take_up, generations, age_lo, age_hi, top_education)
             if k >= 0:
                 choice[i] = k + 1
                 counts[c, k] += 1
@@ -170,7 +175,8 @@ def list_applicants(month: int, w: Workers, offers: list[Offer]) -> list[tuple[n
                   np.stack([o.generations for o in offers]),
                   np.array([o.age_months[0] for o in offers], dtype=np.int64),
                   np.array([o.age_months[1] for o in offers], dtype=np.int64),
-                  np.array([o.top_education for o in offers], dtype=np.int64), choice, counts)
+                  np.array([o.top_education for o in offers], dtype=np.int64), _any_offer_bound(offers), choice,
+                  counts)
     totals = counts.sum(axis=0)
     first = np.zeros_like(counts)
     first[1:] = np.cumsum(counts, axis=0)[:-1]
@@ -178,6 +184,15 @@ def list_applicants(month: int, w: Workers, offers: list[Offer]) -> list[tuple[n
     draws = np.ones((n_offers, slots.shape[1]))
     list_choices(w.person, month, choice, first, slots, draws)
     return [(slots[k, : totals[k]], draws[k, : totals[k]]) for k in range(n_offers)]
+
+
+def _any_offer_bound(offers: list[Offer]) -> float:
+    """The offers' highest take-ups added in offer order, as `_offer_taken` adds them: floating-point addition
+    is monotone, so no worker's running sum exceeds it."""
+    bound = 0.0
+    for offer in offers:
+        bound += float(offer.take_up.max())
+    return bound
 
 
 def ration(slots: np.ndarray, draws: np.ndarray, cost_of: np.ndarray, persons_left: float,

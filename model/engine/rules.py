@@ -317,6 +317,17 @@ def leaving_factor(rules, log_uplift):
     return math.exp(-rules.exit_pay_elasticity * log_uplift)
 
 
+@njit(cache=True)
+def leaving_factors(rules, log_uplift):
+    """`leaving_factor` of every employer and grade: float64[employers, grades], looked up by the kernels
+    instead of an exponential per worker."""
+    out = np.empty_like(log_uplift)
+    for e in range(log_uplift.shape[0]):
+        for g in range(log_uplift.shape[1]):
+            out[e, g] = leaving_factor(rules, log_uplift[e, g])
+    return out
+
+
 @njit(cache=True, inline="always")
 def learned_human_capital(rules, h, education, age_months, learning_multiplier, u):
     """Human capital after a month of work: learning by doing toward the ceiling, with noise."""
@@ -362,10 +373,10 @@ def wage(rules, schedule, grade, h, migrant):
 
 
 @njit(cache=True, inline="always")
-def quits(rules, u, trait, age_months, tenure_months, migrant, grade, log_wage_gap, policy_shift):
-    """Whether a worker quits at draw u: u < quit_probability(...), skipping the curve when the
-    log-odds lie below a bound of logit(u) (most workers, most months)."""
-    logit = quit_log_odds(rules, trait, age_months, tenure_months, migrant, grade, log_wage_gap) + policy_shift
+def quits(u, logit):
+    """Whether a worker with quit log-odds `logit` (quit_log_odds plus any policy shift) quits at draw u:
+    u < logistic(logit), skipping the curve when the log-odds lie below a bound of logit(u) (most workers,
+    most months)."""
     if logit < _LOGIT_FLOOR[int(u * QUIT_BINS)]:
         return False
     return u < logistic(logit)

@@ -23,7 +23,7 @@ from model.engine.employers import Employer, build_employer_table, employers_dec
 from model.engine.memory import check_fits
 from model.engine.population import Workers, synthesise_workers
 from model.engine.random_streams import stream_key
-from model.engine.rules import build_rules, entrant_grade_shares, grade_pay_ladder
+from model.engine.rules import build_rules, entrant_grade_shares, grade_pay_ladder, leaving_factors
 from model.errors import InputError
 from model.levers import LEVER_IDS, PROGRAMME_BY_ID, PROGRAMME_CODES, PROGRAMMES, month_policy, pilot_table
 from model.levers.policy import MonthPolicy, PolicyContext
@@ -138,6 +138,7 @@ class WorkforceModel(mesa.Model):
         self.programmes_started = False
         self.extra_workforce = 0.0  # workers the levers keep in (or draw into) industrial work, simulated
         self.log_uplift = np.zeros(0)  # the month's log pay uplift by employer and grade (set_policy)
+        self.leaving = np.ones((0, 0))  # its factor on the hazard of leaving industrial work (set_policy)
         self.completion_grade = np.zeros(len(PROGRAMMES) + 1, dtype=np.int64)  # by programme code
         self.engineer_ratio = np.ones(len(cat.GRADES))
         self.engineer_ratio[cat.HIGH_SKILL_GRADE:] = c.vector("engineer_equivalent_pay_ratio",
@@ -209,11 +210,12 @@ class WorkforceModel(mesa.Model):
         self.month_policy = month_policy(self.levers, context, self.month - BASE_MONTH, len(t.city))
         uplift = self.month_policy.total_uplift()
         self.log_uplift = np.zeros((len(t.city), len(cat.GRADES))) if uplift is None else np.log(uplift)
+        self.leaving = leaving_factors(self.rules, self.log_uplift)
 
     def age_exit_and_learn(self) -> None:
         w = self.workers
         kernels.demography_and_learning(w, self.month, self.rules, self.month_policy.learning_multiplier,
-                                        self.log_uplift, self.use_policy)
+                                        self.leaving, self.use_policy)
 
     def run_programmes(self) -> None:
         """Programmes move on a month; offers take applicants, rationed by quota and budget (engine/programmes.py)."""
@@ -275,7 +277,7 @@ class WorkforceModel(mesa.Model):
         n_chunks = -(-w.capacity // kernels.CHUNK)
         employed_by_chunk = np.empty((n_chunks, len(t.city)), dtype=np.int32)
         slot_counts = np.empty((n_chunks, 2), dtype=np.int64)
-        kernels.separations(w, self.month, self.rules, gap, self.month_policy.quit_shift, self.log_uplift,
+        kernels.separations(w, self.month, self.rules, gap, self.month_policy.quit_shift, self.leaving,
                             self.use_policy, employed_by_chunk, slot_counts)
         return Separations(employed_by_chunk.sum(axis=0, dtype=np.int64), slot_counts)
 
