@@ -237,3 +237,43 @@ def test_scope_pilot_reaches_pilot_firms_and_pilot_cities_from_their_dates():
     assert not pilots[july - 1, wuxi].any() and pilots[july, wuxi].all()
     assert pilots[0, t.pilot_batch > 0].all()
     assert not pilots[:, (t.pilot_batch == 0) & (t.city == cat.CITY_IDS.index("suqian"))].any()
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_rationing_serves_the_lowest_draws_first_ties_by_slot_within_the_quota_and_budget(ties):
+    from model.engine.programmes import ration
+    rng = np.random.default_rng(7)
+    slots = np.sort(rng.choice(10_000, size=600, replace=False))
+    draws = rng.random(600)
+    if ties:  # many equal draws, so the order among them is decided by the slot
+        draws = np.round(draws, 1)
+    cost_of = rng.choice([100.0, 250.0, 400.0], size=600)
+    expected_order = sorted(range(600), key=lambda j: (draws[j], slots[j]))
+    for persons_left, yuan_left in [(1e9, 1e18), (150.4, 1e18), (1e9, 20_000.0), (150.0, 30_000.0), (0.0, 1e18)]:
+        served, cost = ration(slots, draws, cost_of, persons_left, yuan_left)
+        n = min(600, int(persons_left))
+        spent, expected = 0.0, []
+        for j in expected_order[:n]:
+            if spent + cost_of[j] > yuan_left:
+                break
+            spent += cost_of[j]
+            expected.append(slots[j])
+        np.testing.assert_array_equal(served, expected)
+        assert cost == pytest.approx(spent) and cost <= yuan_left
+
+
+def test_applicants_are_listed_in_slot_order_with_the_draw_that_chose_them():
+    from model.engine import random_streams as rs
+    from model.engine.programmes import list_applicants
+    model = run_model(scenario({"skill_competitions": {"annual_participations": 1_000_000},
+                                "training_subsidy": {"annual_quota": 200_000}}, end="2020-03"))
+    offers = model.month_policy.offers
+    applicants = list_applicants(model.month, model.workers, offers)
+    assert len(applicants) == len(offers) and sum(len(s) for s, _ in applicants) > 100
+    everyone = np.concatenate([s for s, _ in applicants])
+    assert len(np.unique(everyone)) == len(everyone)  # one offer at most per worker
+    for slots, draws in applicants:
+        assert np.all(np.diff(slots) > 0)
+        assert np.all(model.workers.status[slots] == cat.EMPLOYED)
+        expected = [rs.draw(model.workers.person[i], model.month, rs.PROGRAMME_APPLICATION) for i in slots]
+        np.testing.assert_array_equal(draws, expected)
