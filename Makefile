@@ -28,7 +28,7 @@ bench: setup
 	$(PY) -m benchmarks.bench_explorer
 
 bench-full: setup
-	$(PY) -m benchmarks.bench_engine --full-scale
+	$(PY) -m benchmarks.bench_engine --full-scale --with full_reform
 
 lint: setup
 	$(VENV)/bin/ruff check model tests benchmarks

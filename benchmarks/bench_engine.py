@@ -3,11 +3,15 @@
     python -m benchmarks.bench_engine              # scale 0.01 run + reference comparison at 100k workers
     python -m benchmarks.bench_engine --full-scale # the 23-million-worker baseline, 2020-01..2030-12
     python -m benchmarks.bench_engine --full-scale --scenario full_reform  # ... with every lever
+    python -m benchmarks.bench_engine --full-scale --with full_reform  # both, and their ratio (make bench-full)
 
 Each measurement runs in a fresh process (peak RSS is that process's), after one warm-up run that
 fills the numba compile cache. Each run is also given as a ratio to the memory floor measured right after it on
 the same number of slots (benchmarks/memory_floor.py: one pass over every column): `month_in_floor_passes`, a
-month's cost in floor passes, compares across machines. Results go to benchmarks/results/*.json and are printed.
+month's cost in floor passes, compares across machines. With `--with SCENARIO` the baseline and the scenario run
+one after the other, and the scenario's result also holds its model time over the baseline's in that pair
+(`over_baseline`: issue 18 asks for at most 1.3 with every lever on). Results go to benchmarks/results/*.json and
+are printed.
 """
 
 from __future__ import annotations
@@ -76,17 +80,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--full-scale", action="store_true", help="run the 23-million-worker province")
     parser.add_argument("--scenario", default="baseline", help="scenario of scenarios/ for --full-scale")
+    parser.add_argument("--with", dest="paired", metavar="SCENARIO",
+                        help="with --full-scale: run the baseline, then this scenario, and give their ratio")
     args = parser.parse_args()
+    if args.paired and not args.full_scale:
+        parser.error("--with needs --full-scale")
     RESULTS.mkdir(exist_ok=True)
-    cli_run(0.001, end="2020-03", scenario=args.scenario)  # warm the compile cache
-    if args.full_scale:
-        result = {"full_scale": cli_run(1.0, scenario=args.scenario)}
-    else:
-        result = {"scale_0.01": cli_run(0.01), "reference_100k": reference_speedup()}
-    suffix = "" if args.scenario == "baseline" else f"_{args.scenario}"
-    name = f"full_scale{suffix}.json" if args.full_scale else "engine.json"
+    scenarios = ["baseline", args.paired] if args.paired else [args.scenario]
+    for scenario in scenarios:
+        cli_run(0.001, end="2020-03", scenario=scenario)  # warm the compile cache
+    if not args.full_scale:
+        write("engine.json", {"scale_0.01": cli_run(0.01), "reference_100k": reference_speedup()})
+        return
+    results = {scenario: cli_run(1.0, scenario=scenario) for scenario in scenarios}
+    if args.paired:
+        baseline = results["baseline"]
+        results[args.paired]["over_baseline"] = {
+            "model_seconds": round(results[args.paired]["model_seconds"] / baseline["model_seconds"], 3),
+            "process_wall_seconds": round(results[args.paired]["process_wall_seconds"]
+                                          / baseline["process_wall_seconds"], 3)}
+    for scenario, result in results.items():
+        write("full_scale.json" if scenario == "baseline" else f"full_scale_{scenario}.json", {"full_scale": result})
+
+
+def write(name: str, result: dict) -> None:
     (RESULTS / name).write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+    print(name, json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

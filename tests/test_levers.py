@@ -268,7 +268,7 @@ def test_applicants_are_listed_in_slot_order_with_the_draw_that_chose_them():
     model = run_model(scenario({"skill_competitions": {"annual_participations": 1_000_000},
                                 "training_subsidy": {"annual_quota": 200_000}}, end="2020-03"))
     offers = model.month_policy.offers
-    applicants = list_applicants(model.month, model.workers, offers)
+    applicants = list_applicants(model.month, model.workers, offers, model.rules, model.completion_grade, False)
     assert len(applicants) == len(offers) and sum(len(s) for s, _ in applicants) > 100
     everyone = np.concatenate([s for s, _ in applicants])
     assert len(np.unique(everyone)) == len(everyone)  # one offer at most per worker

@@ -220,12 +220,13 @@ class WorkforceModel(mesa.Model):
     def run_programmes(self) -> None:
         """Programmes move on a month; offers take applicants, rationed by quota and budget (engine/programmes.py)."""
         w, policy = self.workers, self.month_policy
-        if self.programmes_started:
-            programmes.advance(w, self.month, self.rules, self.completion_grade)
         if not policy.offers:
+            if self.programmes_started:
+                programmes.advance(w, self.month, self.rules, self.completion_grade)
             return
+        applicants = programmes.list_applicants(self.month, w, policy.offers, self.rules, self.completion_grade,
+                                                self.programmes_started)
         self.programmes_started = True
-        applicants = programmes.list_applicants(self.month, w, policy.offers)
         for offer, (slots, draws) in zip(policy.offers, applicants, strict=True):
             persons_left, yuan_left = self._allowance(offer.lever, offer.annual_quota, offer.annual_budget)
             served, cost = programmes.ration(slots, draws, offer.cost_by_grade[w.grade[slots]], persons_left,
