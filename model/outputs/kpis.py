@@ -27,10 +27,16 @@ _HOT_STOCKS = ("workers", "employed", "certified", "high_skill", "wage_sum", "ag
                "aged_40_and_under", "output_milli")
 _POLICY_STOCKS = ("employer_cost", "high_skill_wage_sum", "engineer_wage_sum")
 _EVENT_FLOWS = ("entries", "exits", "retirements", "quits", "layoffs", "hires", "certifications", "job_to_job")
-# column of each fixed statistic in its table (hot stocks, policy stocks, flows), for the tally kernel
-_WORKERS, _EMPLOYED, _CERTIFIED, _HIGH_SKILL, _WAGE_SUM, _AGE_SUM, _OVER_50, _UNDER_41, _OUTPUT = map(
-    _HOT_STOCKS.index, ("workers", "employed", "certified", "high_skill", "wage_sum", "age_months_sum", "over_50",
-                        "aged_40_and_under", "output_milli"))
+# The pass counts the hot stocks but two: every tally row has one grade, so its certified and high-skill workers
+# are all its workers or none (`_ROW_GRADE`), filled in when the parts are added up.
+_DERIVED_STOCKS = ("certified", "high_skill")
+_COUNTED_STOCKS = tuple(name for name in _HOT_STOCKS if name not in _DERIVED_STOCKS)
+# column of each fixed statistic in its table (counted stocks, policy stocks, flows), for the tally kernel
+_WORKERS, _EMPLOYED, _WAGE_SUM, _AGE_SUM, _OVER_50, _UNDER_41, _OUTPUT = map(
+    _COUNTED_STOCKS.index, ("workers", "employed", "wage_sum", "age_months_sum", "over_50", "aged_40_and_under",
+                            "output_milli"))
+_COUNTED_COLUMNS = np.array([_HOT_STOCKS.index(name) for name in _COUNTED_STOCKS])  # their columns in the cells
+_CERTIFIED_COLUMN, _HIGH_SKILL_COLUMN = map(_HOT_STOCKS.index, _DERIVED_STOCKS)
 _EMPLOYER_COST, _HIGH_SKILL_WAGES, _ENGINEER_WAGES = map(_POLICY_STOCKS.index, (
     "employer_cost", "high_skill_wage_sum", "engineer_wage_sum"))
 _ENTRIES, _EXITS, _RETIREMENTS, _QUITS, _LAYOFFS, _HIRES, _CERTIFICATIONS, _JOB_TO_JOB = map(_EVENT_FLOWS.index, (
@@ -53,6 +59,7 @@ _N_GENERATIONS, _N_BANDS = PERSON_SHAPE[1:]
 _OVER_50_MONTHS = 50 * 12
 _UNDER_41_MONTHS = 41 * 12  # 40岁及以下: 40 and under in completed years
 _NEW_GENERATION_BIRTH_MONTH = cat.NEW_GENERATION_BIRTH_YEAR * 12
+_ROW_GRADE = np.concatenate([np.indices(PLACE_SHAPE)[-1].ravel(), np.indices(PERSON_SHAPE)[0].ravel()])
 DIMENSIONS = ("province", "region", "city", "sector", "grade", "migrant", "migrant_generation", "age_band",
               "programme", "ownership")
 
@@ -61,14 +68,14 @@ class TallyParts(NamedTuple):
     """Each thread's partial tallies, kept from month to month (the tally zeroes them): hot stocks, policy stocks
     and flows by tally row, and employed workers and wage bill by employer and grade (with policy only)."""
 
-    stocks: np.ndarray  # int64[parts, N_ROWS, hot stocks]
+    stocks: np.ndarray  # int64[parts, N_ROWS, counted hot stocks]
     policy_stocks: np.ndarray  # int64[parts, N_ROWS, policy stocks + programmes]
     flows: np.ndarray  # int64[parts, N_ROWS, flows + programmes]
     by_employer: np.ndarray  # int64[parts, employers (0 without policy), grades, 2]
 
     @classmethod
     def allocate(cls, n_parts: int, n_employers: int, n_programmes: int, use_policy: bool) -> TallyParts:
-        return cls(np.empty((n_parts, N_ROWS, _N_HOT), dtype=np.int64),
+        return cls(np.empty((n_parts, N_ROWS, len(_COUNTED_STOCKS)), dtype=np.int64),
                    np.empty((n_parts, N_ROWS, len(_POLICY_STOCKS) + n_programmes), dtype=np.int64),
                    np.empty((n_parts, N_ROWS, len(_EVENT_FLOWS) + n_programmes), dtype=np.int64),
                    np.empty((n_parts, n_employers if use_policy else 0, _N_GRADES, 2), dtype=np.int64))
@@ -129,7 +136,7 @@ def tally(parts, month, rules, w, employer_place_row, grade_wage, productivity_m
             place = employer_place_row[e] + g
             person = N_PLACE_CELLS + (g * _N_GENERATIONS + generation) * _N_BANDS + R.age_band(rules, age)
             if st != cat.GONE:
-                certified, high_skill = g >= 1, g >= cat.HIGH_SKILL_GRADE
+                high_skill = g >= cat.HIGH_SKILL_GRADE
                 over_50, under_41 = age >= _OVER_50_MONTHS, age < _UNDER_41_MONTHS
                 employed = st == cat.EMPLOYED
                 wage = np.float32(R.wage(rules, grade_wage[e, g], g, human_capital[i], migrant[i])) if employed \
@@ -141,8 +148,6 @@ def tally(parts, month, rules, w, employer_place_row, grade_wage, productivity_m
                     else 0
                 for cell in (place, person):
                     stock[cell, _WORKERS] += 1
-                    stock[cell, _CERTIFIED] += certified
-                    stock[cell, _HIGH_SKILL] += high_skill
                     stock[cell, _AGE_SUM] += age
                     stock[cell, _OVER_50] += over_50
                     stock[cell, _UNDER_41] += under_41
@@ -178,11 +183,14 @@ def tally(parts, month, rules, w, employer_place_row, grade_wage, productivity_m
                         flow[cell, enrolled + programme[i]] += 1
     cells = np.empty((n_rows, _N_HOT + n_policy + n_flows), dtype=np.int64)
     for c in prange(n_rows):
-        for k in range(_N_HOT):
+        for k in range(_COUNTED_COLUMNS.shape[0]):
             total = 0
             for p in range(n_parts):
                 total += stocks[p, c, k]
-            cells[c, k] = total
+            cells[c, _COUNTED_COLUMNS[k]] = total
+        workers = cells[c, _COUNTED_COLUMNS[_WORKERS]]
+        cells[c, _CERTIFIED_COLUMN] = workers if _ROW_GRADE[c] >= 1 else 0
+        cells[c, _HIGH_SKILL_COLUMN] = workers if _ROW_GRADE[c] >= cat.HIGH_SKILL_GRADE else 0
         for k in range(n_policy):
             total = 0
             for p in range(n_parts):
