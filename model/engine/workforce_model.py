@@ -136,6 +136,7 @@ class WorkforceModel(mesa.Model):
         self.ledger = CostLedger(len(months))
         self.programme_use: dict[str, tuple[int, float, float]] = {}  # lever -> (year, persons, yuan) simulated
         self.programmes_started = False
+        self.applicant_lists = programmes.ApplicantLists()
         self.extra_workforce = 0.0  # workers the levers keep in (or draw into) industrial work, simulated
         self.log_uplift = np.zeros(0)  # the month's log pay uplift by employer and grade (set_policy)
         self.leaving = np.ones((0, 0))  # its factor on the hazard of leaving industrial work (set_policy)
@@ -225,7 +226,7 @@ class WorkforceModel(mesa.Model):
                 programmes.advance(w, self.month, self.rules, self.completion_grade)
             return
         applicants = programmes.list_applicants(self.month, w, policy.offers, self.rules, self.completion_grade,
-                                                self.programmes_started)
+                                                self.programmes_started, self.applicant_lists)
         self.programmes_started = True
         for offer, (slots, draws) in zip(policy.offers, applicants, strict=True):
             persons_left, yuan_left = self._allowance(offer.lever, offer.annual_quota, offer.annual_budget)
