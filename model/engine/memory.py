@@ -11,7 +11,8 @@ from model.errors import InputError
 
 # Per slot beyond the columns: synthesis score (4 B), the grade quantile copy (4 B), search and
 # entry index arrays (8 B for the few percent searching), numpy temporaries of comparisons (1-2 B); with
-# programmes, the applicants' lists (9 B, after the synthesis's arrays are gone, and written only for applicants).
+# programmes, the applicants' lists (17 B per applicant, written only for applicants: with every lever on about
+# 6% of workers apply in a month, about 1 B a slot, after the synthesis's arrays are gone).
 TRANSIENT_BYTES_PER_SLOT = 12
 FIXED_BYTES = 700 * 2**20  # interpreter, numpy, numba, pandas, mesa, compiled kernels, KPI history
 

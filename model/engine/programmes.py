@@ -85,11 +85,11 @@ def _offer_taken(u, e, g, age, generation, edu, covered, take_up, generations, a
 
 @njit(parallel=True, cache=True)
 def choose_offers(w, month, rules, completion_grade, advancing, covered, take_up, generations, age_lo, age_hi,
-                  top_education, any_offer_bound, applicant_slot, applicant_offer, counts):
+                  top_education, any_offer_bound, applicant_slot, applicant_offer, applicant_draw, counts):
     """Employed workers not in a programme apply to at most one offer. Chunk c's applicants are written in slot
-    order from position c * CHUNK of `applicant_slot` and `applicant_offer` (the offer), and counted per chunk
-    and offer in `counts` (few workers apply: only the lists' first pages are touched). One draw per worker,
-    which also ranks the application. A draw at or above `any_offer_bound` (the offers' highest take-ups summed
+    order from position c * CHUNK of `applicant_slot`, `applicant_offer` and `applicant_draw`, and counted per
+    chunk and offer in `counts` (few workers apply: only the lists' first pages are touched). One draw per
+    worker, which also ranks the application. A draw at or above `any_offer_bound` (the offers' highest take-ups summed
     in offer order, `_any_offer_bound`) picks no offer whatever the worker is eligible for, so most workers skip
     the eligibility checks. When `advancing`, each worker's programme first moves on a month (`_advance_worker`:
     in the same pass, as it concerns the worker alone), so a worker who completes one may apply to the next."""
@@ -122,28 +122,21 @@ def choose_offers(w, month, rules, completion_grade, advancing, covered, take_up
             k = _offer_taken(u, employer[i], grade[i], month - birth_month[i], generation, education[i], covered,
                              take_up, generations, age_lo, age_hi, top_education)
             if k >= 0:
-                applicant_slot[listed], applicant_offer[listed] = i, k
+                applicant_slot[listed], applicant_offer[listed], applicant_draw[listed] = i, k, u
                 listed += 1
                 counts[c, k] += 1
 
 
 @njit(parallel=True, cache=True)
-def list_choices(applicant_slot, applicant_offer, counts, first, slots):
-    """Each offer's applicants in slot order (`slots[offer]`), from each chunk's list (`choose_offers`) and the
-    per-chunk starts `first`."""
+def split_by_offer(applicant_slot, applicant_offer, applicant_draw, counts, first, slots, draws):
+    """Each offer's applicants and their draws in slot order (`slots[offer]`, `draws[offer]`), from each chunk's
+    list (`choose_offers`) and the per-chunk starts `first`."""
     for c in prange(counts.shape[0]):
         start = c * CHUNK
         for j in range(start, start + counts[c].sum()):
             k = applicant_offer[j]
-            slots[k, first[c, k]] = applicant_slot[j]
+            slots[k, first[c, k]], draws[k, first[c, k]] = applicant_slot[j], applicant_draw[j]
             first[c, k] += 1
-
-
-@njit(parallel=True, cache=True)
-def application_draws(person, month, slots, draws):
-    """The applicants' draws (the same draw that chose their offer in `choose_offers`)."""
-    for j in prange(slots.shape[0]):
-        draws[j] = rs.draw(person[slots[j]], month, rs.PROGRAMME_APPLICATION)
 
 
 @njit(parallel=True, cache=True)
@@ -195,12 +188,14 @@ class ApplicantLists:
     faults (measured: the applicants' pass took 40% longer)."""
 
     def __init__(self) -> None:
-        self.slot, self.offer = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint8)
+        self.slot, self.offer, self.draw = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint8),
+                                            np.empty(0))
 
-    def sized(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+    def sized(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The applicants' slots, offers and draws, with room for n."""
         if self.slot.shape[0] != n:
-            self.slot, self.offer = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.uint8)
-        return self.slot, self.offer
+            self.slot, self.offer, self.draw = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.uint8), np.empty(n)
+        return self.slot, self.offer, self.draw
 
 
 def list_applicants(month: int, w: Workers, offers: list[Offer], rules: R.Rules, completion_grade: np.ndarray,
@@ -210,26 +205,22 @@ def list_applicants(month: int, w: Workers, offers: list[Offer], rules: R.Rules,
     n_offers = len(offers)
     n_chunks = -(-w.capacity // CHUNK)
     counts = np.zeros((n_chunks, n_offers), dtype=np.int64)
-    applicant_slot, applicant_offer = lists.sized(n_chunks * CHUNK)
+    applicant_slot, applicant_offer, applicant_draw = lists.sized(n_chunks * CHUNK)
     choose_offers(w, month, rules, completion_grade, advancing, np.stack([o.covered for o in offers]).astype(np.uint8),
                   np.stack([o.take_up for o in offers]),
                   np.stack([o.generations for o in offers]),
                   np.array([o.age_months[0] for o in offers], dtype=np.int64),
                   np.array([o.age_months[1] for o in offers], dtype=np.int64),
                   np.array([o.top_education for o in offers], dtype=np.int64), _any_offer_bound(offers),
-                  applicant_slot, applicant_offer,
+                  applicant_slot, applicant_offer, applicant_draw,
                   counts)
     totals = counts.sum(axis=0)
     first = np.zeros_like(counts)
     first[1:] = np.cumsum(counts, axis=0)[:-1]
     slots = np.zeros((n_offers, max(int(totals.max()), 1)), dtype=np.int64)
-    list_choices(applicant_slot, applicant_offer, counts, first, slots)
-    applicants = []
-    for k in range(n_offers):
-        draws = np.empty(totals[k])
-        application_draws(w.person, month, slots[k, : totals[k]], draws)
-        applicants.append((slots[k, : totals[k]], draws))
-    return applicants
+    draws = np.ones((n_offers, slots.shape[1]))
+    split_by_offer(applicant_slot, applicant_offer, applicant_draw, counts, first, slots, draws)
+    return [(slots[k, : totals[k]], draws[k, : totals[k]]) for k in range(n_offers)]
 
 
 def _any_offer_bound(offers: list[Offer]) -> float:
@@ -261,6 +252,7 @@ def _by_draw_then_slot(slots: np.ndarray, draws: np.ndarray, items: np.ndarray) 
     (several times faster than a two-key sort), the order is unique unless two sorted draws are equal, and only
     then are both keys sorted."""
     by_draw = np.argsort(draws)
-    if np.any(draws[by_draw[1:]] == draws[by_draw[:-1]]):
+    in_order = draws[by_draw]
+    if np.any(in_order[1:] == in_order[:-1]):
         return items[np.lexsort((slots, draws))]
     return items[by_draw]
