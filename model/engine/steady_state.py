@@ -212,7 +212,7 @@ def _draw_tenure_and_trait(key, month, rules, slots, w, arrivals):
         stay = np.ones(n_bands)
         middle_job = np.empty(n_steps)  # per step: survival of a job whose middle fell at that step's age
         arrived = np.empty(n_steps)  # density of having arrived then and stayed in since
-        seen = np.empty(n_steps)  # arrivals before then
+        seen = np.empty(n_steps)  # arrivals before then (E up to that step)
         for j in range(part * size, min(n, (part + 1) * size)):
             i = slots[j]
             m, g = migrant[i], grade[i]
@@ -231,7 +231,7 @@ def _draw_tenure_and_trait(key, month, rules, slots, w, arrivals):
             spell_max = max(min(career, MAX_SPELL_MONTHS), 1)
             now_band = R.age_band(rules, age)
             job[:] = 1.0
-            mean_job, entries, stayed_in, entries_seen = 0.0, 0.0, 1.0, 0.0
+            mean_job, entries, stayed_in = 0.0, 0.0, 1.0
             tenure_band, segment, stay_in = np.nan, -1, 1.0
             career_steps = min(max((career + STEP - 1) // STEP, 0), n_steps)  # the steps with k < career
             # the bands a job's middle falls in, from the oldest job's to the present one's: the others are not read
@@ -241,10 +241,9 @@ def _draw_tenure_and_trait(key, month, rules, slots, w, arrivals):
                 entry = _arrived(arrivals, m, age, k) * stayed_in
                 middle_job[step] = job[R.age_band(rules, max(age - k // 2, 0))]
                 arrived[step] = entry
-                seen[step] = entries_seen
+                seen[step] = entries
                 mean_job += STEP * job[now_band]
                 entries += STEP * entry
-                entries_seen += STEP * entry
                 if rules.quit_by_tenure_month[k] != tenure_band:  # the job's hazard changes between tenure bands
                     tenure_band = rules.quit_by_tenure_month[k]
                     for b in range(low_band, now_band + 1):
@@ -256,14 +255,15 @@ def _draw_tenure_and_trait(key, month, rules, slots, w, arrivals):
                 for b in range(low_band, now_band + 1):
                     job[b] *= stay[b]
                 stayed_in *= stay_in
+            job_now, stay_now = job[now_band], stay[now_band]  # in registers: the loop reads no other band
             for step in range(career_steps, n_steps):  # past the working life: the present job's T only
                 k = step * STEP
-                mean_job += STEP * job[now_band]
+                mean_job += STEP * job_now
                 if rules.quit_by_tenure_month[k] != tenure_band:
                     tenure_band = rules.quit_by_tenure_month[k]
                     quit = R.quit_probability(rules, trait, _BAND_START_MONTHS[now_band], k, m, g, gap, 0.0)
-                    stay[now_band] = (1.0 - quit * keep - rules.layoff_rate) ** STEP
-                job[now_band] *= stay[now_band]
+                    stay_now = (1.0 - quit * keep - rules.layoff_rate) ** STEP
+                job_now *= stay_now
             for step in range(career_steps):  # the masses, kept in the arrays of the arrivals
                 if entries > 0.0:
                     was_in = max(1.0 - seen[step] / entries, 0.0)
@@ -345,14 +345,31 @@ def balanced_sit_rates(flows: np.ndarray, pass_rate: np.ndarray, entrant_grade_s
     return sit
 
 
+@njit(cache=True)
+def _split_by_grade(slots, grade):
+    """`slots` grouped by grade, each group in the order of `slots` (a counting sort), and where each group starts
+    (int64[grades + 1])."""
+    starts = np.zeros(cat.MAX_GRADE + 2, dtype=np.int64)
+    for j in range(slots.shape[0]):
+        starts[grade[slots[j]] + 1] += 1
+    starts = np.cumsum(starts)
+    grouped, filled = np.empty_like(slots), starts[:-1].copy()
+    for j in range(slots.shape[0]):
+        g = grade[slots[j]]
+        grouped[filled[g]] = slots[j]
+        filled[g] += 1
+    return grouped, starts
+
+
 def _draw_within_grade_state(workers: Workers, slots: np.ndarray, rules: R.Rules, key: np.uint64, month: int,
                              entrant_inflow: np.ndarray, arrivals: Arrivals) -> None:
     """Months at grade and human capital, grade by grade from the bottom: arrivals at g + 1 are the passes drawn
     for grade g, mixed with entrants arriving at g + 1 in proportion to the two flows."""
     w = workers
     arrival_h, arrival_cdf, promotions = np.zeros(0), np.zeros(0), 0.0
+    grouped, starts = _split_by_grade(slots, w.grade)
     for g in range(cat.MAX_GRADE + 1):
-        at_grade = slots[w.grade[slots] == g]
+        at_grade = grouped[starts[g]:starts[g + 1]]
         entrant_share = entrant_inflow[g] / (entrant_inflow[g] + promotions) if entrant_inflow[g] + promotions else 1.0
         pass_h, pass_rate = np.full(len(at_grade), -1.0), np.zeros(len(at_grade))
         _draw_grade_spells(key, month, rules, at_grade, g, entrant_share, arrival_h, arrival_cdf, w, arrivals,
