@@ -36,13 +36,14 @@ def compare(draws: int, seeds: int, scale: float, end: str) -> dict:
         row = pd.read_csv(Path(out) / "headline.csv").iloc[0]
     runs = [run for runs in manifest["runs"].values() for run in runs]
     effect = "delta_high_skill_workers"
+    moves = row.get(f"{effect}_moves_with")
     return {"command": " ".join(["workforce", *command[3:-2]]), "posterior_draws": draws, "seeds": seeds,
             "scale": scale, "runs": len(runs), "process_wall_seconds": round(wall, 1),
             "worker_processes": manifest["worker_processes"],
             "mean_run_seconds": round(sum(r["timings_seconds"]["total"] for r in runs) / len(runs), 2),
             effect: {"mean": round(row[effect]), "interval": [round(row[f"{effect}_lo"]), round(row[f"{effect}_hi"])],
                      **{s: round(float(row[f"{effect}_share_{s}"]), 3) for s in ("noise", "fitted", "assumed")},
-                     "moves_with": row.get(f"{effect}_moves_with")}}
+                     "moves_with": moves if pd.notna(moves) else ""}}  # an empty cell reads as NaN
 
 
 def main() -> None:
@@ -53,7 +54,7 @@ def main() -> None:
     compare(2, 2, 0.001, "2020-03")  # warm the compile cache
     result = compare(draws, 2, 0.01, "2030-12")
     name = "posterior_compare.json" if draws == 20 else f"posterior_compare_{draws}.json"
-    (RESULTS / name).write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    (RESULTS / name).write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str, allow_nan=False))
     print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
 
 
