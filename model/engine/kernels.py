@@ -196,8 +196,10 @@ def choose_search_city(w, month, rules, searchers, employer_city, city_vacancy_c
 
 @njit(parallel=True, cache=True)
 def match(w, month, rules, searchers, search_city, job_finding, city_first, city_count, employer_cdf, employers_by_city,
-          grade_wage, hired_by):
-    """Searchers find a job with their city's job-finding rate, at an employer drawn by vacancies.
+          hired_by):
+    """Searchers find a job with their city's job-finding rate, at an employer drawn by vacancies. A hire's wage
+    is set by the accounting pass, which pays every employed worker from the month's schedule (nothing reads it
+    before).
 
     `hired_by[j]` is set to the employer of searcher j when hired (left as it is otherwise).
     """
@@ -206,10 +208,6 @@ def match(w, month, rules, searchers, search_city, job_finding, city_first, city
     employer = w.employer
     hire_month = w.hire_month
     events = w.events
-    grade = w.grade
-    human_capital = w.human_capital
-    migrant = w.migrant
-    wage_yuan_month = w.wage_yuan_month
     for j in prange(searchers.shape[0]):
         i = searchers[j]
         c = search_city[j]
@@ -223,8 +221,6 @@ def match(w, month, rules, searchers, search_city, job_finding, city_first, city
         hire_month[i] = month
         events[i] |= R.HIRED
         hired_by[j] = e
-        g = grade[i]
-        wage_yuan_month[i] = R.wage(rules, grade_wage[e, g], g, human_capital[i], migrant[i])
 
 
 @njit(parallel=True, cache=True)
@@ -249,8 +245,9 @@ def list_slots(w, counts, n_free, searchers, free_slots):
 
 
 @njit(parallel=True, cache=True)
-def enter(key, month, rules, slots, employer_cdf, w, grade_wage):
-    """New workers (school leavers, migrants) take free slots and join employers with open vacancies."""
+def enter(key, month, rules, slots, employer_cdf, w):
+    """New workers (school leavers, migrants) take free slots and join employers with open vacancies (paid from the
+    schedule by the accounting pass, as hires are)."""
     person = w.person
     status = w.status
     employer = w.employer
@@ -260,7 +257,6 @@ def enter(key, month, rules, slots, employer_cdf, w, grade_wage):
     education = w.education
     grade = w.grade
     human_capital = w.human_capital
-    wage_yuan_month = w.wage_yuan_month
     hire_month = w.hire_month
     grade_month = w.grade_month
     quit_trait = w.quit_trait
@@ -287,7 +283,6 @@ def enter(key, month, rules, slots, employer_cdf, w, grade_wage):
         events[i] = R.ENTERED
         programme[i] = cat.NO_PROGRAMME
         programme_months[i] = 0
-        wage_yuan_month[i] = R.wage(rules, grade_wage[e, g], g, h, m)
 
 
 @njit(parallel=True, cache=True)

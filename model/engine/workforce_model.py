@@ -255,8 +255,8 @@ class WorkforceModel(mesa.Model):
                               self.use_policy)
 
     def set_pay_schedule(self) -> None:
-        """The month's wage schedule by employer and grade. Hires are paid from it when hired, every employed
-        worker in the accounting pass."""
+        """The month's wage schedule by employer and grade, from which the accounting pass pays every employed
+        worker (hires and entrants included)."""
         self.grade_wage = self.grade_wage_table(self.month)
 
     def set_wages(self) -> None:
@@ -300,7 +300,7 @@ class WorkforceModel(mesa.Model):
                                        for f, n in zip(city_first, city_count, strict=True)])
         hired_by = np.full(len(searchers), -1, dtype=np.int64)
         kernels.match(w, self.month, self.rules, searchers, search_city, job_finding, city_first, city_count,
-                      employer_cdf, by_city, self.grade_wage, hired_by)
+                      employer_cdf, by_city, hired_by)
         hires = np.bincount(hired_by[hired_by >= 0], minlength=len(t.city))
         return MarketSignals(WorkforceAggregates.after_matching(employed, vacancies, hires, t.target_headcount),
                              entry_slots)
@@ -347,7 +347,7 @@ class WorkforceModel(mesa.Model):
         shortfall = len(slots) - openings.sum()
         if shortfall > 0:  # more entrants than openings: the rest spread by target headcount
             openings = openings + shortfall * t.target_headcount / t.target_headcount.sum()
-        kernels.enter(self.key, self.month, self.rules, slots, rs.cdf(openings), w, self.grade_wage)
+        kernels.enter(self.key, self.month, self.rules, slots, rs.cdf(openings), w)
         for offer in self.month_policy.entry_offers:
             if offer.share_by_employer.any():
                 self.programmes_started = True

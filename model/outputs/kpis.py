@@ -97,7 +97,7 @@ def tally(parts, month, rules, w, employer_place_row, grade_wage, productivity_m
 
     The pass first sets each employed worker's wage from the month's pay schedule `grade_wage[e, g]` (the wage
     phase, folded into this pass: nothing between the schedule's setting and the accounting reads a wage, and
-    the workers hired in between were paid from the same schedule). `employer_place_row[e]` is the first place
+    the workers hired or entering in between get theirs here). `employer_place_row[e]` is the first place
     cell of employer e (its city, sector and ownership; the grade follows). `employer_cost_share[e, g]` is the
     share of a wage that policy uplifts add (what the employer pays for them); `engineer_wage_factor[e, g]` turns
     a high grade's wage into its engineer-equivalent wage.
