@@ -191,3 +191,14 @@ def test_kpis_by_ownership_add_up_and_carry_every_calibration_statistic():
     # the KPI sums wages rounded to whole yuan: a mean differs from the exact one by less than half a yuan
     np.testing.assert_allclose([wages[o] for o in cat.OWNERSHIPS], bill / headcount, rtol=0, atol=0.5)
     assert statistics_from_kpis(table) == simulated_statistics(load_calibration(), 0.001, 3)
+
+
+def test_splitting_slots_by_grade_keeps_each_grade_in_the_given_order():
+    rng = np.random.default_rng(5)
+    grade = rng.integers(0, cat.MAX_GRADE + 1, 1_000).astype(np.uint8)
+    grade[grade == 4] = 3  # one grade with nobody
+    slots = rng.permutation(1_000)[:700].astype(np.int64)
+    grouped, starts = steady_state._split_by_grade(slots, grade)
+    assert starts[0] == 0 and starts[-1] == len(slots) and starts[5] == starts[4]
+    for g in range(cat.MAX_GRADE + 1):
+        np.testing.assert_array_equal(grouped[starts[g]:starts[g + 1]], slots[grade[slots] == g])
