@@ -10,6 +10,7 @@ import yaml
 from model.calibration import checks, posterior
 from model.calibration.inputs import load_calibration
 from model.calibration.priors import calibrated_priors
+from model.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +111,25 @@ def test_predictions_carry_posterior_bands_beside_the_point_fit():
     assert (banded.posterior_lo <= banded.posterior_mean).all() and (banded.posterior_mean <= banded.posterior_hi).all()
     assert (banded.posterior_hi > banded.posterior_lo).any()  # the draws differ
     assert set(banded.year) == set(range(2020, 2026))  # the fitted year as the anchor, then the predictions
+
+
+def test_a_checkpoint_resumes_from_its_last_generation_and_a_file_without_a_run_is_refused(tmp_path, tiny):
+    """No checkpoint, or a run stopped within its first generation (pyabc stores the run before it): start afresh.
+    A stored generation: resume. A file in the checkpoint's place that holds no run is refused with one line,
+    and kept (it used to end the calibration in a TypeError)."""
+    database = tmp_path / "posterior.db"
+    assert posterior.resumable_run(database) is None
+    abc = pyabc.ABCSMC(lambda p: {"x": p["a"]}, pyabc.Distribution(a=pyabc.RV("uniform", 0, 1)),
+                       pyabc.PNormDistance(), population_size=5, sampler=pyabc.sampler.SingleCoreSampler())
+    abc.new(f"sqlite:///{database}", {"x": 0.5})
+    assert posterior.resumable_run(database) is None
+    abc.run(max_nr_populations=1)
+    assert posterior.resumable_run(database) == abc.history.id
+
+    priors = calibrated_priors(load_calibration(use_fitted=False), ("quit_base_logit", "certification_drive"))
+    checkpoint = posterior.database_path(tiny, tmp_path / "other", posterior.load_targets(), priors, {})
+    checkpoint.parent.mkdir()
+    pyabc.History(f"sqlite:///{checkpoint}")  # the tables, no run
+    with pytest.raises(InputError, match="not a calibration checkpoint"):
+        posterior.calibrate(tiny, tmp_path / "other", priors=priors, workers=1)
+    assert checkpoint.exists()

@@ -251,8 +251,9 @@ def calibrate(settings: PosteriorSettings, checkpoint_dir: Path, targets: dict[s
                            transitions=_transition(priors), sampler=sampler,
                            acceptor=pyabc.StochasticAcceptor(), eps=pyabc.Temperature())
         url = f"sqlite:///{database}"
-        if database.exists() and pyabc.History(url).n_populations > 0:
-            abc.load(url, 1)
+        resumed = resumable_run(database)
+        if resumed is not None:
+            abc.load(url, resumed)
         else:
             database.unlink(missing_ok=True)
             abc.new(url, observed)
@@ -273,6 +274,22 @@ def calibrate(settings: PosteriorSettings, checkpoint_dir: Path, targets: dict[s
     return PosteriorResult(particles, priors, targets, settings, int(t + 1),
                            int(populations.samples.sum()), float(populations.epsilon.iloc[-1]),
                            time.monotonic() - started)
+
+
+def resumable_run(database: Path) -> int | None:
+    """The id of the checkpoint's run to resume, or None: no checkpoint, or a run stopped within its first
+    generation (pyabc stores a run with its observed data as generation -1 before the first), which starts
+    afresh. A file there that holds no run is refused, not deleted."""
+    import pyabc
+
+    from model.errors import InputError
+
+    if not database.exists():
+        return None
+    history = pyabc.History(f"sqlite:///{database}")
+    if history.id is None:
+        raise InputError(f"{database}: not a calibration checkpoint (it holds no run); move it away to start afresh")
+    return history.id if history.max_t >= 0 else None
 
 
 class _no_pool:

@@ -448,13 +448,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "methods_text": (
         "本报告由江苏产业工人主体模型生成：每名产业工人为一个主体（按比例抽样），企业为城市×行业×所有制×规模单元及试点企业。"
         "每个方案与基准情景在相同随机种子下成对运行（共同随机数），效果为改革减基准的均值及90%区间。"
-        "行为参数按2020年及以前的公开数据以模拟矩法校准（贝叶斯校准给出其后验分布）；其余为假设，见参数文件。",
+        "行为参数按2020年及以前的公开数据以模拟矩法校准（贝叶斯校准给出其后验分布）；其余为假设，见参数文件。"
+        "按所有制分的工资增长取决于假设的企业工资溢价调整速度：模型中私营企业工资增长快于其他企业，"
+        "这与2020年的数据一致，但与2015—2017年的数据相反；技能效果及其排序基本不受此影响。",
         "This report comes from the Jiangsu industrial-workforce agent-based model: one agent per industrial worker "
         "(sampled at the scale shown), employers as city × sector × ownership × size cells and the pilot firms. Each "
         "option runs paired with the baseline on the same seeds (common random numbers); an effect is the mean of "
         "reform minus baseline with its 90% interval. Behavioural parameters are fitted by simulated moments to "
         "published figures of 2020 and earlier (the Bayesian calibration gives their posterior); the rest are stated "
-        "assumptions (calibration/parameters.yaml).",
+        "assumptions (calibration/parameters.yaml). Wage growth by ownership rests on an assumed speed at which "
+        "employers adjust their pay premiums: in the model private employers' wages grow faster than the others', "
+        "as in 2020 but against 2015-2017; the skill effects and their ranking hardly depend on it.",
     ),
 }
 for city, zh in _CITIES.items():
