@@ -195,7 +195,7 @@ def choose_search_city(w, month, rules, searchers, employer_city, city_vacancy_c
 
 
 @njit(parallel=True, cache=True)
-def match(w, month, rules, searchers, search_city, job_finding, city_first, city_count, employer_cdf, employers_by_city,
+def match(w, month, searchers, search_city, job_finding, city_first, city_count, employer_cdf, employers_by_city,
           hired_by):
     """Searchers find a job with their city's job-finding rate, at an employer drawn by vacancies. A hire's wage
     is set by the accounting pass, which pays every employed worker from the month's schedule (nothing reads it

@@ -299,8 +299,8 @@ class WorkforceModel(mesa.Model):
         employer_cdf = np.concatenate([rs.cdf(vacancies[by_city[f:f + n]])
                                        for f, n in zip(city_first, city_count, strict=True)])
         hired_by = np.full(len(searchers), -1, dtype=np.int64)
-        kernels.match(w, self.month, self.rules, searchers, search_city, job_finding, city_first, city_count,
-                      employer_cdf, by_city, hired_by)
+        kernels.match(w, self.month, searchers, search_city, job_finding, city_first, city_count, employer_cdf,
+                      by_city, hired_by)
         hires = np.bincount(hired_by[hired_by >= 0], minlength=len(t.city))
         return MarketSignals(WorkforceAggregates.after_matching(employed, vacancies, hires, t.target_headcount),
                              entry_slots)
