@@ -54,7 +54,11 @@ def test_wage_growth_by_ownership_is_the_employment_weighted_mean_wage_compounde
     wage = (100 * 1.04 ** (months / 12) + 200 * 1.06 ** (months / 12)) / 300
     assert non_private == pytest.approx((wage[-1] / wage[0]) ** (12 / 11) - 1)
     assert STATISTICS["wage_growth_gap_private_2020"](kpis) == pytest.approx(0.10 - non_private)
-    assert load_targets()["wage_growth_gap_private_2020"].use == "check"  # the ordering is checked, never fitted
+    # the ordering is checked against the in-sample years' range, never fitted
+    targets = load_targets()
+    assert targets["wage_growth_gap_private_2015_2020"].use == "check"
+    assert targets["wage_growth_gap_private_2015_2020"].statistic == "wage_growth_gap_private_2020"
+    assert not any(t.use == "fit" and "wage_growth" in (t.statistic or "") for t in targets.values())
 
 
 def test_fitted_parameters_are_marked_fitted_and_used_by_default():

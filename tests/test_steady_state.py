@@ -1,5 +1,5 @@
 """The steady-state start and the dynamics that rest on it: balanced grade flows, the growth driver,
-employer premiums that do not depend on the scale, and KPIs by ownership that carry the calibration."""
+employer premiums that do not depend on the scale and keep the ownership gap, and KPIs by ownership that carry the calibration."""
 
 import numpy as np
 import pytest
@@ -161,22 +161,22 @@ def test_balanced_sitting_rates_make_promotions_match_the_outflows_at_the_start(
         assert promotions[g] == pytest.approx(outflow - entrants[g], rel=1e-6), g
 
 
-def test_employer_premiums_by_ownership_do_not_depend_on_the_scale():
-    """Premiums respond to each employer's vacancies; with a steady start, what they drift to by ownership is
-    the same at two scales (sampling noise at the smaller scale is not a force), and private premiums rise
-    against state ones, as private wages grew faster than non-private ones in 2019-2020."""
+def test_employer_premiums_by_ownership_do_not_depend_on_the_scale_and_keep_the_ownership_gap():
+    """Premiums respond to changes in each employer's unfilled vacancies; with a steady start, what they reach by
+    ownership is the same at two scales (sampling noise at the smaller scale is not a force), and the private
+    employers, which pay below their city's grade average and lose more workers, do not drift toward it: the
+    ownership gap persists."""
     means = []
     for scale in (0.005, 0.02):
-        model = WorkforceModel(short_scenario("2022-12"), scale=scale, seed=1)
+        model = WorkforceModel(short_scenario("2023-12"), scale=scale, seed=1)
         model.run_until()
         t = model.employer_table
         log_premium = np.log(t.premium)
         means.append([np.average(log_premium[t.ownership == k], weights=t.base_headcount[t.ownership == k] + 1e-9)
                       for k in range(len(cat.OWNERSHIPS))])
     small, large = np.array(means)
-    np.testing.assert_allclose(small, large, atol=0.006)
-    private, state = cat.OWNERSHIPS.index("private"), cat.OWNERSHIPS.index("state")
-    assert large[private] > large[state]
+    np.testing.assert_allclose(small, large, atol=0.003)
+    np.testing.assert_allclose(large, 0.0, atol=0.004)  # the earlier rule: private +2.8%, state -4.3% by 2025
 
 
 def test_kpis_by_ownership_add_up_and_carry_every_calibration_statistic():

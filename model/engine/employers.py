@@ -135,6 +135,38 @@ def _relative(levels: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return levels / (levels * weights).sum() * weights.sum()
 
 
+@dataclass(frozen=True)
+class PremiumRule:
+    """How employers move their wage premium with their unfilled vacancies (calibration/parameters.yaml)."""
+
+    speed: float  # wage_adjustment_speed: log points a month per unit of excess unfilled rate
+    lowest: float  # wage_premium_range
+    highest: float
+    recent_months: float  # vacancy_smoothing_months
+    normal_months: float  # vacancy_norm_months
+
+
+@dataclass
+class SmoothedRate:
+    """An unfilled vacancy rate averaged over the recent months and over the longer horizon its owner takes as
+    normal. Each average is the running mean of the months seen until its horizon fills, then an exponential
+    one, so neither starts from one month's noise; until the recent horizon fills the two are the same number.
+    """
+
+    recent: float = 0.0
+    normal: float = 0.0
+    months_seen: int = 0
+
+    def update(self, rate: float, rule: PremiumRule) -> None:
+        self.months_seen += 1
+        self.recent += (rate - self.recent) / min(self.months_seen, rule.recent_months)
+        self.normal += (rate - self.normal) / min(self.months_seen, rule.normal_months)
+
+    @property
+    def excess(self) -> float:
+        return self.recent - self.normal
+
+
 class Employer(mesa.Agent):
     """An employer cell or pilot firm. It owns its decisions (wage premium, hiring target); the
     kernels read them from the employer table, refreshed after every round of decisions."""
@@ -146,34 +178,39 @@ class Employer(mesa.Agent):
         self.premium = float(table.premium[row])
         self.base_headcount = float(table.base_headcount[row])
         self.target_headcount = float(table.target_headcount[row])
+        self.unfilled = SmoothedRate()
 
     @property
     def is_pilot(self) -> bool:
         return bool(self.table.pilot_batch[self.row] > 0)
 
-    def decide(self, unfilled_rate: float | None, market_unfilled_rate: float, employment_index: float,
-               normal_vacancy_rate: float, wage_adjustment_speed: float, premium_range: tuple[float, float]) -> None:
+    def decide(self, unfilled_rate: float | None, market_excess: float, employment_index: float,
+               normal_vacancy_rate: float, rule: PremiumRule) -> None:
         """The month's decisions from the employer's aggregates (None before the first month).
 
-        Wage premium: employers that fill vacancies less well than the market raise their relative
-        premium. Hiring target: the starting workforce moved with the employment path, plus normal vacancies.
+        Wage premium: an employer whose recent unfilled rate rises above what it takes as normal, by more than
+        the market's does, raises its relative premium; one whose rate falls lowers it. A rate that is
+        persistently high (a low-paying employer loses more workers) is its normal and moves nothing, so the
+        pay gaps between employers persist. Hiring target: the starting workforce moved with the employment
+        path, plus normal vacancies.
         """
         if unfilled_rate is not None:
-            premium = self.premium * math.exp(wage_adjustment_speed * (unfilled_rate - market_unfilled_rate))
-            self.premium = min(max(premium, premium_range[0]), premium_range[1])
+            self.unfilled.update(unfilled_rate, rule)
+            premium = self.premium * math.exp(rule.speed * (self.unfilled.excess - market_excess))
+            self.premium = min(max(premium, rule.lowest), rule.highest)
         self.target_headcount = self.base_headcount * employment_index * (1.0 + normal_vacancy_rate)
 
 
-def employers_decide(employers: list[Employer], aggregates, employment_index: float,  # noqa: ANN001
-                     normal_vacancy_rate: float, wage_adjustment_speed: float,
-                     premium_range: tuple[float, float]) -> None:
-    """Every employer decides from its row of the aggregates (WorkforceAggregates or None); the table
-    then takes up the decisions."""
+def employers_decide(employers: list[Employer], aggregates, market: SmoothedRate,  # noqa: ANN001
+                     employment_index: float, normal_vacancy_rate: float, rule: PremiumRule) -> None:
+    """Every employer decides from its row of the aggregates (WorkforceAggregates or None) and the market's
+    smoothed unfilled rate, updated here; the table then takes up the decisions."""
     n = len(employers)
     unfilled = aggregates.unfilled_rate.tolist() if aggregates is not None else [None] * n
-    market = aggregates.market_unfilled_rate if aggregates is not None else 0.0
+    if aggregates is not None:
+        market.update(aggregates.market_unfilled_rate, rule)
     for employer, rate in zip(employers, unfilled, strict=True):
-        employer.decide(rate, market, employment_index, normal_vacancy_rate, wage_adjustment_speed, premium_range)
+        employer.decide(rate, market.excess, employment_index, normal_vacancy_rate, rule)
     table = employers[0].table
     table.premium[:] = np.fromiter((e.premium for e in employers), dtype=np.float64, count=n)
     table.target_headcount[:] = np.fromiter((e.target_headcount for e in employers), dtype=np.float64, count=n)

@@ -19,7 +19,8 @@ from model.engine import categories as cat
 from model.engine import kernels, programmes, steady_state
 from model.engine import random_streams as rs
 from model.engine.calendar import BASE_MONTH
-from model.engine.employers import Employer, build_employer_table, employers_decide, grade_wages
+from model.engine.employers import (Employer, PremiumRule, SmoothedRate, build_employer_table, employers_decide,
+                                    grade_wages)
 from model.engine.memory import check_fits
 from model.engine.population import Workers, synthesise_workers
 from model.engine.random_streams import stream_key
@@ -109,9 +110,8 @@ class WorkforceModel(mesa.Model):
         self.months: list[int] = []
 
         c = self.calibration
-        self.premium_range = tuple(float(v) for v in c.value("wage_premium_range"))
-        if len(self.premium_range) != 2 or not self.premium_range[0] < 1.0 < self.premium_range[1]:
-            raise InputError("calibration: wage_premium_range must be [lowest, highest] with lowest < 1 < highest")
+        self.premium_rule = _premium_rule(c)
+        self.market_unfilled = SmoothedRate()
         self.workers_at_base = c.scalar("industrial_workers") * self.scale
         self.employment_growth = c.scalar("employment_growth_per_year")
         if not np.isfinite(self.scale):
@@ -362,9 +362,8 @@ class WorkforceModel(mesa.Model):
         """Each employer agent reads its row of the month's aggregates and sets the premium and hiring target of
         `for_month`."""
         c = self.calibration
-        employers_decide(self.employers, aggregates, self.employment_index(for_month),
-                         c.scalar("normal_vacancy_rate"), c.scalar("wage_adjustment_speed"),
-                         self.premium_range)
+        employers_decide(self.employers, aggregates, self.market_unfilled, self.employment_index(for_month),
+                         c.scalar("normal_vacancy_rate"), self.premium_rule)
 
     def account(self) -> None:
         cells, self.accounts = self._tally()
@@ -452,6 +451,18 @@ class WorkforceModel(mesa.Model):
     def cost_ledger(self):  # noqa: ANN201 - pandas DataFrame
         """Spending so far by month, programme and payer (yuan at full scale)."""
         return self.ledger.frame(len(self.months))
+
+
+def _premium_rule(c: Calibration) -> PremiumRule:
+    """The employers' premium rule from the calibration; the recent horizon is no longer than the normal one."""
+    bounds = np.asarray(c.value("wage_premium_range"), dtype=np.float64).ravel()
+    if bounds.size != 2 or not bounds[0] < 1.0 < bounds[1]:
+        raise InputError("calibration: wage_premium_range must be [lowest, highest] with lowest < 1 < highest")
+    recent, normal = c.scalar("vacancy_smoothing_months"), c.scalar("vacancy_norm_months")
+    if not recent <= normal:
+        raise InputError(f"calibration: vacancy_smoothing_months ({recent:g}) must be at most vacancy_norm_months "
+                         f"({normal:g})")
+    return PremiumRule(c.scalar("wage_adjustment_speed"), float(bounds[0]), float(bounds[1]), recent, normal)
 
 
 def _grade_ladder(calibration: Calibration, workers: Workers) -> np.ndarray:

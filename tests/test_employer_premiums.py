@@ -1,0 +1,81 @@
+"""Employers' wage premiums: they respond to a change in an employer's unfilled vacancies relative to the
+market's, smoothed over months, and not to a persistently high rate, so pay gaps between employers persist."""
+
+import mesa
+import numpy as np
+import pytest
+
+from model.calibration.inputs import load_calibration
+from model.engine.employers import Employer, EmployerTable, PremiumRule, SmoothedRate, employers_decide
+from model.engine.workforce_model import WorkforceModel
+from model.errors import InputError
+from tests.conftest import short_scenario
+
+RULE = PremiumRule(speed=0.05, lowest=0.7, highest=1.4, recent_months=12, normal_months=60)
+
+
+def _employers(n: int) -> list[Employer]:
+    ones, zeros = np.ones(n), np.zeros(n, dtype=np.int64)
+    table = EmployerTable(city=zeros, sector=zeros, ownership=zeros, size=zeros, pilot_batch=zeros,
+                          pilot_start_month=zeros - 1, wage_level=ones.copy(), productivity=ones.copy(),
+                          premium=ones.copy(), base_headcount=ones * 100, target_headcount=ones * 100)
+    model = mesa.Model()
+    return [Employer(model, table, row) for row in range(n)]
+
+
+class _Aggregates:
+    def __init__(self, rates: np.ndarray) -> None:
+        self.unfilled_rate = rates
+        self.market_unfilled_rate = float(rates.mean())
+
+
+def _premiums(rates_by_month: np.ndarray, rule: PremiumRule = RULE) -> np.ndarray:
+    """Each month's premiums of employers facing the given unfilled rates (months x employers)."""
+    employers, market = _employers(rates_by_month.shape[1]), SmoothedRate()
+    path = []
+    for rates in rates_by_month:
+        employers_decide(employers, _Aggregates(rates), market, 1.0, 0.03, rule)
+        path.append(employers[0].table.premium.copy())
+    return np.array(path)
+
+
+def test_a_persistently_high_unfilled_rate_moves_no_premium():
+    """Employer 0 always fills its vacancies worse than the market (a low payer): that is its normal."""
+    rates = np.tile([0.08, 0.02, 0.02, 0.02], (120, 1))
+    np.testing.assert_array_equal(_premiums(rates), 1.0)
+
+
+def test_a_rise_in_unfilled_vacancies_raises_the_premium_until_it_becomes_normal():
+    rates = np.tile([0.02, 0.02, 0.02, 0.02], (240, 1))
+    rates[36:, 0] = 0.12  # from month 36 employer 0 fills its vacancies much worse
+    premium = _premiums(rates)[:, 0]
+    assert (premium[:36] == 1.0).all() and premium[48] > premium[40] > 1.0
+    rises = np.diff(premium)
+    assert rises[-20:].max() < rises.max() / 5 and rises[150] < rises[100] < rises[60]  # the rate becomes normal
+    assert premium[-1] > 1.01  # and the premium keeps what it gained
+    others = np.tile([0.02, 0.02, 0.02, 0.02], (240, 1))
+    others[36:, 1:] = 0.12  # the others fill theirs worse, employer 0 as before: it lowers its relative premium
+    assert _premiums(others)[-1, 0] < 1.0
+
+
+def test_a_rise_of_the_whole_market_moves_no_premium_and_noise_moves_them_little():
+    rates = np.tile([0.02, 0.02, 0.02, 0.02], (120, 1))
+    rates[36:] += 0.05
+    np.testing.assert_allclose(_premiums(rates), 1.0, atol=1e-12)
+    noisy = np.random.default_rng(3).uniform(0.0, 0.1, (120, 400))
+    assert np.abs(np.log(_premiums(noisy)[-1])).mean() < 0.02
+
+
+def test_premiums_hold_while_the_recent_months_fill():
+    rates = np.random.default_rng(4).uniform(0.0, 0.1, (12, 50))
+    np.testing.assert_array_equal(_premiums(rates), 1.0)
+    assert (_premiums(rates, PremiumRule(0.05, 0.7, 1.4, 3, 60))[-1] != 1.0).any()
+
+
+@pytest.mark.parametrize(("recent", "normal"), [(0.5, 60), (24, 12), (12, 300)])
+def test_horizons_out_of_range_or_out_of_order_are_refused(recent, normal):
+    with pytest.raises(InputError, match="vacancy_(smoothing|norm)_months") as error:
+        calibration = load_calibration().with_overrides({"vacancy_smoothing_months": recent,
+                                                         "vacancy_norm_months": normal})
+        WorkforceModel(short_scenario("2020-02"), scale=0.001, seed=0, calibration=calibration)
+    assert "\n" not in str(error.value)
