@@ -1,5 +1,6 @@
 """The steady-state start and the dynamics that rest on it: balanced grade flows, the growth driver,
-employer premiums that do not depend on the scale and keep the ownership gap, and KPIs by ownership that carry the calibration."""
+employer premiums that do not depend on the scale and keep the ownership gap, and KPIs by ownership that carry
+the calibration."""
 
 import numpy as np
 import pytest

@@ -19,8 +19,14 @@ from model.engine import categories as cat
 from model.engine import kernels, programmes, steady_state
 from model.engine import random_streams as rs
 from model.engine.calendar import BASE_MONTH
-from model.engine.employers import (Employer, PremiumRule, SmoothedRate, build_employer_table, employers_decide,
-                                    grade_wages)
+from model.engine.employers import (
+    Employer,
+    PremiumRule,
+    SmoothedRate,
+    build_employer_table,
+    employers_decide,
+    grade_wages,
+)
 from model.engine.memory import check_fits
 from model.engine.population import Workers, synthesise_workers
 from model.engine.random_streams import stream_key
