@@ -17,7 +17,7 @@ from model.engine import categories as cat
 from model.engine import random_streams as rs
 from model.engine import rules as R
 from model.engine.calendar import BASE_MONTH
-from model.engine.employers import Employer, SmoothedRate, employers_decide, grade_wages
+from model.engine.employers import Employer, UnfilledMemory, employers_decide, grade_wages
 from model.engine.workforce_model import WorkforceAggregates, WorkforceModel, _job_finding_rate
 
 NO_POLICY_LEARNING_MULTIPLIER, NO_POLICY_SIT_MULTIPLIER, NO_POLICY_QUIT_SHIFT = 1.0, 1.0, 0.0
@@ -134,7 +134,7 @@ class ReferenceModel(mesa.Model):
         self.employer_table = copy.deepcopy(engine.employer_table)
         rows = range(len(self.employer_table.city))
         self.employer_agents = [Employer(self, self.employer_table, row) for row in rows]
-        self.market_unfilled = SmoothedRate()
+        self.unfilled_memory = UnfilledMemory.empty(len(self.employer_agents))
         self.workers = [Worker(self, slot, {name: _scalar(getattr(engine.workers, name)[slot]) for name in COLUMNS})
                         for slot in range(engine.workers.capacity)]
         self.outside_wage = engine.accounts.outside_wage.copy()
@@ -191,7 +191,7 @@ class ReferenceModel(mesa.Model):
             w.enter(rank, employer_cdf)
 
         aggregates = WorkforceAggregates.after_matching(employed, vacancies, hires, t.target_headcount)
-        employers_decide(self.employer_agents, aggregates, self.market_unfilled,
+        employers_decide(self.employer_agents, aggregates, self.unfilled_memory,
                          self.engine_start.employment_index(self.month + 1), c.scalar("normal_vacancy_rate"),
                          self.engine_start.premium_rule)
         for w in self.workers:  # who is employed at the month's end is paid the month's schedule

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from model.calibration.inputs import load_calibration
-from model.engine.employers import Employer, EmployerTable, PremiumRule, SmoothedRate, employers_decide
+from model.engine.employers import Employer, EmployerTable, PremiumRule, UnfilledMemory, employers_decide
 from model.engine.workforce_model import WorkforceModel
 from model.errors import InputError
 from tests.conftest import short_scenario
@@ -31,10 +31,11 @@ class _Aggregates:
 
 def _premiums(rates_by_month: np.ndarray, rule: PremiumRule = RULE) -> np.ndarray:
     """Each month's premiums of employers facing the given unfilled rates (months x employers)."""
-    employers, market = _employers(rates_by_month.shape[1]), SmoothedRate()
+    employers = _employers(rates_by_month.shape[1])
+    memory = UnfilledMemory.empty(len(employers))
     path = []
     for rates in rates_by_month:
-        employers_decide(employers, _Aggregates(rates), market, 1.0, 0.03, rule)
+        employers_decide(employers, _Aggregates(rates), memory, 1.0, 0.03, rule)
         path.append(employers[0].table.premium.copy())
     return np.array(path)
 

@@ -147,24 +147,34 @@ class PremiumRule:
 
 
 @dataclass
-class SmoothedRate:
-    """An unfilled vacancy rate averaged over the recent months and over the longer horizon its owner takes as
-    normal. Each average is the running mean of the months seen until its horizon fills, then an exponential
-    one, so neither starts from one month's noise; until the recent horizon fills the two are the same number.
-    """
+class UnfilledMemory:
+    """What employers remember of their unfilled vacancy rates: each employer row's and the market's rate averaged
+    over the recent months and over the longer horizon taken as normal. Each average is the running mean of the
+    months seen until its horizon fills, then an exponential one, so neither starts from one month's noise;
+    until the recent horizon fills the two are the same number."""
 
-    recent: float = 0.0
-    normal: float = 0.0
+    recent: np.ndarray  # float64 per employer row
+    normal: np.ndarray
+    market_recent: float = 0.0
+    market_normal: float = 0.0
     months_seen: int = 0
 
-    def update(self, rate: float, rule: PremiumRule) -> None:
-        self.months_seen += 1
-        self.recent += (rate - self.recent) / min(self.months_seen, rule.recent_months)
-        self.normal += (rate - self.normal) / min(self.months_seen, rule.normal_months)
+    @classmethod
+    def empty(cls, n_employers: int) -> UnfilledMemory:
+        return cls(np.zeros(n_employers), np.zeros(n_employers))
 
-    @property
-    def excess(self) -> float:
-        return self.recent - self.normal
+    def update(self, aggregates, rule: PremiumRule) -> None:  # noqa: ANN001 - WorkforceAggregates
+        self.months_seen += 1
+        recent_months = min(self.months_seen, rule.recent_months)
+        normal_months = min(self.months_seen, rule.normal_months)
+        self.recent += (aggregates.unfilled_rate - self.recent) / recent_months
+        self.normal += (aggregates.unfilled_rate - self.normal) / normal_months
+        self.market_recent += (aggregates.market_unfilled_rate - self.market_recent) / recent_months
+        self.market_normal += (aggregates.market_unfilled_rate - self.market_normal) / normal_months
+
+    def excess(self) -> np.ndarray:
+        """Per employer row: how far its recent rate is above its normal, less how far the market's is."""
+        return (self.recent - self.normal) - (self.market_recent - self.market_normal)
 
 
 class Employer(mesa.Agent):
@@ -178,15 +188,14 @@ class Employer(mesa.Agent):
         self.premium = float(table.premium[row])
         self.base_headcount = float(table.base_headcount[row])
         self.target_headcount = float(table.target_headcount[row])
-        self.unfilled = SmoothedRate()
 
     @property
     def is_pilot(self) -> bool:
         return bool(self.table.pilot_batch[self.row] > 0)
 
-    def decide(self, unfilled_rate: float | None, market_excess: float, employment_index: float,
-               normal_vacancy_rate: float, rule: PremiumRule) -> None:
-        """The month's decisions from the employer's aggregates (None before the first month).
+    def decide(self, excess_unfilled: float | None, employment_index: float, normal_vacancy_rate: float,
+               rule: PremiumRule) -> None:
+        """The month's decisions from the employer's remembered unfilled rates (None before the first month).
 
         Wage premium: an employer whose recent unfilled rate rises above what it takes as normal, by more than
         the market's does, raises its relative premium; one whose rate falls lowers it. A rate that is
@@ -194,23 +203,22 @@ class Employer(mesa.Agent):
         pay gaps between employers persist. Hiring target: the starting workforce moved with the employment
         path, plus normal vacancies.
         """
-        if unfilled_rate is not None:
-            self.unfilled.update(unfilled_rate, rule)
-            premium = self.premium * math.exp(rule.speed * (self.unfilled.excess - market_excess))
+        if excess_unfilled is not None:
+            premium = self.premium * math.exp(rule.speed * excess_unfilled)
             self.premium = min(max(premium, rule.lowest), rule.highest)
         self.target_headcount = self.base_headcount * employment_index * (1.0 + normal_vacancy_rate)
 
 
-def employers_decide(employers: list[Employer], aggregates, market: SmoothedRate,  # noqa: ANN001
+def employers_decide(employers: list[Employer], aggregates, memory: UnfilledMemory,  # noqa: ANN001
                      employment_index: float, normal_vacancy_rate: float, rule: PremiumRule) -> None:
-    """Every employer decides from its row of the aggregates (WorkforceAggregates or None) and the market's
-    smoothed unfilled rate, updated here; the table then takes up the decisions."""
+    """The month's aggregates (WorkforceAggregates, or None before the first month) update what employers remember
+    of their unfilled rates; every employer decides from its row; the table then takes up the decisions."""
     n = len(employers)
-    unfilled = aggregates.unfilled_rate.tolist() if aggregates is not None else [None] * n
     if aggregates is not None:
-        market.update(aggregates.market_unfilled_rate, rule)
-    for employer, rate in zip(employers, unfilled, strict=True):
-        employer.decide(rate, market.excess, employment_index, normal_vacancy_rate, rule)
+        memory.update(aggregates, rule)
+    excess = memory.excess().tolist() if aggregates is not None else [None] * n
+    for employer, excess_unfilled in zip(employers, excess, strict=True):
+        employer.decide(excess_unfilled, employment_index, normal_vacancy_rate, rule)
     table = employers[0].table
     table.premium[:] = np.fromiter((e.premium for e in employers), dtype=np.float64, count=n)
     table.target_headcount[:] = np.fromiter((e.target_headcount for e in employers), dtype=np.float64, count=n)

@@ -22,7 +22,7 @@ from model.engine.calendar import BASE_MONTH
 from model.engine.employers import (
     Employer,
     PremiumRule,
-    SmoothedRate,
+    UnfilledMemory,
     build_employer_table,
     employers_decide,
     grade_wages,
@@ -117,7 +117,6 @@ class WorkforceModel(mesa.Model):
 
         c = self.calibration
         self.premium_rule = _premium_rule(c)
-        self.market_unfilled = SmoothedRate()
         self.workers_at_base = c.scalar("industrial_workers") * self.scale
         self.employment_growth = c.scalar("employment_growth_per_year")
         if not np.isfinite(self.scale):
@@ -163,6 +162,7 @@ class WorkforceModel(mesa.Model):
         self.employer_table.base_headcount[:] = np.bincount(
             self.workers.employer[: n_workers], minlength=len(self.employer_table.city))
         self.employers = [Employer(self, self.employer_table, row) for row in range(len(self.employer_table.city))]
+        self.unfilled_memory = UnfilledMemory.empty(len(self.employers))
         # fixed layouts of the employer table, used every month
         t = self.employer_table
         city_count = np.bincount(t.city, minlength=len(cat.CITY_IDS))
@@ -368,7 +368,7 @@ class WorkforceModel(mesa.Model):
         """Each employer agent reads its row of the month's aggregates and sets the premium and hiring target of
         `for_month`."""
         c = self.calibration
-        employers_decide(self.employers, aggregates, self.market_unfilled, self.employment_index(for_month),
+        employers_decide(self.employers, aggregates, self.unfilled_memory, self.employment_index(for_month),
                          c.scalar("normal_vacancy_rate"), self.premium_rule)
 
     def account(self) -> None:
