@@ -365,8 +365,8 @@ class WorkforceModel(mesa.Model):
         self._employers_decide(for_month=self.month + 1, aggregates=market.aggregates)
 
     def _employers_decide(self, for_month: int, aggregates: WorkforceAggregates | None) -> None:
-        """Each employer agent reads its row of the month's aggregates and sets the premium and hiring target of
-        `for_month`."""
+        """The month's aggregates update what employers remember of their unfilled vacancies; each employer agent
+        reads its row and sets the premium and hiring target of `for_month`."""
         c = self.calibration
         employers_decide(self.employers, aggregates, self.unfilled_memory, self.employment_index(for_month),
                          c.scalar("normal_vacancy_rate"), self.premium_rule)
