@@ -328,14 +328,15 @@ def calibrate(
         for column in ("target", "use", "year", "published", "simulated", "tolerance", "+ sampling noise", "pass"):
             table.add_column(column, justify="left" if column in ("target", "use") else "right")
         for r in rows:
-            verdict = "yes" if r["passes"] else "NO" if r["year"] <= LAST_FIT_YEAR else "NO (out of sample)"
+            verdict = ("not judged" if r["passes"] is None else "yes" if r["passes"]
+                       else "NO" if r["year"] <= LAST_FIT_YEAR else "NO (out of sample)")
             table.add_row(r["target"], r["use"], str(r["year"]), f"{r['published']:,.4g}", f"{r['simulated']:,.4g}",
                           f"{r['tolerance']:,.3g}", f"{r['sampling_noise']:,.3g}", verdict)
         err.print(table)
-        missed = [r["target"] for r in rows if not r["passes"] and r["year"] > LAST_FIT_YEAR]
+        missed = [r["target"] for r in rows if r["passes"] is False and r["year"] > LAST_FIT_YEAR]
         if missed:  # findings about the model, not a failed calibration: nothing may be tuned to them
             err.print(f"out of sample (after {LAST_FIT_YEAR}), missed: {', '.join(missed)}", markup=False)
-        failed = [r["target"] for r in rows if not r["passes"] and r["year"] <= LAST_FIT_YEAR]
+        failed = [r["target"] for r in rows if r["passes"] is False and r["year"] <= LAST_FIT_YEAR]
         if failed:
             print(f"error: {len(failed)} in-sample target(s) outside tolerance: {', '.join(failed)}", file=sys.stderr)
             raise typer.Exit(1)

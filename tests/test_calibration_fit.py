@@ -95,6 +95,9 @@ def test_the_committed_fit_passes_the_check_at_a_small_scale():
     assert "high_skill_workers_2020" in result.stderr and "trainee_wage_effect_12m" in result.stderr
     misses = [line for line in result.stderr.splitlines() if " NO " in line]
     assert all("out of sample" in line for line in misses), misses  # only figures after 2020 may be missed
+    # a figure recorded but not used stays in view, not judged: Jiangsu's 2020 wage-growth gap by ownership
+    recorded = [line for line in result.stderr.splitlines() if "wage_growth_gap_private_2020 " in line]
+    assert len(recorded) == 1 and "not judged" in recorded[0], recorded
 
 
 def test_the_check_exits_1_on_an_in_sample_miss_and_0_on_an_out_of_sample_miss(monkeypatch):
@@ -105,13 +108,16 @@ def test_the_check_exits_1_on_an_in_sample_miss_and_0_on_an_out_of_sample_miss(m
     from model.cli import app
 
     def rows(year: int) -> list[dict]:
+        recorded = {"target": "recorded_target", "use": "none", "year": 2020, "published": 1.0, "simulated": 2.0,
+                    "tolerance": 0.1, "sampling_noise": 0.0, "passes": None}  # shown, never deciding the exit code
         return [{"target": "some_target", "use": "check", "year": year, "published": 1.0, "simulated": 2.0,
-                 "tolerance": 0.1, "sampling_noise": 0.0, "passes": False}]
+                 "tolerance": 0.1, "sampling_noise": 0.0, "passes": False}, recorded]
 
     for year, code in ((2020, 1), (2021, 0)):
         monkeypatch.setattr(fit, "check", lambda *args, year=year: rows(year))
         result = CliRunner().invoke(app, ["calibrate", "--check", "--scale", "0.001", "--seeds", "2"])
         assert result.exit_code == code and "some_target" in result.output, result.output
+        assert "recorded_target" in result.output and "not judged" in result.output
 
 
 def test_a_joint_search_recovers_the_identified_parameters_from_targets_the_model_generated():
