@@ -7,7 +7,7 @@ import pytest
 
 from model.calibration.inputs import load_calibration
 from model.engine.employers import Employer, EmployerTable, PremiumRule, UnfilledMemory, employers_decide
-from model.engine.workforce_model import WorkforceModel
+from model.engine.workforce_model import WorkforceAggregates, WorkforceModel
 from model.errors import InputError
 from tests.conftest import short_scenario
 
@@ -23,10 +23,10 @@ def _employers(n: int) -> list[Employer]:
     return [Employer(model, table, row) for row in range(n)]
 
 
-class _Aggregates:
-    def __init__(self, rates: np.ndarray) -> None:
-        self.unfilled_rate = rates
-        self.market_unfilled_rate = float(rates.mean())
+def _aggregates(rates: np.ndarray) -> WorkforceAggregates:
+    """A month in which each employer (target 100) left the given share of its headcount unfilled."""
+    target = np.full(len(rates), 100.0)
+    return WorkforceAggregates.after_matching(target * (1 - rates), target * rates, np.zeros(len(rates)), target)
 
 
 def _premiums(rates_by_month: np.ndarray, rule: PremiumRule = RULE) -> np.ndarray:
@@ -35,7 +35,7 @@ def _premiums(rates_by_month: np.ndarray, rule: PremiumRule = RULE) -> np.ndarra
     memory = UnfilledMemory.empty(len(employers))
     path = []
     for rates in rates_by_month:
-        employers_decide(employers, _Aggregates(rates), memory, 1.0, 0.03, rule)
+        employers_decide(employers, _aggregates(rates), memory, 1.0, 0.03, rule)
         path.append(employers[0].table.premium.copy())
     return np.array(path)
 

@@ -456,8 +456,9 @@ LABELS: dict[str, tuple[str, str]] = {
         "企业工资溢价随本企业岗位空缺率相对其常态的变化（扣除全市场的同类变化）而调整，调整速度和平滑期均为假设；"
         "持续偏高的空缺率被视为常态，不引起调整，因此企业间持续的工资差距（如私营企业工资较低）保持不变，"
         "各所有制工资增长基本相同。"
-        "2015—2020年全国私营单位工资增速与非私营单位之差在−3.2至+0.1个百分点之间（平均−1.6），"
-        "模型的差距（约0）在此区间内，但未再现其平均值，也未再现江苏2020年的+2.1；技能效果及其排序基本不受此影响。",
+        "2015—2020年全国私营单位工资增速与非私营单位之差在{national_low}至{national_high}个百分点之间，多数年份私营单位较慢；"
+        "模型的差距（约0）在此区间内，但未再现多数年份私营单位较慢的情况，也未再现江苏2020年的{jiangsu_2020}；"
+        "技能效果及其排序基本不受此影响。",
         "This report comes from the Jiangsu industrial-workforce agent-based model: one agent per industrial worker "
         "(sampled at the scale shown), employers as city × sector × ownership × size cells and the pilot firms. Each "
         "option runs paired with the baseline on the same seeds (common random numbers); an effect is the mean of "
@@ -467,9 +468,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "vacancies against their own normal, net of the market's change (assumed speed and horizons); a persistently "
         "high rate is their normal, so persistent pay gaps, such as private employers' lower pay, persist and wages "
         "grow alike across ownership. "
-        "Nationally, private units' wage growth less non-private units' lay between -3.2 and +0.1 points in "
-        "2015-2020 (mean -1.6); the model's gap, about 0, is inside that range but reproduces neither its mean nor "
-        "Jiangsu's +2.1 of 2020. The skill effects and their ranking hardly depend on it.",
+        "Nationally, private units' wage growth less non-private units' lay between {national_low} and "
+        "{national_high} points in 2015-2020, below zero in most years; the model's gap, about 0, is inside that "
+        "range but reproduces neither the usual shortfall nor Jiangsu's {jiangsu_2020} of 2020. The skill effects "
+        "and their ranking hardly depend on it.",
     ),
 }
 for city, zh in _CITIES.items():

@@ -21,6 +21,7 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from model.calibration.inputs import point_fit
+from model.calibration.targets import load_targets
 from model.errors import InputError
 from model.experiments.comparison_files import RANKING_COLUMNS, display_names, load_comparison, ranked
 from model.experiments.uncertainty import verdict
@@ -68,6 +69,7 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None, a
     return TEMPLATES.get_template("report.html.j2").render(
         lang=lang,
         t=lambda key: label(key, lang),
+        methods_text=_methods_text(lang),
         style=Markup(STYLE),
         plotly_js=Markup(get_plotlyjs()),
         baseline_note=_baseline_note(manifest, names, lang),
@@ -106,6 +108,19 @@ def comparison_figures(effects: pd.DataFrame, headline: pd.DataFrame, manifest: 
 def summary_cards(headline: pd.DataFrame, manifest: dict, lang: str) -> Markup:
     """One card per option: what it changes, its effects with intervals and its costs by payer (HTML)."""
     return TEMPLATES.get_template("macros.html.j2").module.cards(_cards(headline, manifest, lang), lang)
+
+
+def _methods_text(lang: str) -> str:
+    """The methods paragraph, with the wage-growth figures it quotes read from calibration/targets.yaml."""
+    targets = load_targets()
+    national = targets["wage_growth_gap_private_2015_2020"]
+
+    def points(share: float) -> str:
+        return f"{100 * share:+.1f}"
+
+    return label("methods_text", lang).format(national_low=points(national.value - national.tolerance),
+                                              national_high=points(national.value + national.tolerance),
+                                              jiangsu_2020=points(targets["wage_growth_gap_private_2020"].value))
 
 
 def _baseline_note(manifest: dict, names: dict[str, str], lang: str) -> str:
