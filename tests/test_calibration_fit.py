@@ -136,7 +136,7 @@ def test_a_joint_search_recovers_the_identified_parameters_from_targets_the_mode
     def residuals(x: np.ndarray) -> np.ndarray:
         stats = mean_statistics(calibration.with_overrides(dict(zip(FREE, map(float, x), strict=True))),
                                 settings)
-        return np.array([(stats[t.statistic] - simulated[t.statistic]) / t.tolerance for t in targets])
+        return np.array([(stats[t.key] - simulated[t.key]) / t.tolerance for t in targets])
 
     def jacobian(x: np.ndarray) -> np.ndarray:  # central differences over 2% of each range
         columns = []
@@ -187,12 +187,12 @@ def test_the_fit_is_written_with_the_statistics_it_simulates(tmp_path):
 
     from model.calibration.fit import FitResult, write_fitted
 
-    statistics = {name: 1.0 for name in STATISTICS}
+    targets = load_targets()
+    statistics = {t.key: 1.0 for t in targets.values() if t.statistic in STATISTICS}
     result = FitResult(dict.fromkeys(FREE, 0.5), 2.0, statistics, 10, False)
     path = tmp_path / "fitted.yaml"
     write_fitted(result, FitSettings(), None, path=path)
     written = yaml.safe_load(path.read_text(encoding="utf-8"))["targets"]
-    targets = load_targets()
     assert {name for name, t in targets.items() if t.use == "fit"} <= set(written)
     assert not {name for name, t in targets.items() if t.statistic in treatment_effects.STATISTICS} & set(written)
 

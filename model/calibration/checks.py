@@ -40,7 +40,7 @@ class LinearToy:
         calibration = load_calibration(use_fitted=False)
         self.names = names
         self.centre = np.array([fitted["parameters"][n] for n in names])
-        self.statistics = [t.statistic for t in targets.values()]
+        self.statistics = [t.key for t in targets.values()]
         self.at_centre = np.array([fitted["targets"][n]["simulated"] for n in targets])
         self.slopes = np.array([[fitted["identification"][p][n] * t.tolerance
                                  / (SENSITIVITY_STEP * np.subtract(*calibration.parameters[p].bounds[::-1]))
@@ -113,7 +113,7 @@ def sbc(simulator, priors: dict[str, Prior], settings: SbcSettings) -> pd.DataFr
         u = rng.random(len(priors))
         truth = {name: float(p.quantile(np.array(u[k]))) for k, (name, p) in enumerate(priors.items())}
         clean = simulator(truth)
-        observed = {n: t.model_copy(update={"value": clean[t.statistic] + rng.normal(0.0, t.tolerance)})
+        observed = {n: t.model_copy(update={"value": clean[t.key] + rng.normal(0.0, t.tolerance)})
                     for n, t in targets.items()}
         run = posterior.PosteriorSettings(population=settings.population, generations=settings.generations,
                                           seed=settings.seed * 100_003 + replication, budget_seconds=3600.0)

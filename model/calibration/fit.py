@@ -21,7 +21,7 @@ import numpy as np
 import yaml
 
 from model.calibration.inputs import CALIBRATION_DIR, FITTED_FILE, Calibration, load_calibration
-from model.calibration.targets import TARGETS_FILE, Target, load_targets, simulated_statistics
+from model.calibration.targets import CALIBRATION_START, TARGETS_FILE, Target, load_targets, simulated_statistics
 from model.errors import InputError
 from model.files import short_digest, text_digest, write_text_atomically
 from model.outputs import treatment_effects
@@ -105,8 +105,9 @@ class Objective:
                 raise _OutOfTime
             stats = mean_statistics(self.calibration.with_overrides(dict(zip(self.free, map(float, x), strict=True))),
                                     self.settings)
+            kept = {t.key: stats[t.key] for t in self.targets.values() if t.key in stats}  # what the targets read
             self.cache[name] = {"x": [float(v) for v in x], "distance": distance(stats, self.targets),
-                                "statistics": stats}
+                                "statistics": kept}
             self.new_evaluations += 1
             if self.checkpoint is not None and self.new_evaluations % 5 == 0:
                 self.save()
@@ -135,7 +136,7 @@ def mean_statistics(calibration: Calibration, settings: FitSettings) -> dict[str
 
 def distance(statistics: dict[str, float], targets: dict[str, Target]) -> float:
     """Sum of squared tolerance-scaled gaps over the targets used in the fit."""
-    return float(sum(((statistics[t.statistic] - t.value) / t.tolerance) ** 2
+    return float(sum(((statistics[t.key] - t.value) / t.tolerance) ** 2
                      for t in targets.values() if t.use == "fit"))
 
 
@@ -189,7 +190,7 @@ def identification(parameters: dict[str, float], settings: FitSettings) -> dict[
         step = 0.05 * (hi - lo)
         up = mean_statistics(calibration.with_overrides({name: min(hi, parameters[name] + step)}), settings)
         down = mean_statistics(calibration.with_overrides({name: max(lo, parameters[name] - step)}), settings)
-        out[name] = {k: round((up[t.statistic] - down[t.statistic]) / 2 / t.tolerance, 3) for k, t in targets.items()}
+        out[name] = {k: round((up[t.key] - down[t.key]) / 2 / t.tolerance, 3) for k, t in targets.items()}
     return out
 
 
@@ -202,7 +203,7 @@ def synthetic_targets(truth: dict[str, float], settings: FitSettings) -> dict[st
     calibration = load_calibration(use_fitted=False).with_overrides(truth)
     other_seeds = FitSettings(**{**settings.__dict__, "seed": settings.seed + RECOVERY_SEED_OFFSET})
     simulated = mean_statistics(calibration, other_seeds)
-    return {name: t.model_copy(update={"value": simulated[t.statistic]}) if t.statistic in simulated else t
+    return {name: t.model_copy(update={"value": simulated[t.key]}) if t.key in simulated else t
             for name, t in load_targets().items()}  # check-only effects on the treated keep their published value
 
 
@@ -256,9 +257,9 @@ def write_fitted(result: FitResult, settings: FitSettings, sensitivity: dict | N
         "objective": round(result.distance, 4),
         "parameters": {k: float(f"{v:.6g}") for k, v in result.parameters.items()},
         # the targets the fit simulates; the effects on the treated are simulated by `check` only
-        "targets": {name: {"published": t.value, "simulated": float(f"{result.statistics[t.statistic]:.6g}"),
+        "targets": {name: {"published": t.value, "simulated": float(f"{result.statistics[t.key]:.6g}"),
                            "tolerance": t.tolerance, "use": t.use}
-                    for name, t in targets.items() if t.statistic in result.statistics},
+                    for name, t in targets.items() if t.key in result.statistics},
     }
     if sensitivity is not None:
         body["identification"] = sensitivity
@@ -268,26 +269,35 @@ def write_fitted(result: FitResult, settings: FitSettings, sensitivity: dict | N
     write_text_atomically(path, header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True))
 
 
-def check(scale: float, seeds: int, seed: int = 0, targets_file: Path = TARGETS_FILE) -> list[dict]:
-    """Re-simulate with the calibration in force (fitted values) and compare every fitted or checked target
-    (of calibration/targets.yaml, or of another file in its format, e.g. figures published later).
+def check(scale: float, seeds: int, seed: int = 0, targets_file: Path = TARGETS_FILE,
+          start: str = CALIBRATION_START) -> list[dict]:
+    """Re-simulate from `start` with the calibration in force (fitted values) and compare every fitted or checked
+    target (of calibration/targets.yaml, or of another file in its format, e.g. figures published later).
 
     The tolerance is widened by the sampling noise of the check's scale: twice the standard deviation of
     the statistic across the seeds (computed), so a small-scale check does not fail on noise alone.
     Targets recorded but not used (`use: none`) that have a statistic are shown beside them, with `passes`
-    None: a known miss stays in view without deciding the exit code."""
+    None: a known miss stays in view without deciding the exit code. A target whose years the run does not cover
+    (it starts later) is shown as not simulated, also with `passes` None."""
     if seeds < 2:
         raise InputError(f"seeds: {seeds} is outside the allowed range (2 or more, to measure sampling noise)")
     calibration = load_calibration()
     targets = load_targets(Path(targets_file))
     paired = any(t.use != "none" and t.statistic in treatment_effects.STATISTICS for t in targets.values())
-    runs = [simulated_statistics(calibration, scale, seed + k)
+    runs = [simulated_statistics(calibration, scale, seed + k, start=start)
             | (treatment_effects.statistics(calibration, scale, seed + k) if paired else {}) for k in range(seeds)]
     rows = []
     for name, t in targets.items():
-        if t.statistic is None or (t.use == "none" and t.statistic not in runs[0]):  # nothing simulated for it
+        if t.statistic is None:  # nothing to simulate
             continue
-        values = np.array([r[t.statistic] for r in runs])
+        if t.key not in runs[0]:
+            if t.years is None:  # an effect on the treated, recorded but not used: not simulated
+                continue
+            rows.append({"target": name, "use": t.use, "year": t.year, "published": t.value, "simulated": np.nan,
+                         "tolerance": t.tolerance, "sampling_noise": np.nan, "passes": None,
+                         "not_simulated": f"needs the years {t.years[0]}-{t.years[1]}; the run starts {start}"})
+            continue
+        values = np.array([r[t.key] for r in runs])
         noise = 2.0 * values.std(ddof=1)
         allowed = t.tolerance + noise
         simulated = float(values.mean())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -16,6 +16,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from model import yaml_files
+from model.engine.calendar import BASE_MONTH_LABEL
 from model.errors import InputError, field_error
 from model.files import file_sha256
 from model.shipped import CALIBRATION_DIR
@@ -126,12 +127,15 @@ def _check_bounds(path: Path, entries: Mapping[str, Parameter]) -> None:
 
 @dataclass(frozen=True)
 class Calibration:
-    """The calibration inputs of one run: structure, behavioural parameters, retirement law."""
+    """The calibration inputs of one run: structure, behavioural parameters, retirement law. `start` is the month
+    the structure describes and every run starts in: the base month, or an earlier one for a calibration
+    backcast to it (model/calibration/backcast.py), which only the baseline can run."""
 
     structure: dict[str, StructureEntry]
     parameters: dict[str, Parameter]
     retirement: dict[str, StructureEntry]
     overrides: dict[str, Leaf] = field(default_factory=dict)
+    start: str = BASE_MONTH_LABEL
 
     def value(self, name: str) -> Leaf:
         """The value of a structure entry or parameter (overrides first)."""
@@ -180,7 +184,7 @@ class Calibration:
                 if not (math.isfinite(number) and lo <= number <= hi):
                     raise InputError(f"parameter override: {name}{suffix}: {number:g} is outside the allowed "
                                      f"range {lo:g} to {hi:g}")
-        return Calibration(self.structure, self.parameters, self.retirement, {**self.overrides, **overrides})
+        return replace(self, overrides={**self.overrides, **overrides})
 
     def parameter_values(self) -> dict[str, Leaf]:
         """Every behavioural parameter's value in force (for provenance)."""

@@ -196,7 +196,7 @@ def key(settings: PosteriorSettings, priors: dict[str, Prior], targets: dict[str
     """What a stored calibration depends on: settings, priors, targets, the parameter files and the model's code."""
     s = settings
     text = json.dumps([s.scale, s.seeds, s.seed, s.population_sizes(), [p.__dict__ for p in priors.values()],
-                       {n: [t.value, t.tolerance, t.statistic] for n, t in targets.items() if t.use == "fit"}, fixed,
+                       {n: [t.value, t.tolerance, t.key] for n, t in targets.items() if t.use == "fit"}, fixed,
                        short_digest(CALIBRATION_DIR / "parameters.yaml"),
                        short_digest(CALIBRATION_DIR / "population.yaml"), code_digest()],
                       sort_keys=True)
@@ -231,8 +231,8 @@ def calibrate(settings: PosteriorSettings, checkpoint_dir: Path, targets: dict[s
     fit_targets = {n: t for n, t in targets.items() if t.use == "fit"}
     priors = calibrated_priors(load_calibration(use_fitted=False)) if priors is None else priors
     fixed = fixed or {}
-    statistics = tuple(t.statistic for t in fit_targets.values())
-    observed = {t.statistic: float(t.value) for t in fit_targets.values()}
+    statistics = tuple(t.key for t in fit_targets.values())
+    observed = {t.key: float(t.value) for t in fit_targets.values()}
     kernel = pyabc.IndependentNormalKernel(var=[t.tolerance ** 2 for t in fit_targets.values()], keys=list(statistics))
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
     if simulator is None:
@@ -334,7 +334,7 @@ def summary(result: PosteriorResult) -> dict:
     rng = np.random.default_rng(result.settings.seed)
     predictive = {}
     for name, target in result.targets.items():
-        column = f"stat:{target.statistic}"
+        column = f"stat:{target.key}"
         if target.use != "fit" or column not in p:
             continue
         draws = rng.choice(p[column].to_numpy(), size=4000, p=w) + rng.normal(0.0, target.tolerance, 4000)

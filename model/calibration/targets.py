@@ -1,9 +1,11 @@
 """Calibration targets: the published figures of calibration/targets.yaml and the simulated statistics
 they are matched to.
 
-A target names a statistic; `simulated_statistics` runs the model from 2020-01 and computes every
-statistic from the run, so the fit, `--check` and the tests all read the same numbers. Effects on the
-treated (model/outputs/treatment_effects.py) need paired runs: they are checked, never fitted.
+A target names a statistic; `simulated_statistics` runs the baseline from the calibration's start (2020-01, or an
+earlier month for a backcast calibration) and computes every statistic from the run, so the fit, `--check` and the
+tests all read the same numbers. A statistic is computed over the run's last calendar year, or over the calendar
+years a target names (`years`, e.g. [2016, 2020] from a backcast start): its key is then `statistic@2016-2020`.
+Effects on the treated (model/outputs/treatment_effects.py) need paired runs: they are checked, never fitted.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from model.calibration.backcast import backcast
 from model.calibration.inputs import CALIBRATION_DIR, Calibration, Source, read_entries
 from model.engine import categories as cat
 from model.errors import InputError
@@ -23,6 +26,9 @@ from model.scenario import Scenario
 
 TARGETS_FILE = CALIBRATION_DIR / "targets.yaml"
 LAST_FIT_YEAR = 2020  # figures dated later are the out-of-sample test: never fitted, never tuned to
+# The fit and its check simulate the baseline from a start backcast to this month (model/calibration/backcast.py)
+# to the end of LAST_FIT_YEAR, so they match the in-sample years' series and 2020's levels come from the dynamics.
+CALIBRATION_START = "2016-01"
 
 
 def _december(dimension: str, group: str, kpi: str):  # noqa: ANN202
@@ -64,6 +70,12 @@ def _high_skill_inflow_rate(kpis) -> float:  # noqa: ANN001
     left = sum(np.asarray(kpis["grade", g, "exits"]) - np.asarray(kpis["grade", g, "retirements"]) for g in high)
     stock = np.asarray(kpis["province", "Jiangsu", "high_skill_workers"])
     return float((promoted.sum() - left.sum()) * 12.0 / len(promoted) / stock.mean())
+
+
+def _top_grade_certification_share(kpis) -> float:  # noqa: ANN001
+    """Certifications to 技师 and 高级技师 over all certifications, over the simulated months."""
+    by_grade = {g: np.asarray(kpis["grade", g, "certifications"]).sum() for g in cat.GRADES[1:]}
+    return float((by_grade["technician"] + by_grade["senior_technician"]) / max(sum(by_grade.values()), 1e-9))
 
 
 def _wage_ratio(grade: str):  # noqa: ANN202
@@ -123,6 +135,7 @@ STATISTICS = {
     "high_skill_growth_2020": _growth_per_year("province", "Jiangsu", "high_skill_workers"),
     "high_skill_share_rise_2020": _rise_per_year("province", "Jiangsu", "high_skill_share"),
     "high_skill_inflow_rate_2020": _high_skill_inflow_rate,
+    "top_grade_certification_share": _top_grade_certification_share,
     "annual_wage_state_and_foreign": _annual_wage(("state", "foreign")),
     "annual_wage_private": _annual_wage(("private",)),
     "wage_growth_state_and_foreign_2020": _wage_growth(("state", "foreign")),
@@ -151,6 +164,19 @@ class Target(BaseModel):
     use: Literal["fit", "check", "none"]
     mapping: str
     source: Source
+    years: tuple[int, int] | None = None  # simulated calendar years (first, last); default: the run's last year
+
+    @property
+    def key(self) -> str:
+        """The key of the simulated statistic this target reads (see `statistics_from_kpis`)."""
+        return self.statistic if self.years is None else window_key(self.statistic, *self.years)
+
+    @field_validator("years")
+    @classmethod
+    def _ordered_years(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and not 1990 <= value[0] <= value[1] <= LAST_FIT_YEAR:
+            raise ValueError(f"must be [first, last] with 1990 <= first <= last <= {LAST_FIT_YEAR}")
+        return value
 
     @field_validator("statistic")
     @classmethod
@@ -176,18 +202,39 @@ def load_targets(path: Path = TARGETS_FILE) -> dict[str, Target]:
     return targets
 
 
-def simulated_statistics(calibration: Calibration, scale: float, seed: int, last_month: str = "2020-12",
-                         threads: int | None = None) -> dict[str, float]:
-    """Run the baseline from 2020-01 to `last_month` and compute every statistic."""
-    from model.experiments.runner import simulate  # the model imports the calibration inputs, not this
+def window_key(statistic: str, first_year: int, last_year: int) -> str:
+    return f"{statistic}@{first_year}-{last_year}"
 
+
+def simulated_statistics(calibration: Calibration, scale: float, seed: int, last_month: str = "2020-12",
+                         threads: int | None = None, start: str = CALIBRATION_START) -> dict[str, float]:
+    """Run the baseline from `start` (the calibration backcast to it; the base month runs the 2020 margins) to
+    `last_month` and compute every statistic."""
+    from model.engine.workforce_model import WorkforceModel  # the model imports the calibration inputs, not this
+
+    if start != calibration.start:
+        calibration = backcast(calibration, start)
     spec = Scenario(name="calibration", period={"start": "2020-01", "end": last_month})
-    return statistics_from_kpis(simulate(spec, scale, seed, threads=threads, calibration=calibration).table)
+    model = WorkforceModel(spec, scale=scale, seed=seed, calibration=calibration, threads=threads)
+    model.run_until()
+    return statistics_from_kpis(model.kpi_table(first_month=model.start_month))
 
 
 def statistics_from_kpis(table: pd.DataFrame) -> dict[str, float]:
-    """Every calibration statistic from a KPI table (a run's kpis.parquet), over all its months."""
+    """Every calibration statistic from a KPI table (a run's kpis.parquet): over the months of its last calendar
+    year (keyed by the statistic's name), and over every span of its complete calendar years (keyed
+    `statistic@first-last`, see `window_key`)."""
     table = table[table.dimension.isin(["province", "migrant", "grade", "ownership"])]
-    kpis = {key: group.sort_values("date")["value"].to_numpy()
-            for key, group in table.groupby(["dimension", "group", "kpi"], observed=True)}
-    return {name: float(statistic(kpis)) for name, statistic in STATISTICS.items()}
+    table = table.sort_values("date", kind="stable")
+    series = {key: (group["date"].dt.year.to_numpy(), group["value"].to_numpy())
+              for key, group in table.groupby(["dimension", "group", "kpi"], observed=True)}
+    years = next(iter(series.values()))[0]
+    complete = [int(y) for y in np.unique(years) if (years == y).sum() == 12]
+    windows = {None: years == years.max()}
+    windows |= {(a, b): (years >= a) & (years <= b) for a in complete for b in complete if a <= b}
+    out = {}
+    for window, rows in windows.items():
+        kpis = {key: values[rows] for key, (_, values) in series.items()}
+        for name, statistic in STATISTICS.items():
+            out[name if window is None else window_key(name, *window)] = float(statistic(kpis))
+    return out

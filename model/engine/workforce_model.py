@@ -18,7 +18,7 @@ from model.calibration.inputs import Calibration, load_calibration
 from model.engine import categories as cat
 from model.engine import kernels, programmes, steady_state
 from model.engine import random_streams as rs
-from model.engine.calendar import BASE_MONTH
+from model.engine.calendar import BASE_MONTH, month_index, month_label
 from model.engine.employers import (
     Employer,
     PremiumRule,
@@ -110,7 +110,8 @@ class WorkforceModel(mesa.Model):
         self.calibration = calibration or load_calibration()
         self.rules = build_rules(self.calibration)
         self.key = stream_key(int(self.rng.integers(2**62)))
-        self.month = BASE_MONTH
+        self.start_month = month_index(self.calibration.start, "calibration start")
+        self.month = self.start_month
         self.phase_seconds: dict[str, float] = {}
         self.monthly_margins: list[np.ndarray] = []
         self.months: list[int] = []
@@ -127,15 +128,21 @@ class WorkforceModel(mesa.Model):
                              f"({MIN_WORKERS} workers)")
         n_workers = int(round(self.workers_at_base))
         self.workforce = n_workers  # employed and searching, at the end of the month
-        months = np.arange(BASE_MONTH, self.policy.period.last_month + 1)
+        self.levers = self.policy.levers
+        self.use_policy = bool(self.levers.active())  # kernels read the policy tables and programme columns
+        if self.use_policy and self.start_month != BASE_MONTH:
+            raise InputError(f"calibration start: {self.calibration.start} is a backcast start, which runs the "
+                             f"baseline only; levers need the simulation to start at {month_label(BASE_MONTH)}")
+        if self.policy.period.last_month < self.start_month:
+            raise InputError(f"period end: {month_label(self.policy.period.last_month)} is before the calibration "
+                             f"start ({self.calibration.start})")
+        months = np.arange(self.start_month, self.policy.period.last_month + 1)
         capacity = int(max(self.target_workers(m) for m in months) * CAPACITY_HEADROOM) + 256
         self.memory_estimate_bytes = check_fits(capacity, self.scale)
 
         started = time.perf_counter()
         self.employer_table, pilots = build_employer_table(c)
         n_employers = len(self.employer_table.city)
-        self.levers = self.policy.levers
-        self.use_policy = bool(self.levers.active())  # kernels read the policy tables and programme columns
         self.pilot_by_month = pilot_table(self.levers, self.employer_table, self.policy.period.last_month)
         self.month_policy = MonthPolicy(n_employers)  # identity until the first month's levers
         self.ledger = CostLedger(len(months))
@@ -399,8 +406,8 @@ class WorkforceModel(mesa.Model):
 
     # --- helpers --------------------------------------------------------------------------------
     def employment_index(self, month: int) -> float:
-        """The calibrated employment path relative to the base month."""
-        return (1.0 + self.employment_growth) ** ((month - BASE_MONTH) / 12.0)
+        """The calibrated employment path relative to the start."""
+        return (1.0 + self.employment_growth) ** ((month - self.start_month) / 12.0)
 
     def target_workers(self, month: int) -> float:
         return self.workers_at_base * self.employment_index(month)
@@ -408,7 +415,7 @@ class WorkforceModel(mesa.Model):
     def grade_wage_table(self, month: int) -> np.ndarray:
         """Wage schedule by employer and grade: levels, premium, growth, ladder, times the policy uplifts."""
         schedule = grade_wages(self.employer_table, self.grade_ladder,
-                               self.calibration.scalar("nominal_wage_growth_per_year"), month - BASE_MONTH)
+                               self.calibration.scalar("nominal_wage_growth_per_year"), month - self.start_month)
         uplift = self.month_policy.total_uplift()
         return schedule if uplift is None else schedule * uplift
 
@@ -449,9 +456,11 @@ class WorkforceModel(mesa.Model):
         self.phase_seconds[name] = self.phase_seconds.get(name, 0.0) + time.perf_counter() - started
         return result
 
-    def kpi_table(self):  # noqa: ANN201 - pandas DataFrame
-        """Monthly KPIs of the reported period as a tidy table (date, kpi, dimension, group, value)."""
-        return kpis.kpi_table(self.months, np.stack(self.monthly_margins), self.scale, self.policy.period.first_month,
+    def kpi_table(self, first_month: int | None = None):  # noqa: ANN201 - pandas DataFrame
+        """Monthly KPIs from `first_month` (default: the start of the scenario's period) as a tidy table (date, kpi,
+        dimension, group, value)."""
+        first = self.policy.period.first_month if first_month is None else first_month
+        return kpis.kpi_table(self.months, np.stack(self.monthly_margins), self.scale, first,
                               self.ledger.kpis(len(self.months)), LEVER_IDS)
 
     def cost_ledger(self):  # noqa: ANN201 - pandas DataFrame

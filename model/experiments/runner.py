@@ -13,7 +13,7 @@ import numba
 import pandas as pd
 
 from model.calibration.inputs import CALIBRATION_DIR, Calibration, Leaf, load_calibration
-from model.engine.calendar import BASE_MONTH, month_label
+from model.engine.calendar import month_label
 from model.engine.workforce_model import WorkforceModel
 from model.errors import InputError
 from model.experiments.overrides import Overrides, ScenarioInput
@@ -103,7 +103,7 @@ def simulate(scenario: ScenarioInput | None = None, scale: float = 0.01, seed: i
                      "overrides": {k: v for k, v in (overrides or {}).items()}},
         "seed": seed,
         "scale": model.scale,
-        "simulated_months": {"first": month_label(BASE_MONTH), "last": month_label(spec.period.last_month)},
+        "simulated_months": {"first": month_label(model.start_month), "last": month_label(spec.period.last_month)},
         "reported_months": {"first": spec.period.start, "last": spec.period.end},
         "parameters": model.calibration.parameter_values(),
         "calibration_files": {p.name: file_sha256(p) for p in sorted(CALIBRATION_DIR.glob("*.yaml"))},

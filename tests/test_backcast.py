@@ -1,0 +1,114 @@
+"""The backcast start: the population margins of a month before 2020 from published figures, the baseline run
+from it to 2020, and statistics over the calendar years a target names."""
+
+import numpy as np
+import pytest
+
+from model.calibration.backcast import BACKCAST_FILE, SURVEY_BANDS, backcast
+from model.calibration.inputs import StructureEntry, load_calibration, read_entries
+from model.calibration.targets import (
+    CALIBRATION_START,
+    STATISTICS,
+    load_targets,
+    simulated_statistics,
+    statistics_from_kpis,
+    window_key,
+)
+from model.engine import categories as cat
+from model.engine.calendar import month_index
+from model.engine.workforce_model import WorkforceModel
+from model.errors import InputError
+from model.scenario import load_scenario
+from tests.conftest import short_scenario
+
+
+def _survey_shares(bands: dict[str, float]) -> np.ndarray:
+    """The 5-year bands summed into the survey's bands (by their lower end)."""
+    out = np.zeros(len(SURVEY_BANDS))
+    for band, share in bands.items():
+        out[int(np.searchsorted((20, 30, 40, 50), int(band.split("-")[0]), side="right"))] += share
+    return out
+
+
+def test_the_backcast_start_takes_the_published_figures_of_its_month():
+    base = load_calibration()
+    start = backcast(base, "2016-01")
+    assert start.start == "2016-01" and base.start == "2020-01"
+    figures = read_entries(BACKCAST_FILE, StructureEntry)
+    ages = figures["migrant_age_composition"].value
+    # January 2016 lies half-way between the survey's 2015 and 2016 figures (each taken at mid-year)
+    expected = np.array([(ages["2015"][b] + ages["2016"][b]) / 2 for b in SURVEY_BANDS])
+    np.testing.assert_allclose(_survey_shares(start.value("migrant_age_bands")), expected / expected.sum(), atol=1e-9)
+    grades = start.shares("grade_shares", cat.GRADES)
+    high = grades[cat.HIGH_SKILL_GRADE:].sum()
+    assert grades[1:].sum() == pytest.approx(base.shares("grade_shares", cat.GRADES)[1:].sum())
+    assert high / grades[1:].sum() == pytest.approx(0.28 + (0.328 - 0.28) * 60 / 120)  # end-2015 on the 2010-2020 line
+    years = 4.0
+    assert start.scalar("industrial_workers") == pytest.approx(
+        base.scalar("industrial_workers") * (1 + base.scalar("employment_growth_per_year")) ** -years)
+    deflator = (1 + base.scalar("nominal_wage_growth_per_year")) ** -years
+    assert start.value("ownership_annual_wages")["private"] == pytest.approx(
+        base.value("ownership_annual_wages")["private"] * deflator)
+    assert start.value("migrant_share") == base.value("migrant_share")  # no series: kept, as the file says
+    assert backcast(base, "2020-01") is base
+    assert start.with_overrides({"quit_migrant": 0.5}).start == "2016-01"
+
+
+@pytest.mark.parametrize("start, fragment", [
+    ("2010-01", "start: 2010-01 is outside the allowed range 2012-07 to 2016-07"),
+    ("2018-03", "start: 2018-03 is outside the allowed range"),
+    ("2016-13", "start: '2016-13' is not a month"),
+])
+def test_a_start_outside_the_figures_is_a_one_line_error(start, fragment):
+    with pytest.raises(InputError, match=fragment) as error:
+        backcast(load_calibration(), start)
+    assert "\n" not in str(error.value)
+
+
+def test_a_backcast_start_runs_the_baseline_only_and_cannot_be_backcast_again():
+    start = backcast(load_calibration(), "2016-01")
+    reform = load_scenario("reform_2020").with_period(end="2021-06")
+    with pytest.raises(InputError, match="levers need the simulation to start at 2020-01"):
+        WorkforceModel(reform, scale=0.0005, calibration=start)
+    with pytest.raises(InputError, match="already starts at 2016-01"):
+        backcast(start, "2015-01")
+
+
+def test_a_run_from_the_backcast_start_reports_every_month_and_starts_on_its_margins():
+    start = backcast(load_calibration(), "2016-01")
+    model = WorkforceModel(short_scenario("2020-12"), scale=0.002, seed=4, calibration=start)
+    assert model.month == model.start_month and model.workers_at_base == pytest.approx(
+        start.scalar("industrial_workers") * 0.002)
+    model.run_until(month_index("2017-12"))
+    table = model.kpi_table(first_month=model.start_month)
+    assert table.date.min() == np.datetime64("2016-01-01") and table.date.nunique() == 24
+    assert model.kpi_table().empty  # the scenario's reported period (from 2020-01) is not reached
+    province = table[(table.dimension == "province") & (table.date == table.date.min())].set_index("kpi").value
+    high_of_certified = province["high_skill_workers"] / province["certified_workers"]
+    assert high_of_certified == pytest.approx(0.304, abs=0.01)
+
+
+def test_statistics_are_computed_over_the_years_a_target_names():
+    start = backcast(load_calibration(), "2016-01")
+    model = WorkforceModel(short_scenario("2020-12"), scale=0.001, seed=2, calibration=start)
+    model.run_until(month_index("2017-12"))
+    table = model.kpi_table(first_month=model.start_month)
+    stats = statistics_from_kpis(table)
+    for name in STATISTICS:  # the plain name is the last calendar year
+        assert stats[name] == stats[window_key(name, 2017, 2017)]
+    migrants = table[(table.dimension == "migrant") & (table.group == "migrant")]
+    ages = migrants[migrants.kpi == "mean_age"].sort_values("date").value.to_numpy()
+    assert stats[window_key("migrant_mean_age_mean", 2016, 2016)] == pytest.approx(ages[:12].mean())
+    assert stats[window_key("migrant_mean_age_rise_2020", 2016, 2017)] == pytest.approx((ages[-1] - ages[0]) * 12 / 23)
+    assert window_key("turnover_dec", 2015, 2016) not in stats  # 2015 was not simulated
+
+
+def test_every_fit_target_is_simulated_from_the_calibration_start():
+    stats = simulated_statistics(load_calibration(), 0.0005, 1)
+    assert CALIBRATION_START == "2016-01"
+    targets = load_targets()
+    for name, target in targets.items():
+        if target.use == "fit":
+            assert np.isfinite(stats[target.key]), name
+    windowed = [t for t in targets.values() if t.years is not None and t.use == "fit"]
+    assert {t.years[0] for t in windowed} >= {2016, 2017, 2018, 2019}
