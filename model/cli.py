@@ -349,7 +349,7 @@ def calibrate(
         err.print(table)
         unsimulated = [f"{r['target']} ({r['not_simulated']})" for r in rows if "not_simulated" in r]
         if unsimulated:
-            err.print(f"not simulated: {'; '.join(unsimulated)}", markup=False)
+            err.print(f"not simulated: {'; '.join(unsimulated)}", markup=False, soft_wrap=True)
         missed = [r["target"] for r in rows if r["passes"] is False and r["year"] > LAST_FIT_YEAR]
         if missed:  # findings about the model, not a failed calibration: nothing may be tuned to them
             err.print(f"out of sample (after {LAST_FIT_YEAR}), missed: {', '.join(missed)}", markup=False)

@@ -1,6 +1,9 @@
 """The backcast start: the population margins of a month before 2020 from published figures, the baseline run
 from it to 2020, and statistics over the calendar years a target names."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -19,7 +22,7 @@ from model.engine.calendar import month_index
 from model.engine.workforce_model import WorkforceModel
 from model.errors import InputError
 from model.scenario import load_scenario
-from tests.conftest import short_scenario
+from tests.conftest import REPO, short_scenario
 
 
 def _survey_shares(bands: dict[str, float]) -> np.ndarray:
@@ -112,3 +115,29 @@ def test_every_fit_target_is_simulated_from_the_calibration_start():
             assert np.isfinite(stats[target.key]), name
     windowed = [t for t in targets.values() if t.years is not None and t.use == "fit"]
     assert {t.years[0] for t in windowed} >= {2016, 2017, 2018, 2019}
+
+
+def test_the_check_from_the_2020_margins_shows_the_earlier_years_as_not_simulated():
+    from typer.testing import CliRunner
+
+    from model.cli import app
+
+    result = CliRunner().invoke(app, ["calibrate", "--check", "--start", "2020-01", "--scale", "0.0005",
+                                      "--seeds", "2"])
+    assert "from 2020-01" in result.output, result.output
+    unsimulated = [line for line in result.output.splitlines() if line.startswith("not simulated:")]
+    assert len(unsimulated) == 1 and "migrant_mean_age_2017 (needs the years 2017-2017; the run starts 2020-01)" in \
+        unsimulated[0], result.output
+    assert "turnover_manufacturing" in unsimulated[0]  # matched in 2016, the survey's year
+
+
+@pytest.mark.parametrize("arguments, fragment", [
+    (["--check", "--start", "2010-01"], "start: 2010-01 is outside the allowed range 2012-07 to 2016-07"),
+    (["--start", "2016-01"], "start: applies to --check only"),
+])
+def test_a_bad_check_start_is_a_one_line_error_before_any_run(arguments, fragment):
+    result = subprocess.run([sys.executable, "-m", "model.cli", "calibrate", *arguments], capture_output=True,
+                            text=True, cwd=REPO, timeout=300)
+    assert result.returncode == 2 and result.stderr.strip().startswith("error: ") and fragment in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Calibration check" not in result.stdout + result.stderr

@@ -206,10 +206,10 @@ def window_key(statistic: str, first_year: int, last_year: int) -> str:
     return f"{statistic}@{first_year}-{last_year}"
 
 
-def simulated_statistics(calibration: Calibration, scale: float, seed: int, last_month: str = "2020-12",
-                         threads: int | None = None, start: str = CALIBRATION_START) -> dict[str, float]:
-    """Run the baseline from `start` (the calibration backcast to it; the base month runs the 2020 margins) to
-    `last_month` and compute every statistic."""
+def calibration_run(calibration: Calibration, scale: float, seed: int, last_month: str = "2020-12",
+                    threads: int | None = None, start: str = CALIBRATION_START) -> pd.DataFrame:
+    """The KPI table of the baseline run from `start` (the calibration backcast to it; the base month runs the 2020
+    margins) to `last_month`, every simulated month."""
     from model.engine.workforce_model import WorkforceModel  # the model imports the calibration inputs, not this
 
     if start != calibration.start:
@@ -217,7 +217,13 @@ def simulated_statistics(calibration: Calibration, scale: float, seed: int, last
     spec = Scenario(name="calibration", period={"start": "2020-01", "end": last_month})
     model = WorkforceModel(spec, scale=scale, seed=seed, calibration=calibration, threads=threads)
     model.run_until()
-    return statistics_from_kpis(model.kpi_table(first_month=model.start_month))
+    return model.kpi_table(first_month=model.start_month)
+
+
+def simulated_statistics(calibration: Calibration, scale: float, seed: int, last_month: str = "2020-12",
+                         threads: int | None = None, start: str = CALIBRATION_START) -> dict[str, float]:
+    """Every statistic of the calibration run (`calibration_run`)."""
+    return statistics_from_kpis(calibration_run(calibration, scale, seed, last_month, threads, start))
 
 
 def statistics_from_kpis(table: pd.DataFrame) -> dict[str, float]:
