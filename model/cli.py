@@ -395,11 +395,10 @@ def calibrate(
     checkpoint = Path("runs") / "calibration-checkpoint.json"
     with _progress() as progress:
         task = progress.add_task("fit: evaluations (best distance)", total=None)
-        result = fitting.fit(settings, checkpoint, on_evaluation=lambda n, best: progress.update(
-            task, completed=n, description=f"fit: evaluations (best distance {best:.3g})"))
-        progress.update(task, description="identification: local sensitivity and objective profiles")
-        sensitivity = fitting.identification(result.parameters, settings)
-        profile = fitting.profiles(result.parameters, settings)
+        result, profile, sensitivity = fitting.fit_with_profiles(
+            settings, checkpoint, on_evaluation=lambda n, best: progress.update(
+                task, completed=n, description=f"fit: evaluations (best distance {best:.3g})"),
+            on_stage=lambda stage: progress.update(task, description=stage))
     fitting.write_fitted(result, settings, sensitivity, profile=profile)
     unidentified = [name for name, p in profile.items() if not p["identified"]]
     if unidentified:

@@ -11,7 +11,9 @@ from model.calibration.backcast import BACKCAST_FILE, SURVEY_BANDS, backcast
 from model.calibration.inputs import StructureEntry, load_calibration, read_entries
 from model.calibration.targets import (
     CALIBRATION_START,
+    FROM_BASE,
     STATISTICS,
+    calibration_run,
     load_targets,
     simulated_statistics,
     statistics_from_kpis,
@@ -115,6 +117,12 @@ def test_every_fit_target_is_simulated_from_the_calibration_start():
             assert np.isfinite(stats[target.key]), name
     windowed = [t for t in targets.values() if t.years is not None and t.use == "fit"]
     assert {t.years[0] for t in windowed} >= {2016, 2017, 2018, 2019}
+    # 2020's changes are also read from the run from the 2020 margins, where every scenario starts
+    from_base = [t for t in targets.values() if t.start == "2020-01" and t.use == "fit"]
+    assert from_base and all(t.key.endswith(FROM_BASE) for t in from_base)
+    base_run = statistics_from_kpis(calibration_run(load_calibration(), 0.0005, 1, start="2020-01"))
+    for t in from_base:
+        assert stats[t.key] == base_run[t.statistic] != stats[t.statistic], t.statistic
 
 
 def test_the_check_from_the_2020_margins_shows_the_earlier_years_as_not_simulated():

@@ -260,3 +260,17 @@ def test_the_check_of_a_targets_file_exits_1_through_the_real_entry_point_on_an_
                                 timeout=600)
         assert result.returncode == code, result.stderr
         assert "workers_wrong" in result.stderr.strip().splitlines()[-1]
+
+
+def test_a_profile_point_below_the_fit_restarts_the_local_search_from_it():
+    """The fit must be the minimum along every profile: the lowest profile point below it (the fit with one
+    parameter moved) is where `workforce calibrate` searches again; none when the fit is lowest."""
+    from model.calibration.fit import FitResult, better_profile_point
+
+    fit_values = dict.fromkeys(FREE, 0.5)
+    result = FitResult(fit_values, 6.1, {}, 10, False)
+    profile = {name: {"values": [0.0, 0.5, 1.0], "distance": [9.0, 6.1, 8.0]} for name in FREE}
+    assert better_profile_point(result, profile) is None
+    profile[FREE[-1]] = {"values": [0.0, 0.44, 0.5, 1.0], "distance": [9.0, 5.4, 6.1, 8.0]}
+    profile[FREE[0]] = {"values": [0.0, 0.5, 1.0], "distance": [5.9, 6.1, 8.0]}
+    assert better_profile_point(result, profile) == {**fit_values, FREE[-1]: 0.44}

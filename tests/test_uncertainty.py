@@ -89,6 +89,30 @@ def test_posterior_draws_follow_the_particle_weights(tmp_path):
     assert lows == 5  # systematic resampling: exactly in proportion to the weights
 
 
+def test_draws_from_a_posterior_of_other_targets_come_with_a_warning(tmp_path):
+    """posterior.yaml records the digest of the targets file the posterior was drawn against; drawing from one
+    calibrated to other targets warns (comparisons, predictions and sweeps all draw through posterior.draws), and
+    a matching one does not."""
+    import warnings
+
+    import yaml
+
+    from model.calibration.targets import TARGETS_FILE
+    from model.files import short_digest
+
+    calibration = load_calibration()
+    path = tmp_path / "posterior.csv"
+    pd.DataFrame([{"weight": 1.0, **{n: calibration.scalar(n) for n in CALIBRATED}}]).to_csv(path, index=False)
+    assert posterior.drawn_against_current_targets(path) is None  # no summary beside it: nothing to say
+    for digest, stale in (("0123456789abcdef", True), (short_digest(TARGETS_FILE), False)):
+        path.with_suffix(".yaml").write_text(yaml.safe_dump({"provenance": {"targets_file_sha256": digest}}))
+        assert posterior.drawn_against_current_targets(path) is (not stale)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            uncertainty.design(4, 0, posterior_file=path)
+        assert [w.category for w in caught] == ([posterior.StalePosteriorWarning] if stale else [])
+
+
 def test_a_missing_or_malformed_posterior_is_a_one_line_input_error(tmp_path):
     with pytest.raises(InputError, match="calibrate --posterior"):
         posterior.draws(4, 0, tmp_path / "none.csv")

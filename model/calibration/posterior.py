@@ -16,6 +16,7 @@ import hashlib
 import json
 import random
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -353,6 +354,20 @@ def not_moved_by_data(summary_file: Path = SUMMARY_FILE) -> list[str]:
     return [name for name, p in (summary.get("parameters") or {}).items() if not p.get("moved_by_data", True)]
 
 
+class StalePosteriorWarning(UserWarning):
+    """The posterior drawn from was calibrated to other targets than calibration/targets.yaml holds now."""
+
+
+def drawn_against_current_targets(posterior_file: Path = POSTERIOR_FILE) -> bool | None:
+    """Whether a stored posterior was drawn against calibration/targets.yaml as it is now (the summary beside the
+    particles, posterior.yaml, records the file's digest); None without a summary that says."""
+    summary_file = Path(posterior_file).with_suffix(".yaml")
+    if not summary_file.exists():
+        return None
+    recorded = ((yaml_files.read(summary_file, aliases=True) or {}).get("provenance") or {}).get("targets_file_sha256")
+    return None if recorded is None else recorded == short_digest(TARGETS_FILE)
+
+
 def write(result: PosteriorResult, posterior_file: Path = POSTERIOR_FILE, summary_file: Path = SUMMARY_FILE) -> dict:
     """calibration/posterior.csv (the weighted particles) and posterior.yaml (provenance and summary)."""
     s = result.settings
@@ -398,8 +413,13 @@ def load_particles(path: Path = POSTERIOR_FILE) -> pd.DataFrame:
 
 
 def draws(n: int, seed: int, path: Path = POSTERIOR_FILE) -> list[dict[str, float]]:
-    """n parameter sets from the stored posterior (systematic resampling of the weighted particles, seeded)."""
+    """n parameter sets from the stored posterior (systematic resampling of the weighted particles, seeded); a
+    StalePosteriorWarning when it was drawn against other targets than calibration/targets.yaml holds now."""
     frame = load_particles(path)
+    if drawn_against_current_targets(path) is False:
+        warnings.warn(f"{path} was drawn against another calibration/targets.yaml than the present one: its draws "
+                      "are those of that earlier calibration; rerun `workforce calibrate --posterior`",
+                      StalePosteriorWarning, stacklevel=2)
     weights = frame.weight.to_numpy() / frame.weight.sum()
     positions = (np.random.default_rng(seed).random() + np.arange(n)) / n
     rows = np.minimum(np.searchsorted(np.cumsum(weights), positions), len(frame) - 1)

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from model.calibration.backcast import backcast
 from model.calibration.inputs import CALIBRATION_DIR, Calibration, Source, read_entries
 from model.engine import categories as cat
+from model.engine.calendar import BASE_MONTH_LABEL
 from model.errors import InputError
 from model.outputs import treatment_effects
 from model.scenario import Scenario
@@ -29,6 +30,9 @@ LAST_FIT_YEAR = 2020  # figures dated later are the out-of-sample test: never fi
 # The fit and its check simulate the baseline from a start backcast to this month (model/calibration/backcast.py)
 # to the end of LAST_FIT_YEAR, so they match the in-sample years' series and 2020's levels come from the dynamics.
 CALIBRATION_START = "2016-01"
+# A target with `start: 2020-01` reads the run from the 2020 margins, which every scenario starts from: 2020's
+# changes are matched from the published 2020 structure (ages, grades) as well as reached from the backcast start.
+FROM_BASE = f"|from {BASE_MONTH_LABEL}"
 
 
 def _december(dimension: str, group: str, kpi: str):  # noqa: ANN202
@@ -165,11 +169,15 @@ class Target(BaseModel):
     mapping: str
     source: Source
     years: tuple[int, int] | None = None  # simulated calendar years (first, last); default: the run's last year
+    start: Literal["backcast", "2020-01"] = "backcast"  # the run it is read from (see `simulated_statistics`)
 
     @property
-    def key(self) -> str:
-        """The key of the simulated statistic this target reads (see `statistics_from_kpis`)."""
-        return self.statistic if self.years is None else window_key(self.statistic, *self.years)
+    def key(self) -> str | None:
+        """The key of the simulated statistic this target reads (see `simulated_statistics`); None without one."""
+        if self.statistic is None:
+            return None
+        key = self.statistic if self.years is None else window_key(self.statistic, *self.years)
+        return key + (FROM_BASE if self.start == BASE_MONTH_LABEL else "")
 
     @field_validator("years")
     @classmethod
@@ -222,8 +230,13 @@ def calibration_run(calibration: Calibration, scale: float, seed: int, last_mont
 
 def simulated_statistics(calibration: Calibration, scale: float, seed: int, last_month: str = "2020-12",
                          threads: int | None = None, start: str = CALIBRATION_START) -> dict[str, float]:
-    """Every statistic of the calibration run (`calibration_run`)."""
-    return statistics_from_kpis(calibration_run(calibration, scale, seed, last_month, threads, start))
+    """Every statistic of the calibration run from `start` (keyed as `statistics_from_kpis` keys them: what
+    targets with `start: backcast` read), and of the run from the 2020 margins, the start scenarios run from
+    (the same keys followed by FROM_BASE: what targets with `start: 2020-01` read)."""
+    stats = statistics_from_kpis(calibration_run(calibration, scale, seed, last_month, threads, start))
+    base = stats if start == BASE_MONTH_LABEL else statistics_from_kpis(
+        calibration_run(calibration, scale, seed, last_month, threads, BASE_MONTH_LABEL))
+    return stats | {key + FROM_BASE: value for key, value in base.items()}
 
 
 def statistics_from_kpis(table: pd.DataFrame) -> dict[str, float]:

@@ -226,6 +226,8 @@ def assemble(setup: Setup, replications: list[dict], n_workers: int) -> Comparis
             "posterior_effective_sample_size": round(uncertainty.posterior.effective_sample_size(
                 uncertainty.posterior.load_particles(setup.posterior_file)["weight"]), 1),
             "not_moved_by_data": uncertainty.posterior.not_moved_by_data(),
+            # False: drawn against an earlier calibration/targets.yaml (design() warns)
+            "drawn_against_current_targets": uncertainty.posterior.drawn_against_current_targets(setup.posterior_file),
             "decomposition": "nested analysis of variance (fitted draws, response draws within, seeds within): "
                              "share_noise + share_fitted + share_assumed = 1",
             "parameters": [d.parameters for d in plan.draws]}
