@@ -1,5 +1,5 @@
 """A calibration backcast to an earlier start: the population margins of a month before 2020, from which the
-baseline runs to 2020 so the calibration check can match the in-sample years' series, not only 2020's levels and
+baseline runs to 2020 so the fit and its check can match the in-sample years' series, not only 2020's levels and
 changes (calibration/README.md, "A backcast start").
 
 What moves, and from which figures (calibration/backcast.yaml, each with its source):
