@@ -1,9 +1,9 @@
 """Calibration targets: the published figures of calibration/targets.yaml and the simulated statistics
 they are matched to.
 
-A target names a statistic; `simulated_statistics` runs the baseline from the calibration's start (2020-01, or an
-earlier month for a backcast calibration) and computes every statistic from the run, so the fit, `--check` and the
-tests all read the same numbers. A statistic is computed over the run's last calendar year, or over the calendar
+A target names a statistic; `simulated_statistics` runs the baseline from the backcast start (CALIBRATION_START)
+and from the 2020 margins, and computes every statistic from both runs, so the fit, `--check` and the tests all read
+the same numbers. A statistic is computed over the run's last calendar year, or over the calendar
 years a target names (`years`, e.g. [2016, 2020] from a backcast start): its key is then `statistic@2016-2020`.
 Effects on the treated (model/outputs/treatment_effects.py) need paired runs: they are checked, never fitted.
 """
