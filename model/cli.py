@@ -278,7 +278,8 @@ def calibrate(
                                                            "calibration/predictions.csv.")] = False,
     recovery: Annotated[bool, typer.Option("--recovery", help="Joint parameter recovery: fit every free parameter "
                                                              "to targets simulated at the committed fit → "
-                                                             "calibration/recovery.csv.")] = False,
+                                                             "calibration/recovery.csv; exit 1 if it misses any "
+                                                             "(README, Joint recovery).")] = False,
     targets: Annotated[Path | None, typer.Option(help="With --check: a targets file in the format of "
                                                       "calibration/targets.yaml (e.g. later figures).")] = None,
     start: Annotated[str | None, typer.Option(help="With --check: the month the check's runs start, the fit's "
@@ -391,6 +392,11 @@ def calibrate(
         write_atomically(fitting.RECOVERY_FILE, lambda path: table.to_csv(path, index=False, float_format="%.6g"))
         err.print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"), markup=False, soft_wrap=True)
         err.print(f"→ {fitting.RECOVERY_FILE}", markup=False)
+        missed = fitting.not_recovered(rows)
+        if missed:
+            print(f"error: {len(missed)} parameter(s) not recovered within {fitting.RECOVERED_WITHIN:.0%} of their "
+                  "range: " + ", ".join(f"{name} ({share:.0%} off)" for name, share in missed.items()), file=sys.stderr)
+            raise typer.Exit(1)
         return
     checkpoint = Path("runs") / "calibration-checkpoint.json"
     with _progress() as progress:

@@ -156,6 +156,15 @@ def test_every_kpi_lever_region_city_sector_and_grade_has_both_labels():
         assert label(key, "zh") != label(key, "en") or key in cat.AGE_BANDS, key
 
 
+def test_every_calibration_target_has_both_labels():
+    """The report's methods table names each target in the reader's language, not by its id."""
+    from model.calibration.targets import load_targets
+
+    for name in load_targets():
+        assert f"target_{name}" in LABELS, name
+        assert label(f"target_{name}", "zh") != label(f"target_{name}", "en"), name
+
+
 def test_numbers_are_formatted_for_each_language():
     assert number(45_500, "zh") == "4.55万" and number(3.2e8, "zh") == "3.2亿"
     assert number(1.5e9, "en") == "1.5 bn" and number(4.55e6, "en") == "4.55 M" and number(12_345, "en") == "12,345"
@@ -300,6 +309,38 @@ def test_the_report_names_the_parameters_the_data_do_not_pin_down_with_the_value
         line = build_report(changed, lang).split(label("not_identified", lang))[1][:600]
         assert all(label(name, lang) in line for name in NOT_IDENTIFIED), line
         assert f"{label('migrant_exit_rate_monthly', lang)} 0.00777" in line
+
+
+def test_the_report_names_the_fitted_parameters_the_joint_recovery_of_its_fit_missed(comparison_dir, tmp_path):
+    """The methods name the fitted parameters that calibration/recovery.csv, run at the fit the comparison used,
+    missed by more than RECOVERED_WITHIN of their range, with the miss; a comparison under another fit says nothing
+    of that recovery."""
+    import json
+    import shutil
+
+    from model.calibration.fit import RECOVERED_WITHIN, RECOVERY_FILE, not_recovered_at
+    from model.reporting.report import build_report
+
+    assert f"{RECOVERED_WITHIN:.0%}" in label("not_recovered", "zh") and f"{RECOVERED_WITHIN:.0%}" in label(
+        "not_recovered", "en")
+    manifest = json.loads((comparison_dir / "manifest.json").read_text())
+    fitted = manifest["calibration_fit"]["parameters"]
+    rows = pd.read_csv(RECOVERY_FILE)
+    missed = not_recovered_at(fitted)
+    assert missed is not None, "the shipped recovery.csv is not a recovery of the shipped fit"
+    assert missed == {r.parameter: r.error_share_of_range for r in rows.itertuples()
+                      if r.error_share_of_range > RECOVERED_WITHIN}
+    for lang in ("zh", "en"):
+        page = build_report(comparison_dir, lang)
+        assert (label("not_recovered", lang) in page) == bool(missed)
+        line = page.split(label("not_recovered", lang))[-1][:800]
+        assert all(label(name, lang) in line and f"{share:.0%}" in line for name, share in missed.items()), line
+    other = tmp_path / "other"
+    shutil.copytree(comparison_dir, other)
+    manifest["calibration_fit"]["parameters"] = {**fitted, "quit_migrant": fitted["quit_migrant"] + 0.1}
+    (other / "manifest.json").write_text(json.dumps(manifest))
+    assert not_recovered_at(manifest["calibration_fit"]["parameters"]) is None
+    assert label("not_recovered", "en") not in build_report(other, "en")
 
 
 def test_a_report_whose_runs_used_other_fitted_values_than_the_fit_shown_says_so(comparison_dir, tmp_path):

@@ -660,7 +660,18 @@ def _calibration(manifest: dict, lang: str) -> dict | None:
         "objective": number(objective, lang) if isinstance(objective, float) else str(objective),
         "date": str(fitted.get("date", "")),
         "not_identified": _not_identified(manifest, lang),
+        "not_recovered": _not_recovered(fitted.get("parameters") or {}, lang),
     }
+
+
+def _not_recovered(fitted: dict[str, float], lang: str) -> list[str]:
+    """The fitted parameters that the joint recovery of this fit (calibration/recovery.csv) missed, with the miss as
+    a share of the parameter's range; empty when it missed none or no recovery of this fit is stored."""
+    from model.calibration.fit import not_recovered_at
+
+    missed = not_recovered_at({k: v for k, v in fitted.items() if isinstance(v, int | float)}) or {}
+    missed_by = "（偏离{}）" if lang == "zh" else " (missed by {})"
+    return [label(name, lang) + missed_by.format(f"{share:.0%}") for name, share in missed.items()]
 
 
 def _not_identified(manifest: dict, lang: str) -> list[str]:
