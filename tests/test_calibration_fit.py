@@ -274,3 +274,22 @@ def test_a_profile_point_below_the_fit_restarts_the_local_search_from_it():
     profile[FREE[-1]] = {"values": [0.0, 0.44, 0.5, 1.0], "distance": [9.0, 5.4, 6.1, 8.0]}
     profile[FREE[0]] = {"values": [0.0, 0.5, 1.0], "distance": [5.9, 6.1, 8.0]}
     assert better_profile_point(result, profile) == {**fit_values, FREE[-1]: 0.44}
+
+
+def test_a_recovery_is_judged_against_the_fit_it_was_run_at(tmp_path):
+    """A parameter missed by more than RECOVERED_WITHIN of its range is not recovered; a stored recovery speaks
+    only for the fit whose values are its truths, and no stored recovery says nothing."""
+    import pandas as pd
+
+    from model.calibration.fit import RECOVERED_WITHIN, not_recovered, not_recovered_at
+
+    rows = [{"parameter": "a", "truth": 1.0, "recovered": 1.01, "error_share_of_range": RECOVERED_WITHIN / 2},
+            {"parameter": "b", "truth": 2.0, "recovered": 3.0, "error_share_of_range": RECOVERED_WITHIN * 3},
+            {"parameter": "c", "truth": 3.0, "recovered": float("nan"), "error_share_of_range": float("nan")}]
+    assert not_recovered(rows) == pytest.approx({"b": RECOVERED_WITHIN * 3, "c": float("nan")}, nan_ok=True)
+    path = tmp_path / "recovery.csv"
+    assert not_recovered_at({"a": 1.0, "b": 2.0, "c": 3.0}, path) is None
+    pd.DataFrame(rows).to_csv(path, index=False)
+    assert set(not_recovered_at({"a": 1.0, "b": 2.0, "c": 3.0}, path)) == {"b", "c"}
+    assert not_recovered_at({"a": 1.0, "b": 2.5, "c": 3.0}, path) is None  # another fit
+    assert not_recovered_at({"a": 1.0, "b": 2.0}, path) is None  # other parameters
