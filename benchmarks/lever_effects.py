@@ -14,12 +14,16 @@ Results go to benchmarks/results/lever_effects.json and are printed (thousands o
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 from pathlib import Path
 
 import numpy as np
 
+from model.calibration.inputs import FITTED_FILE
 from model.experiments.runner import simulate
+from model.files import short_digest
+from model.provenance import git_commit, package_version
 from model.scenario import Scenario
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -76,7 +80,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("learning_rate", "supply"))
     args = parser.parse_args()
-    result = {"scale": SCALE, "seeds": list(SEEDS)}
+    result = {"date": datetime.date.today().isoformat(), "package_version": package_version(), "git": git_commit(),
+              "fitted_sha256": short_digest(FITTED_FILE), "scale": SCALE, "seeds": list(SEEDS)}
     if args.only in (None, "learning_rate"):
         result["learning_rate"] = by_learning_rate()
     if args.only in (None, "supply"):
