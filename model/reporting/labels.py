@@ -392,7 +392,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "sha256": ("SHA-256校验值", "SHA-256"),
     "target_industrial_workers_2020": ("2020年末产业工人数", "Industrial workers, end of 2020"),
     "target_high_skill_workers_2020": ("2020年末产业工人中的高技能人才", "High-skill industrial workers, end of 2020"),
-    "target_migrant_mean_age_2020": ("2020年农民工平均年龄（岁）", "Migrant workers' mean age, 2020 (years)"),
+    **{f"target_migrant_mean_age_{year}": (f"{year}年农民工平均年龄（岁）",
+                                            f"Migrant workers' mean age, {year} (years)")
+       for year in range(2016, 2021)},  # the NBS monitoring survey's yearly series
+    **{f"target_migrant_share_over_50_{year}": (f"{year}年50岁以上农民工占比", f"Migrants' share over 50, {year}")
+       for year in range(2016, 2021)},
     "target_migrant_mean_age_rise_2020": ("2020年农民工平均年龄上升（岁）",
                                           "Rise in migrants' mean age in 2020 (years)"),
     "target_migrant_share_over_50_rise_2020": ("2020年50岁以上农民工占比上升",
@@ -405,7 +409,6 @@ LABELS: dict[str, tuple[str, str]] = {
                                       "Net growth of high-skill workers a year, 2017-2020"),
     "target_high_skill_share_rise_2020": ("高技能人才占比年均上升（2016—2020年）",
                                           "Yearly rise in the high-skill share, 2016-2020"),
-    "target_migrant_share_over_50_2020": ("2020年50岁以上农民工占比", "Migrants' share over 50, 2020"),
     "target_manufacturing_wage_non_private_2020": ("制造业非私营单位年平均工资（元）",
                                                    "Manufacturing wage, non-private units (yuan a year)"),
     "target_manufacturing_wage_private_2020": ("制造业私营单位年平均工资（元）",
@@ -422,14 +425,6 @@ LABELS: dict[str, tuple[str, str]] = {
                                  "Migrants' yearly separation rate, 2016 (job spell about two years)"),
     "target_high_skill_workers_2018": ("2018年产业工人中的高技能人才（全省372.9万人折算）",
                                        "High-skill industrial workers, 2018 (from Jiangsu's 3.729 M, all sectors)"),
-    "target_migrant_mean_age_2016": ("2016年农民工平均年龄（岁）", "Migrant workers' mean age, 2016 (years)"),
-    "target_migrant_mean_age_2017": ("2017年农民工平均年龄（岁）", "Migrant workers' mean age, 2017 (years)"),
-    "target_migrant_mean_age_2018": ("2018年农民工平均年龄（岁）", "Migrant workers' mean age, 2018 (years)"),
-    "target_migrant_mean_age_2019": ("2019年农民工平均年龄（岁）", "Migrant workers' mean age, 2019 (years)"),
-    "target_migrant_share_over_50_2016": ("2016年50岁以上农民工占比", "Migrants' share over 50, 2016"),
-    "target_migrant_share_over_50_2017": ("2017年50岁以上农民工占比", "Migrants' share over 50, 2017"),
-    "target_migrant_share_over_50_2018": ("2018年50岁以上农民工占比", "Migrants' share over 50, 2018"),
-    "target_migrant_share_over_50_2019": ("2019年50岁以上农民工占比", "Migrants' share over 50, 2019"),
     "target_migrant_share_40_and_under_rise_2016_2020": (
         "40岁及以下农民工占比年均变化（2015—2020年）", "Yearly change in migrants' share aged 40 and under, 2015-2020"),
     "target_wage_growth_gap_private_2017": ("2017年江苏私营与非私营单位工资增长率之差",
