@@ -337,7 +337,7 @@ def test_a_write_that_runs_out_of_room_is_one_line_exit_1_and_leaves_no_folder(t
 def test_ctrl_c_while_the_command_starts_is_one_line_exit_130(tmp_path):
     """Through the installed `workforce` script: a Ctrl-C while the model's libraries load."""
     script = Path(sys.executable).parent / "workforce"
-    for delay in (0.3, 0.8):
+    for delay in (0.1, 0.3, 0.5, 0.8, 1.2):
         command = subprocess.Popen([str(script), "run", str(REPO / "scenarios" / "baseline.yaml"), "--scale",
                                     "0.001", "--out", str(tmp_path / "out")], stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True, cwd=REPO)
