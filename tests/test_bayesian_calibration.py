@@ -69,8 +69,8 @@ def test_the_shipped_posterior_is_exact_and_its_predictive_checks_hold():
         assert particles[name].between(lo, hi).all()
 
 
-def test_the_proposal_draws_the_unidentified_parameters_from_their_prior_and_the_rest_near_the_particles():
-    from model.calibration.priors import NOT_IDENTIFIED
+def test_the_proposal_draws_the_flat_parameters_from_their_prior_and_the_rest_near_the_particles():
+    from model.calibration.priors import FLAT
 
     priors = calibrated_priors(load_calibration(use_fitted=False))
     centre = {name: p.lower + 0.3 * (p.upper - p.lower) for name, p in priors.items()}
@@ -81,12 +81,12 @@ def test_the_proposal_draws_the_unidentified_parameters_from_their_prior_and_the
     sample = pd.DataFrame([transition.rvs_single() for _ in range(400)])
     for name, p in priors.items():
         spread = (sample[name].max() - sample[name].min()) / (p.upper - p.lower)
-        if name in NOT_IDENTIFIED:  # uniform over the prior: the draws span it
+        if name in FLAT:  # uniform over the prior: the draws span it
             assert spread > 0.9 and sample[name].between(p.lower, p.upper).all(), name
         else:  # a kernel around the particles
             assert spread < 0.1, name
     inside = pyabc.Parameter(centre)
-    outside = pyabc.Parameter({**centre, NOT_IDENTIFIED[0]: priors[NOT_IDENTIFIED[0]].upper * 2})
+    outside = pyabc.Parameter({**centre, FLAT[0]: priors[FLAT[0]].upper * 2})
     assert transition.pdf(inside) > 0 and transition.pdf(outside) == 0
 
 

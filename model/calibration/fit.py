@@ -32,9 +32,9 @@ from model.provenance import code_digest, git_commit, package_version
 # month at any efficiency in its range and no target moves with it (measured: zero sensitivity).
 # learning_rate_monthly is not among them either: with sitting rates balanced at the start, no in-sample target
 # moves with it above 0.02 (profile of the fit of 2026-12-01 that freed it); nor are the local and migrant exit
-# rates, whose profiles stayed open in the fit of 2026-12-05 that freed them (calibration/parameters.yaml).
-FREE = ("quit_base_logit", "quit_migrant", "migrant_late_exit_rate_monthly", "entrant_migrant_mature_share",
-        "certification_drive")
+# rates, whose profiles stayed open in the fit of 2026-12-05 that freed them (calibration/parameters.yaml); nor is
+# quit_migrant, which the targets pin only jointly with quit_base_logit (priors.RIDGE).
+FREE = ("quit_base_logit", "migrant_late_exit_rate_monthly", "entrant_migrant_mature_share", "certification_drive")
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import yaml
 
 from model import yaml_files
 from model.calibration.inputs import CALIBRATION_DIR, load_calibration
-from model.calibration.priors import CALIBRATED, NOT_IDENTIFIED, Prior, calibrated_priors
+from model.calibration.priors import CALIBRATED, FLAT, Prior, calibrated_priors
 from model.calibration.targets import TARGETS_FILE, Target, load_targets, simulated_statistics
 from model.experiments import worker_processes
 from model.files import short_digest, text_digest, write_atomically
@@ -143,8 +143,8 @@ def _pyabc_prior(priors: dict[str, Prior]):  # noqa: ANN202
 
 
 def _transition(priors: dict[str, Prior]):  # noqa: ANN202 - a pyabc transition
-    """How each generation proposes parameters: those the point fit leaves unidentified (priors.NOT_IDENTIFIED)
-    from their prior, the rest from pyabc's multivariate normal kernel density around the last generation.
+    """How each generation proposes parameters: those whose profiles are flat (priors.FLAT) from their prior, the
+    rest from pyabc's multivariate normal kernel density around the last generation.
 
     The data hardly move the unidentified ones, so a kernel fitted to 120 particles in all eight dimensions was
     thin wherever few particles had landed: the importance weights (prior over proposal) of the last generation
@@ -170,7 +170,7 @@ def _transition(priors: dict[str, Prior]):  # noqa: ANN202 - a pyabc transition
                 return np.array([self.pdf(row) for _, row in x.iterrows()])
             return float(np.prod([p.density(float(x[name])) for name, p in self.priors.items()]))
 
-    flat = tuple(name for name in priors if name in NOT_IDENTIFIED)
+    flat = tuple(name for name in priors if name in FLAT)
     rest = tuple(name for name in priors if name not in flat)
     if not flat:
         return pyabc.MultivariateNormalTransition()
