@@ -276,6 +276,10 @@ def calibrate(
     predict: Annotated[bool, typer.Option("--predict", help="Predictions 2021-2025 under reform_2020 and the "
                                                            "baseline, from the fitted 2020 → "
                                                            "calibration/predictions.csv.")] = False,
+    from_fit: Annotated[bool, typer.Option("--from-fit", help="The fit without its global search: Nelder-Mead from "
+                                                             "the values of calibration/fitted.yaml, then the "
+                                                             "profiles (e.g. after a parameter is held or a "
+                                                             "tolerance changed).")] = False,
     recovery: Annotated[bool, typer.Option("--recovery", help="Joint parameter recovery: fit every free parameter "
                                                              "to targets simulated at the committed fit → "
                                                              "calibration/recovery.csv; exit 1 if it misses any "
@@ -320,6 +324,9 @@ def calibrate(
         raise InputError(f"particles: {particles} is outside the allowed range 10 to 10000")
     if start is not None and not check:
         raise InputError("start: applies to --check only (the fit always starts at the backcast start)")
+    if from_fit and (check or predict or recovery or posterior or sbc):
+        raise InputError("from_fit: applies to the fit only, not to --check, --predict, --recovery, --posterior or "
+                         "--sbc")
     if posterior:
         _bayesian_calibration(quick, scale, seed, seeds, budget_minutes, workers)
         return
@@ -399,13 +406,15 @@ def calibrate(
             raise typer.Exit(1)
         return
     checkpoint = Path("runs") / "calibration-checkpoint.json"
+    start_from = fitting.committed_values() if from_fit else None
     with _progress() as progress:
         task = progress.add_task("fit: evaluations (best distance)", total=None)
         result, profile, sensitivity = fitting.fit_with_profiles(
             settings, checkpoint, on_evaluation=lambda n, best: progress.update(
                 task, completed=n, description=f"fit: evaluations (best distance {best:.3g})"),
-            on_stage=lambda stage: progress.update(task, description=stage))
-    fitting.write_fitted(result, settings, sensitivity, profile=profile)
+            on_stage=lambda stage: progress.update(task, description=stage), start_from=start_from)
+    fitting.write_fitted(result, settings, sensitivity, profile=profile,
+                         method=fitting.LOCAL_METHOD if from_fit else fitting.GLOBAL_METHOD)
     unidentified = [name for name, p in profile.items() if not p["identified"]]
     if unidentified:
         err.print(f"not pinned down by the targets (profile open within the bounds): {', '.join(unidentified)}",

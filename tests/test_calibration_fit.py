@@ -121,7 +121,7 @@ def test_the_check_exits_1_on_an_in_sample_miss_and_0_on_an_out_of_sample_miss(m
 
 
 def test_a_joint_search_recovers_the_identified_parameters_from_targets_the_model_generated():
-    """Targets simulated at the committed fit; a joint least-squares search over the five fitted (identified)
+    """Targets simulated at the committed fit; a joint least-squares search over the fitted (identified)
     parameters (README), started 8% of each range away, comes back within 5% of each range. The full
     recovery of every fitted parameter from the priors, with sampling noise, is `workforce calibrate
     --recovery` (calibration/recovery.csv, README)."""

@@ -186,15 +186,17 @@ PROFILE_RESTARTS = 3  # local searches from a profile point that beats the fit, 
 
 def fit_with_profiles(settings: FitSettings, checkpoint: Path | None = None,
                       on_evaluation: Callable[[int, float], None] | None = None,
-                      on_stage: Callable[[str], None] | None = None) -> tuple[FitResult, dict, dict]:
-    """`workforce calibrate`: the fit, its objective profiles and, while a profile point beats the fit, a local
-    search from that point (at most PROFILE_RESTARTS), so the fit is the minimum along every profile; then the
-    local sensitivities. Returns the result, the profiles and the sensitivities."""
+                      on_stage: Callable[[str], None] | None = None,
+                      start_from: dict[str, float] | None = None) -> tuple[FitResult, dict, dict]:
+    """`workforce calibrate`: the fit (with `start_from`, a local search from those values only), its objective
+    profiles and, while a profile point beats the fit, a local search from that point (at most PROFILE_RESTARTS),
+    so the fit is the minimum along every profile; then the local sensitivities. Returns the result, the profiles
+    and the sensitivities."""
     def stage(text: str) -> None:
         if on_stage:
             on_stage(text)
 
-    result = fit(settings, checkpoint, on_evaluation)
+    result = fit(settings, checkpoint, on_evaluation, restart_from=start_from)
     stage("identification: objective profiles")
     profile = profiles(result.parameters, settings)
     for _ in range(PROFILE_RESTARTS):
@@ -312,14 +314,24 @@ def better_profile_point(result: FitResult, profile: dict[str, dict]) -> dict[st
     return None if best is None else best[1]
 
 
+def committed_values() -> dict[str, float]:
+    """The free parameters' values every run uses now (fitted.yaml's, else parameters.yaml's): where
+    `calibrate --from-fit` starts its local search."""
+    calibration = load_calibration()
+    return {name: calibration.scalar(name) for name in FREE}
+
+
+GLOBAL_METHOD = "method of simulated moments: differential evolution, then Nelder-Mead"
+LOCAL_METHOD = "method of simulated moments: Nelder-Mead from the previous fit's values (calibrate --from-fit)"
+
+
 def write_fitted(result: FitResult, settings: FitSettings, sensitivity: dict | None, path: Path = FITTED_FILE,
-                 profile: dict | None = None) -> None:
+                 profile: dict | None = None, method: str = GLOBAL_METHOD) -> None:
     """calibration/fitted.yaml: values, achieved statistics, objective and provenance (written atomically)."""
     targets = load_targets()
     body = {
         "provenance": {"date": datetime.date.today().isoformat(), "package_version": package_version(),
-                       "git": git_commit(), "method": "method of simulated moments: differential evolution, "
-                                                     "then Nelder-Mead",
+                       "git": git_commit(), "method": method,
                        "scale": settings.scale, "seeds": list(range(settings.seed, settings.seed + settings.seeds)),
                        "evaluations": result.evaluations, "stopped_by_time_budget": result.stopped_by_budget},
         "objective": round(result.distance, 4),
