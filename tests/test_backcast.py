@@ -142,8 +142,9 @@ def test_the_check_from_the_2020_margins_shows_the_earlier_years_as_not_simulate
 @pytest.mark.parametrize("arguments, fragment", [
     (["--check", "--start", "2010-01"], "start: 2010-01 is outside the allowed range 2012-07 to 2016-07"),
     (["--start", "2016-01"], "start: applies to --check only"),
+    (["--from-fit", "--recovery"], "from_fit: applies to the fit only"),
 ])
-def test_a_bad_check_start_is_a_one_line_error_before_any_run(arguments, fragment):
+def test_a_bad_check_start_or_misplaced_option_is_a_one_line_error_before_any_run(arguments, fragment):
     result = subprocess.run([sys.executable, "-m", "model.cli", "calibrate", *arguments], capture_output=True,
                             text=True, cwd=REPO, timeout=300)
     assert result.returncode == 2 and result.stderr.strip().startswith("error: ") and fragment in result.stderr
