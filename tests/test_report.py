@@ -353,6 +353,30 @@ def test_the_report_names_the_fitted_parameters_the_joint_recovery_of_its_fit_mi
     assert label("not_recovered", "en") not in build_report(other, "en")
 
 
+def test_the_methods_name_how_the_fit_the_comparison_used_was_searched(comparison_dir, tmp_path):
+    """fitted.yaml records the search (a global one, or `calibrate --from-fit`'s local one); the comparison's
+    manifest carries it and the methods say which, in both languages."""
+    import json
+    import shutil
+
+    from model.calibration.fit import GLOBAL_METHOD, LOCAL_METHOD
+    from model.calibration.inputs import point_fit
+    from model.reporting.report import build_report
+
+    assert point_fit()["method"] in (GLOBAL_METHOD, LOCAL_METHOD)
+    manifest = json.loads((comparison_dir / "manifest.json").read_text())
+    for method, key in ((GLOBAL_METHOD, "calibration_method"), (LOCAL_METHOD, "calibration_method_local")):
+        other = tmp_path / key
+        shutil.copytree(comparison_dir, other)
+        manifest["calibration_fit"]["method"] = method
+        (other / "manifest.json").write_text(json.dumps(manifest))
+        for lang in ("zh", "en"):
+            page = build_report(other, lang)
+            assert label(key, lang) in page
+            unused = "calibration_method" if key == "calibration_method_local" else "calibration_method_local"
+            assert label(unused, lang) not in page
+
+
 def test_a_report_whose_runs_used_other_fitted_values_than_the_fit_shown_says_so(comparison_dir, tmp_path):
     """Runs under other fitted values than the fit shown: a comparison made before comparisons recorded their fit
     (the report falls back on today's), or one whose runs changed fitted parameters."""

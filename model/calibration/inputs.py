@@ -210,16 +210,18 @@ def _lever_parameters(known: set[str]) -> dict[str, Parameter]:
 
 
 def point_fit(path: Path = FITTED_FILE) -> dict | None:
-    """The point fit of fitted.yaml as outputs record it (None without one): its values, objective, date, every
-    target's published and simulated figure, and the file's sha256, which each run's manifest also records."""
+    """The point fit of fitted.yaml as outputs record it (None without one): its values, objective, date, search
+    method, every target's published and simulated figure, and the file's sha256, which each run's manifest also
+    records."""
     if not Path(path).exists():
         return None
     fitted = yaml_files.read(path, aliases=True)
     if not isinstance(fitted, dict):
         raise InputError(f"{path}: expected a mapping with `parameters`, `objective` and `targets`")
-    return {"sha256": file_sha256(path), "date": str((fitted.get("provenance") or {}).get("date", "")),
-            "objective": fitted.get("objective"), "parameters": fitted.get("parameters") or {},
-            "targets": fitted.get("targets") or {}}
+    provenance = fitted.get("provenance") or {}
+    return {"sha256": file_sha256(path), "date": str(provenance.get("date", "")),
+            "method": str(provenance.get("method", "")), "objective": fitted.get("objective"),
+            "parameters": fitted.get("parameters") or {}, "targets": fitted.get("targets") or {}}
 
 
 def load_calibration(directory: Path = CALIBRATION_DIR, use_fitted: bool = True) -> Calibration:

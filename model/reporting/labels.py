@@ -387,6 +387,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "use_none": ("仅记录", "recorded only"),
     "calibration_method": ("模拟矩估计：先差分进化，再Nelder-Mead单纯形法", "Method of simulated moments: differential "
                                                                    "evolution, then Nelder-Mead"),
+    "calibration_method_local": ("模拟矩估计：从上一次拟合的参数值出发，以Nelder-Mead单纯形法局部搜索",
+                                 "Method of simulated moments: Nelder-Mead from the values of the previous fit"),
     "objective": ("目标函数值", "objective"),
     "file": ("情景文件", "Scenario file"),
     "sha256": ("SHA-256校验值", "SHA-256"),

@@ -651,8 +651,12 @@ def _calibration(manifest: dict, lang: str) -> dict | None:
     fitted = manifest.get("calibration_fit") or point_fit()
     if fitted is None:
         return None
+    from model.calibration.fit import LOCAL_METHOD
+
     objective = fitted.get("objective")
     return {
+        "method": label("calibration_method_local" if fitted.get("method") == LOCAL_METHOD else "calibration_method",
+                        lang),
         "stale": _refitted_since(manifest, fitted.get("parameters") or {}),
         "targets": [{"name": name, "published": number(target["published"], lang),
                      "simulated": number(target["simulated"], lang), "tolerance": number(target["tolerance"], lang),
