@@ -387,9 +387,7 @@ def calibrate(
     if recovery:
         import pandas as pd
 
-        from model.calibration.inputs import load_calibration
-
-        truth = {name: load_calibration().scalar(name) for name in fitting.FREE}
+        truth = fitting.committed_values()
         with _progress() as progress:
             task = progress.add_task("recovery: evaluations (best distance)", total=None)
             rows = fitting.recovery(truth, settings, Path("runs") / "recovery-checkpoint.json", lambda n, best:
