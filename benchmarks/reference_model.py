@@ -17,7 +17,13 @@ from model.engine import categories as cat
 from model.engine import random_streams as rs
 from model.engine import rules as R
 from model.engine.calendar import BASE_MONTH
-from model.engine.employers import Employer, UnfilledMemory, employers_decide, grade_wages
+from model.engine.employers import (
+    Employer,
+    UnfilledMemory,
+    employers_decide,
+    grade_wages,
+    schedule_growth_by_ownership,
+)
 from model.engine.workforce_model import WorkforceAggregates, WorkforceModel, _job_finding_rate
 
 NO_POLICY_LEARNING_MULTIPLIER, NO_POLICY_SIT_MULTIPLIER, NO_POLICY_QUIT_SHIFT = 1.0, 1.0, 0.0
@@ -146,8 +152,7 @@ class ReferenceModel(mesa.Model):
             w.age_and_maybe_exit()
         for w in self.workers:
             w.learn_and_sit_exam()
-        self.grade_wage = grade_wages(t, self.grade_ladder, c.scalar("nominal_wage_growth_per_year"),
-                                      self.month - BASE_MONTH)
+        self.grade_wage = grade_wages(t, self.grade_ladder, schedule_growth_by_ownership(c), self.month - BASE_MONTH)
 
         with np.errstate(invalid="ignore", divide="ignore"):
             gap = np.log(self.grade_wage) - np.log(self.outside_wage[t.city])

@@ -21,6 +21,7 @@ from model.calibration.targets import (
 )
 from model.engine import categories as cat
 from model.engine.calendar import month_index
+from model.engine.employers import schedule_growth_by_ownership
 from model.engine.workforce_model import WorkforceModel
 from model.errors import InputError
 from model.scenario import load_scenario
@@ -51,9 +52,15 @@ def test_the_backcast_start_takes_the_published_figures_of_its_month():
     years = 4.0
     assert start.scalar("industrial_workers") == pytest.approx(
         base.scalar("industrial_workers") * (1 + base.scalar("employment_growth_per_year")) ** -years)
-    deflator = (1 + base.scalar("nominal_wage_growth_per_year")) ** -years
-    assert start.value("ownership_annual_wages")["private"] == pytest.approx(
-        base.value("ownership_annual_wages")["private"] * deflator)
+    # each ownership's wages are deflated at its own growth: private employers' less by the gap, the mean unchanged
+    growth = schedule_growth_by_ownership(base)
+    shares = base.shares("ownership_shares", cat.OWNERSHIPS)
+    assert shares @ growth == pytest.approx(base.scalar("nominal_wage_growth_per_year"))
+    private, state = cat.OWNERSHIPS.index("private"), cat.OWNERSHIPS.index("state")
+    assert growth[private] - growth[state] == pytest.approx(base.scalar("wage_growth_gap_private_per_year"))
+    for k, ownership in enumerate(cat.OWNERSHIPS):
+        assert start.value("ownership_annual_wages")[ownership] == pytest.approx(
+            base.value("ownership_annual_wages")[ownership] * (1 + growth[k]) ** -years)
     assert start.value("migrant_share") == base.value("migrant_share")  # no series: kept, as the file says
     assert backcast(base, "2020-01") is base
     assert start.with_overrides({"quit_migrant": 0.5}).start == "2016-01"

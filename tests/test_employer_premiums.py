@@ -1,12 +1,23 @@
 """Employers' wage premiums: they respond to a change in an employer's unfilled vacancies relative to the
-market's, smoothed over months, and not to a persistently high rate, so pay gaps between employers persist."""
+market's, smoothed over months, and not to a persistently high rate, so pay gaps between employers persist.
+Employers' schedules grow by ownership: private employers' by the sourced gap less than the others'."""
 
 import mesa
 import numpy as np
 import pytest
 
 from model.calibration.inputs import load_calibration
-from model.engine.employers import Employer, EmployerTable, PremiumRule, UnfilledMemory, employers_decide
+from model.calibration.targets import statistics_from_kpis
+from model.engine import categories as cat
+from model.engine.employers import (
+    Employer,
+    EmployerTable,
+    PremiumRule,
+    UnfilledMemory,
+    employers_decide,
+    grade_wages,
+    schedule_growth_by_ownership,
+)
 from model.engine.workforce_model import WorkforceAggregates, WorkforceModel
 from model.errors import InputError
 from tests.conftest import short_scenario
@@ -14,11 +25,16 @@ from tests.conftest import short_scenario
 RULE = PremiumRule(speed=0.05, lowest=0.7, highest=1.4, recent_months=12, normal_months=60)
 
 
-def _employers(n: int) -> list[Employer]:
+def _table(n: int, ownership: np.ndarray | None = None) -> EmployerTable:
     ones, zeros = np.ones(n), np.zeros(n, dtype=np.int64)
-    table = EmployerTable(city=zeros, sector=zeros, ownership=zeros, size=zeros, pilot_batch=zeros,
-                          pilot_start_month=zeros - 1, wage_level=ones.copy(), productivity=ones.copy(),
-                          premium=ones.copy(), base_headcount=ones * 100, target_headcount=ones * 100)
+    return EmployerTable(city=zeros, sector=zeros, ownership=zeros if ownership is None else ownership, size=zeros,
+                         pilot_batch=zeros, pilot_start_month=zeros - 1, wage_level=ones.copy(),
+                         productivity=ones.copy(), premium=ones.copy(), base_headcount=ones * 100,
+                         target_headcount=ones * 100)
+
+
+def _employers(n: int) -> list[Employer]:
+    table = _table(n)
     model = mesa.Model()
     return [Employer(model, table, row) for row in range(n)]
 
@@ -80,3 +96,29 @@ def test_horizons_out_of_range_or_out_of_order_are_refused(recent, normal):
                                                          "vacancy_norm_months": normal})
         WorkforceModel(short_scenario("2020-02"), scale=0.001, seed=0, calibration=calibration)
     assert "\n" not in str(error.value)
+
+
+def test_private_schedules_grow_by_the_gap_and_the_mean_growth_stays_nominal():
+    calibration = load_calibration().with_overrides({"wage_growth_gap_private_per_year": -0.03})
+    growth = schedule_growth_by_ownership(calibration)
+    private, state, foreign = (cat.OWNERSHIPS.index(o) for o in ("private", "state", "foreign"))
+    assert growth[private] - growth[state] == pytest.approx(-0.03) and growth[state] == growth[foreign]
+    shares = calibration.shares("ownership_shares", cat.OWNERSHIPS)
+    assert shares @ growth == pytest.approx(calibration.scalar("nominal_wage_growth_per_year"))
+    table = _table(3, np.arange(3))
+    np.testing.assert_allclose(grade_wages(table, np.array([1.0, 1.2]), growth, 24),
+                               ((1 + growth) ** 2)[:, None] * [1.0, 1.2])
+    even = schedule_growth_by_ownership(load_calibration().with_overrides({"wage_growth_gap_private_per_year": 0.0}))
+    np.testing.assert_allclose(even, calibration.scalar("nominal_wage_growth_per_year"))
+
+
+def test_the_simulated_private_wage_growth_gap_follows_the_schedules():
+    """Same seed, the gap set to -3 points or 0: the private employers' mean wage growth less the others' in 2021
+    moves by about the 3 points (premiums and who holds the jobs move it a little)."""
+    def gap(points: float) -> float:
+        calibration = load_calibration().with_overrides({"wage_growth_gap_private_per_year": points})
+        model = WorkforceModel(short_scenario("2021-12"), scale=0.002, seed=1, calibration=calibration)
+        model.run_until()
+        return statistics_from_kpis(model.kpi_table())["wage_growth_gap_private_2020"]
+
+    assert gap(-0.03) - gap(0.0) == pytest.approx(-0.03, abs=0.006)

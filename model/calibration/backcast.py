@@ -6,8 +6,9 @@ What moves, and from which figures (calibration/backcast.yaml, each with its sou
 - migrants' ages: each of the survey's bands (16-20, 21-30, 31-40, 41-50, over 50) gets its national share at the
   start month (interpolated between survey years), the 2020 margins' 5-year bands keeping their proportions within it;
 - grades: the high-skilled share of certified workers along Jiangsu's line from end-2010 to end-2020;
-- industrial workers and wage levels: the 2020 figures along the calibrated employment path and the assumed
-  nominal wage growth, so the start is where the model's own growth leads to 2020.
+- industrial workers and wage levels: the 2020 figures along the calibrated employment path and each ownership's
+  wage growth (the assumed nominal growth, the private employers' sourced gap), so the start is where the model's
+  own growth leads to 2020.
 Every other margin keeps its 2020 value (calibration/population.yaml), which is an assumption the backcast states.
 """
 
@@ -21,6 +22,7 @@ import numpy as np
 from model.calibration.inputs import Calibration, StructureEntry, read_entries
 from model.engine import categories as cat
 from model.engine.calendar import BASE_MONTH, BASE_MONTH_LABEL, month_index, month_label
+from model.engine.employers import schedule_growth_by_ownership
 from model.errors import InputError
 from model.shipped import CALIBRATION_DIR
 
@@ -73,8 +75,8 @@ def backcast(calibration: Calibration, start: str, path: Path = BACKCAST_FILE) -
 
     moved("industrial_workers", c.scalar("industrial_workers")
           * (1.0 + c.scalar("employment_growth_per_year")) ** -years_back)
-    deflator = (1.0 + c.scalar("nominal_wage_growth_per_year")) ** -years_back
-    moved("ownership_annual_wages", {k: float(v) * deflator for k, v in c.value("ownership_annual_wages").items()})
+    deflator = dict(zip(cat.OWNERSHIPS, (1.0 + schedule_growth_by_ownership(c)) ** -years_back, strict=True))
+    moved("ownership_annual_wages", {k: float(v) * deflator[k] for k, v in c.value("ownership_annual_wages").items()})
     moved("migrant_age_bands", _migrant_age_bands(c, figures["migrant_age_composition"], month, str(path)))
     moved("grade_shares", _grade_shares(c, figures["high_skill_share_of_certified"], month, str(path)))
     return replace(c, structure=structure, start=month_label(month))

@@ -124,10 +124,20 @@ def build_employer_table(calibration: Calibration) -> tuple[EmployerTable, Pilot
     return table, PilotFirms(first_row, per_cell, share_each)
 
 
-def grade_wages(table: EmployerTable, grade_ladder: np.ndarray, nominal_growth_per_year: float,
+def schedule_growth_by_ownership(calibration: Calibration) -> np.ndarray:
+    """Yearly growth of employers' wage schedules by ownership (state, private, foreign): private employers' grow
+    by `wage_growth_gap_private_per_year` less than the others', and the mean weighted by the ownership shares is
+    `nominal_wage_growth_per_year`."""
+    private = np.array(cat.OWNERSHIPS) == "private"
+    private_share = calibration.shares("ownership_shares", cat.OWNERSHIPS)[private].sum()
+    gap = calibration.scalar("wage_growth_gap_private_per_year")
+    return calibration.scalar("nominal_wage_growth_per_year") + gap * (private - private_share)
+
+
+def grade_wages(table: EmployerTable, grade_ladder: np.ndarray, growth_by_ownership: np.ndarray,
                 months_since_base: int) -> np.ndarray:
     """Monthly wage schedule by employer and grade (before the worker's own terms), yuan."""
-    growth = (1.0 + nominal_growth_per_year) ** (months_since_base / 12.0)
+    growth = (1.0 + growth_by_ownership[table.ownership]) ** (months_since_base / 12.0)
     return (table.wage_level * table.premium * growth)[:, None] * grade_ladder[None, :]
 
 

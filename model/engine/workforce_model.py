@@ -26,6 +26,7 @@ from model.engine.employers import (
     build_employer_table,
     employers_decide,
     grade_wages,
+    schedule_growth_by_ownership,
 )
 from model.engine.memory import check_fits
 from model.engine.population import Workers, synthesise_workers
@@ -118,6 +119,7 @@ class WorkforceModel(mesa.Model):
 
         c = self.calibration
         self.premium_rule = _premium_rule(c)
+        self.schedule_growth = schedule_growth_by_ownership(c)
         self.workers_at_base = c.scalar("industrial_workers") * self.scale
         self.employment_growth = c.scalar("employment_growth_per_year")
         if not np.isfinite(self.scale):
@@ -414,8 +416,7 @@ class WorkforceModel(mesa.Model):
 
     def grade_wage_table(self, month: int) -> np.ndarray:
         """Wage schedule by employer and grade: levels, premium, growth, ladder, times the policy uplifts."""
-        schedule = grade_wages(self.employer_table, self.grade_ladder,
-                               self.calibration.scalar("nominal_wage_growth_per_year"), month - self.start_month)
+        schedule = grade_wages(self.employer_table, self.grade_ladder, self.schedule_growth, month - self.start_month)
         uplift = self.month_policy.total_uplift()
         return schedule if uplift is None else schedule * uplift
 

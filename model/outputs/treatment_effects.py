@@ -86,7 +86,7 @@ def certification_wage_jumps(calibration: Calibration, scale: float, seed: int, 
     from model.engine.workforce_model import WorkforceModel
 
     model = WorkforceModel(_spec("baseline", {}, months), scale=scale, seed=seed, calibration=calibration)
-    growth = np.log1p(calibration.scalar("nominal_wage_growth_per_year")) / 12.0
+    growth = np.log1p(model.schedule_growth)[model.employer_table.ownership] / 12.0  # by employer
     jumps = [np.empty(0)] * len(cat.GRADES)
     for _ in range(months):
         w = model.workers
@@ -97,7 +97,7 @@ def certification_wage_jumps(calibration: Calibration, scale: float, seed: int, 
         passed = (before[0] & (status == cat.EMPLOYED) & ((events & R.CERTIFIED) != 0) & ((events & R.HIRED) == 0)
                   & (employer == before[1]))
         slots = np.flatnonzero(passed)
-        change = np.log(w.wage_yuan_month[slots] / before[2][slots]) - growth
+        change = np.log(w.wage_yuan_month[slots] / before[2][slots]) - growth[employer[slots]]
         for g in range(1, len(cat.GRADES)):
             jumps[g] = np.concatenate([jumps[g], change[w.grade[slots] == g]])
     mean_jump = np.array([j.mean() if len(j) else np.nan for j in jumps])

@@ -166,6 +166,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "certificate_wage_premium": ("取证后工资增幅", "Pay rise at certification"),
     "migrant_wage_gap": ("外来务工人员工资差距", "Migrant wage gap"),
     "nominal_wage_growth_per_year": ("名义工资年增长率", "Nominal wage growth a year"),
+    "wage_growth_gap_private_per_year": ("私营企业工资年增速与其他所有制之差",
+                                         "Private employers' wage growth less others'"),
     "wage_adjustment_speed": ("企业工资调整速度", "Wage adjustment speed"),
     "wage_premium_range": ("企业工资溢价区间", "Range of employer wage premiums"),
     "vacancy_smoothing_months": ("企业岗位空缺率平滑期（月）", "Months of an employer's recent unfilled vacancies"),
