@@ -438,3 +438,16 @@ def test_user_text_anywhere_in_the_report_is_shown_as_text_not_markup(comparison
     page.feed(build_report(folder, "en"))
     shown = "".join(page.text)
     assert f"Baseline: base {marked}" in shown and f"{marked}.yaml" in shown and "<u>c</u> (dirty)" in shown
+
+
+def test_the_methods_quote_the_private_wage_growth_gap_assumed_and_the_fits_simulated_gap(comparison_dir):
+    """The methods state the private employers' schedule gap the calibration holds and the gap the point fit
+    simulated over 2016-2020 (calibration/fitted.yaml), in both languages."""
+    from model.calibration.inputs import load_calibration, point_fit
+    from model.reporting.report import build_report
+
+    held = -100 * load_calibration().scalar("wage_growth_gap_private_per_year")
+    simulated = 100 * point_fit()["targets"]["wage_growth_gap_private_2015_2020"]["simulated"]
+    for lang in ("zh", "en"):
+        text = build_report(comparison_dir, lang)
+        assert f"{held:.1f}" in text and f"{simulated:+.1f}" in text

@@ -491,11 +491,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "校准从2016年1月起运行基准情景至2020年末（起点按2015—2016年公开数据回推），拟合2016—2020年逐年的农民工年龄结构"
         "及高技能人才的增长，而非仅拟合2020年的水平。"
         "企业工资溢价随本企业岗位空缺率相对其常态的变化（扣除全市场的同类变化）而调整，调整速度和平滑期均为假设；"
-        "持续偏高的空缺率被视为常态，不引起调整，因此企业间持续的工资差距（如私营企业工资较低）保持不变，"
-        "各所有制工资增长基本相同。"
-        "2015—2020年全国私营单位工资增速与非私营单位之差在{national_low}至{national_high}个百分点之间，多数年份私营单位较慢；"
-        "模型的差距（约0）在此区间内，但未再现多数年份私营单位较慢的情况，也未再现江苏2020年的{jiangsu_2020}；"
-        "技能效果及其排序基本不受此影响。",
+        "持续偏高的空缺率被视为常态，不引起调整，因此企业间持续的工资差距（如私营企业工资较低）保持不变。"
+        "企业工资标准按名义增长率上调，其中私营企业每年比国有和外资企业少增{private_gap}个百分点，"
+        "取2015—2020年全国私营单位与非私营单位工资增速之差的均值（各年在{national_low}至{national_high}个百分点之间，"
+        "多数年份私营单位较慢），2020年后延续此差距为假设。模型2016—2020年私营企业工资增速与其他所有制之差为"
+        "每年{model_gap}个百分点；江苏2020年（疫情之年）的{jiangsu_2020}未再现。技能效果及其排序基本不受此影响。",
         "This report comes from the Jiangsu industrial-workforce agent-based model: one agent per industrial worker "
         "(sampled at the scale shown), employers as city × sector × ownership × size cells and the pilot firms. Each "
         "option runs paired with the baseline on the same seeds (common random numbers); an effect is the mean of "
@@ -506,12 +506,13 @@ LABELS: dict[str, tuple[str, str]] = {
         "and the growth of high-skilled workers over those years, not only 2020's levels. "
         "Employers' pay premiums move with the change of their unfilled "
         "vacancies against their own normal, net of the market's change (assumed speed and horizons); a persistently "
-        "high rate is their normal, so persistent pay gaps, such as private employers' lower pay, persist and wages "
-        "grow alike across ownership. "
-        "Nationally, private units' wage growth less non-private units' lay between {national_low} and "
-        "{national_high} points in 2015-2020, below zero in most years; the model's gap, about 0, is inside that "
-        "range but reproduces neither the usual shortfall nor Jiangsu's {jiangsu_2020} of 2020. The skill effects "
-        "and their ranking hardly depend on it.",
+        "high rate is their normal, so persistent pay gaps, such as private employers' lower pay, persist. "
+        "Employers' pay schedules grow at the nominal rate, private employers' {private_gap} points a year less than "
+        "state and foreign employers': the mean of the national gap between private and non-private units' wage "
+        "growth in 2015-2020 (between {national_low} and {national_high} points, below zero in most years), held "
+        "after 2020 as an assumption. The model's gap over 2016-2020 is {model_gap} points a year; Jiangsu's "
+        "{jiangsu_2020} of 2020, a pandemic year, is not reproduced. The skill effects and their ranking hardly "
+        "depend on it.",
     ),
 }
 for city, zh in _CITIES.items():

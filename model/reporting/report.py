@@ -20,7 +20,7 @@ from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
-from model.calibration.inputs import point_fit
+from model.calibration.inputs import load_calibration, point_fit
 from model.calibration.targets import load_targets
 from model.errors import InputError
 from model.experiments.comparison_files import RANKING_COLUMNS, display_names, load_comparison, ranked
@@ -111,16 +111,21 @@ def summary_cards(headline: pd.DataFrame, manifest: dict, lang: str) -> Markup:
 
 
 def _methods_text(lang: str) -> str:
-    """The methods paragraph, with the wage-growth figures it quotes read from calibration/targets.yaml."""
+    """The methods paragraph, with the wage-growth figures it quotes read from calibration/targets.yaml, the
+    calibration's private wage-growth gap and the point fit's simulated gap (calibration/fitted.yaml)."""
     targets = load_targets()
     national = targets["wage_growth_gap_private_2015_2020"]
+    simulated = ((point_fit() or {}).get("targets") or {}).get("wage_growth_gap_private_2015_2020")
 
     def points(share: float) -> str:
         return f"{100 * share:+.1f}"
 
-    return label("methods_text", lang).format(national_low=points(national.value - national.tolerance),
-                                              national_high=points(national.value + national.tolerance),
-                                              jiangsu_2020=points(targets["wage_growth_gap_private_2020"].value))
+    model_gap = points(float(simulated["simulated"])) if simulated else "—"
+    return label("methods_text", lang).format(
+        national_low=points(national.value - national.tolerance),
+        national_high=points(national.value + national.tolerance),
+        jiangsu_2020=points(targets["wage_growth_gap_private_2020"].value), model_gap=model_gap,
+        private_gap=f"{-100 * load_calibration().scalar('wage_growth_gap_private_per_year'):.1f}")
 
 
 def _baseline_note(manifest: dict, names: dict[str, str], lang: str) -> str:
