@@ -495,7 +495,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "企业工资标准按名义增长率上调，其中私营企业每年比国有和外资企业少增{private_gap}个百分点，"
         "取2015—2020年全国私营单位与非私营单位工资增速之差的均值（各年在{national_low}至{national_high}个百分点之间，"
         "多数年份私营单位较慢），2020年后延续此差距为假设。模型2016—2020年私营企业工资增速与其他所有制之差为"
-        "每年{model_gap}个百分点；江苏2020年（疫情之年）的{jiangsu_2020}未再现。技能效果及其排序基本不受此影响。",
+        "每年{model_gap}个百分点；江苏2020年（疫情之年）该差距为{jiangsu_2020}个百分点，模型未再现。技能效果及其排序基本不受此影响。",
         "This report comes from the Jiangsu industrial-workforce agent-based model: one agent per industrial worker "
         "(sampled at the scale shown), employers as city × sector × ownership × size cells and the pilot firms. Each "
         "option runs paired with the baseline on the same seeds (common random numbers); an effect is the mean of "
