@@ -3,6 +3,7 @@ one process on the same population, so that a change is measured without the dri
 processes (up to 2 times on some VMs). Also says whether the two give the same result.
 
     python -m benchmarks.paired_calls tally --against 4458dc8    # the KPI tally, scale 0.25
+    python -m benchmarks.paired_calls tally_policy --against 4458dc8  # the tally with every lever (full_reform)
     python -m benchmarks.paired_calls tenure --against 4458dc8   # the steady state's tenure and trait draw, scale 0.1
 
 Prints the median and fastest of the calls for each side (the README's Performance section quotes them). The
@@ -25,16 +26,19 @@ from types import ModuleType
 import numba
 import numpy as np
 
+from model import shipped
 from model.engine import categories as cat
 from model.engine import steady_state
 from model.engine.workforce_model import WorkforceModel
 from model.levers import PROGRAMMES
 from model.outputs import kpis
-from model.scenario import Scenario
+from model.scenario import Scenario, load_scenario
 
 REPO = Path(__file__).resolve().parent.parent
 KERNELS = {"tally": (kpis, "model/outputs/kpis.py", 0.25),  # the module, its file and the scale of the population
+           "tally_policy": (kpis, "model/outputs/kpis.py", 0.25),
            "tenure": (steady_state, "model/engine/steady_state.py", 0.1)}
+POLICY_MONTHS = 36  # tally_policy: full_reform stepped to 2023-01, when every lever is on
 
 
 def module_at(revision: str, path: str, directory: str) -> ModuleType:
@@ -52,16 +56,23 @@ def module_at(revision: str, path: str, directory: str) -> ModuleType:
 
 
 def tally_call(model: WorkforceModel) -> Callable[[ModuleType], np.ndarray]:
+    """The month's tally as the model calls it (`WorkforceModel._tally`), with its policy tables when levers are on."""
     shape = (len(model.employer_table.city), len(cat.GRADES))
+    policy = model.month_policy
+    uplift = policy.total_uplift()
+    cost_share = np.zeros(shape) if uplift is None else -np.expm1(-np.log(uplift))
+    parity = np.ones(shape) if policy.parity_uplift is None else policy.parity_uplift
     parts: dict[str, kpis.TallyParts] = {}
 
     def call(module: ModuleType) -> np.ndarray:
         if module.__name__ not in parts:  # each side's own layout
             parts[module.__name__] = module.TallyParts.allocate(numba.get_num_threads(), shape[0], len(PROGRAMMES),
-                                                                False)
-        return module.tally(parts[module.__name__], model.month, model.rules, model.workers, model.tally_place_row,
-                            model.grade_wage, model.productivity_milli, np.zeros(shape),
-                            model.engineer_ratio[None, :] / np.ones(shape), False, len(PROGRAMMES))[0]
+                                                                model.use_policy)
+        cells, by_employer = module.tally(parts[module.__name__], model.month, model.rules, model.workers,
+                                          model.tally_place_row, model.grade_wage, model.productivity_milli,
+                                          cost_share, model.engineer_ratio[None, :] / parity, model.use_policy,
+                                          len(PROGRAMMES))
+        return np.concatenate([cells.ravel(), by_employer.ravel()])
     return call
 
 
@@ -84,11 +95,12 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=9, help="calls of each side (default 9)")
     args = parser.parse_args()
     current, path, scale = KERNELS[args.kernel]
-    model = WorkforceModel(Scenario.baseline().with_period(end="2030-12"), scale=scale, seed=1)
-    if args.kernel == "tally":
-        for _ in range(3):
+    scenario = load_scenario(shipped.scenario("full_reform")) if args.kernel == "tally_policy" else Scenario.baseline()
+    model = WorkforceModel(scenario.with_period(end="2030-12"), scale=scale, seed=1)
+    if args.kernel.startswith("tally"):
+        for _ in range(POLICY_MONTHS if args.kernel == "tally_policy" else 3):
             model.step()
-    call = (tally_call if args.kernel == "tally" else tenure_call)(model)
+    call = (tally_call if args.kernel.startswith("tally") else tenure_call)(model)
     with tempfile.TemporaryDirectory() as directory:
         before = module_at(args.against, path, directory)
         same = np.array_equal(call(before), call(current))  # also compiles both
