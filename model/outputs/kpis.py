@@ -167,11 +167,9 @@ def tally(parts, month, rules, w, employer_place_row, grade_wage, productivity_m
                         policy_stock[cell, in_programme + programme[i]] += 1
                 if employed:
                     if use_policy:
-                        cost_share = employer_cost_share[e, g]
-                        if cost_share != 0.0:  # most workers' pay has no uplift: nothing to add
-                            employer_cost = np.int64(wage * cost_share + 0.5)
-                            for cell in (place, person):
-                                policy_stock[cell, _EMPLOYER_COST] += employer_cost
+                        employer_cost = np.int64(wage * employer_cost_share[e, g] + 0.5)
+                        for cell in (place, person):
+                            policy_stock[cell, _EMPLOYER_COST] += employer_cost
                         employer_grade[e, g, 0] += 1
                         employer_grade[e, g, 1] += wage_yuan
                     if high_skill:
