@@ -7,13 +7,6 @@ import sys
 INTERRUPTED = "error: interrupted; nothing was written"
 
 
-def numba_compiling() -> bool:
-    """Whether numba holds its compiler lock (compiling or loading a kernel), where a KeyboardInterrupt raised inside
-    llvmlite's callbacks crashes the process; False before numba is imported."""
-    compiler = sys.modules.get("numba.core.compiler_lock")
-    return compiler is not None and compiler.global_compiler_lock.is_locked()
-
-
 def main() -> None:
     interrupted = False
 
@@ -23,7 +16,8 @@ def main() -> None:
         recorded, raised only outside numba's compiler, and looked at once the imports are done."""
         nonlocal interrupted
         interrupted = True
-        if not numba_compiling():
+        compiler = sys.modules.get("numba.core.compiler_lock")
+        if compiler is None or not compiler.global_compiler_lock.is_locked():
             raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, record)

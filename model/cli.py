@@ -41,7 +41,6 @@ from model.experiments.runner import (
 )
 from model.files import write_atomically
 from model.scenario import load_scenario, read_text
-from workforce_entry import INTERRUPTED, numba_compiling
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Agent-based model of Jiangsu's industrial workers and the industrial-worker reform.")
@@ -71,6 +70,7 @@ def _options(version: Annotated[bool, typer.Option("--version", callback=_versio
 err = Console(stderr=True, markup=False,  # text from scenario files is never read as rich markup
               width=None if sys.stderr.isatty() else 200)  # logs and pipes get whole tables
 stdout = Console(markup=False, width=None if sys.stdout.isatty() else 200)
+INTERRUPTED = "error: interrupted; nothing was written"
 
 
 class Interrupted(Exception):  # noqa: N818 - reads as what happened
@@ -707,7 +707,8 @@ def _interrupt_unless_compiling(signum: int, frame: object) -> None:
     """Ctrl-C raises KeyboardInterrupt, except while numba compiles or loads a kernel: raised inside llvmlite's
     object-cache callbacks it crashes the process (SIGSEGV). Then the signal is sent again 50 ms later, until the
     kernel is ready."""
-    if numba_compiling():
+    compiler = sys.modules.get("numba.core.compiler_lock")
+    if compiler is not None and compiler.global_compiler_lock.is_locked():
         threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT)).start()
         return
     raise KeyboardInterrupt
