@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 KERNELS = {"tally": (kpis, "model/outputs/kpis.py", 0.25),  # the module, its file and the scale of the population
            "tally_policy": (kpis, "model/outputs/kpis.py", 0.25),
            "tenure": (steady_state, "model/engine/steady_state.py", 0.1)}
-POLICY_MONTHS = 36  # tally_policy: full_reform stepped to 2023-01, when every lever is on
+POLICY_MONTHS = 36  # tally_policy: full_reform stepped to 2023-01, its levers under way
 
 
 def module_at(revision: str, path: str, directory: str) -> ModuleType:
@@ -57,21 +57,16 @@ def module_at(revision: str, path: str, directory: str) -> ModuleType:
 
 def tally_call(model: WorkforceModel) -> Callable[[ModuleType], np.ndarray]:
     """The month's tally as the model calls it (`WorkforceModel._tally`), with its policy tables when levers are on."""
-    shape = (len(model.employer_table.city), len(cat.GRADES))
-    policy = model.month_policy
-    uplift = policy.total_uplift()
-    cost_share = np.zeros(shape) if uplift is None else -np.expm1(-np.log(uplift))
-    parity = np.ones(shape) if policy.parity_uplift is None else policy.parity_uplift
+    cost_share, engineer_wage_factor = model.tally_policy_tables()
     parts: dict[str, kpis.TallyParts] = {}
 
     def call(module: ModuleType) -> np.ndarray:
         if module.__name__ not in parts:  # each side's own layout
-            parts[module.__name__] = module.TallyParts.allocate(numba.get_num_threads(), shape[0], len(PROGRAMMES),
-                                                                model.use_policy)
+            parts[module.__name__] = module.TallyParts.allocate(numba.get_num_threads(), len(cost_share),
+                                                                len(PROGRAMMES), model.use_policy)
         cells, by_employer = module.tally(parts[module.__name__], model.month, model.rules, model.workers,
                                           model.tally_place_row, model.grade_wage, model.productivity_milli,
-                                          cost_share, model.engineer_ratio[None, :] / parity, model.use_policy,
-                                          len(PROGRAMMES))
+                                          cost_share, engineer_wage_factor, model.use_policy, len(PROGRAMMES))
         return np.concatenate([cells.ravel(), by_employer.ravel()])
     return call
 

@@ -22,7 +22,6 @@ from model.engine.employers import (
     UnfilledMemory,
     employers_decide,
     grade_wages,
-    schedule_growth_by_ownership,
 )
 from model.engine.workforce_model import WorkforceAggregates, WorkforceModel, _job_finding_rate
 
@@ -152,7 +151,7 @@ class ReferenceModel(mesa.Model):
             w.age_and_maybe_exit()
         for w in self.workers:
             w.learn_and_sit_exam()
-        self.grade_wage = grade_wages(t, self.grade_ladder, schedule_growth_by_ownership(c), self.month - BASE_MONTH)
+        self.grade_wage = grade_wages(t, self.grade_ladder, self.engine_start.schedule_growth, self.month - BASE_MONTH)
 
         with np.errstate(invalid="ignore", divide="ignore"):
             gap = np.log(self.grade_wage) - np.log(self.outside_wage[t.city])

@@ -440,9 +440,13 @@ def test_user_text_anywhere_in_the_report_is_shown_as_text_not_markup(comparison
     assert f"Baseline: base {marked}" in shown and f"{marked}.yaml" in shown and "<u>c</u> (dirty)" in shown
 
 
-def test_the_methods_quote_the_private_wage_growth_gap_assumed_and_the_fits_simulated_gap(comparison_dir):
-    """The methods state the private employers' schedule gap the calibration holds and the gap the point fit
-    simulated over 2016-2020 (calibration/fitted.yaml), in both languages."""
+def test_the_methods_quote_the_private_wage_growth_gap_the_runs_used_and_the_fits_simulated_gap(comparison_dir,
+                                                                                                 tmp_path):
+    """The methods state the private employers' schedule gap the comparison's runs recorded and the gap the point
+    fit simulated over 2016-2020 (calibration/fitted.yaml), in both languages."""
+    import json
+    import shutil
+
     from model.calibration.inputs import load_calibration, point_fit
     from model.reporting.report import build_report
 
@@ -451,3 +455,10 @@ def test_the_methods_quote_the_private_wage_growth_gap_assumed_and_the_fits_simu
     for lang in ("zh", "en"):
         text = build_report(comparison_dir, lang)
         assert f"{held:.1f}" in text and f"{simulated:+.1f}" in text
+    changed = tmp_path / "changed"
+    shutil.copytree(comparison_dir, changed)
+    manifest = json.loads((changed / "manifest.json").read_text())
+    for run in manifest["runs"][manifest["baseline"]]:
+        run["parameters"]["wage_growth_gap_private_per_year"] = -0.0275
+    (changed / "manifest.json").write_text(json.dumps(manifest))
+    assert "2.8 points a year less" in build_report(changed, "en")

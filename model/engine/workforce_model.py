@@ -438,16 +438,21 @@ class WorkforceModel(mesa.Model):
         return (np.bincount(t.ownership, weights=bill, minlength=len(cat.OWNERSHIPS)),
                 np.bincount(t.ownership, weights=headcount, minlength=len(cat.OWNERSHIPS)))
 
-    def _tally(self) -> tuple[np.ndarray, Accounts]:
-        """The month's KPI cells, and the accounts the next month reads."""
-        w, policy = self.workers, self.month_policy
+    def tally_policy_tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """What the tally reads of the month's levers, by employer and grade: the share of a wage the pay uplifts
+        add (the employer's cost), and the factor that turns a high grade's wage into its engineer-equivalent."""
+        policy = self.month_policy
         uplift = policy.total_uplift()
         shape = (len(self.employer_table.city), len(cat.GRADES))
         cost_share = np.zeros(shape) if uplift is None else -np.expm1(-np.log(uplift))
         parity = np.ones(shape) if policy.parity_uplift is None else policy.parity_uplift
+        return cost_share, self.engineer_ratio[None, :] / parity
+
+    def _tally(self) -> tuple[np.ndarray, Accounts]:
+        """The month's KPI cells, and the accounts the next month reads."""
         cells, employer_grade_totals = kpis.tally(
-            self.tally_parts, self.month, self.rules, w, self.tally_place_row, self.grade_wage, self.productivity_milli,
-            cost_share, self.engineer_ratio[None, :] / parity, self.use_policy, len(PROGRAMMES))
+            self.tally_parts, self.month, self.rules, self.workers, self.tally_place_row, self.grade_wage,
+            self.productivity_milli, *self.tally_policy_tables(), self.use_policy, len(PROGRAMMES))
         return cells, Accounts(kpis.city_grade_mean_wage(cells), employer_grade_totals)
 
     def _phase[T](self, name: str, phase: Callable[..., T], *handed: object) -> T:

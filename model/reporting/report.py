@@ -69,7 +69,7 @@ def build_report(directory: Path, lang: str = "zh", sweep: Path | None = None, a
     return TEMPLATES.get_template("report.html.j2").render(
         lang=lang,
         t=lambda key: label(key, lang),
-        methods_text=_methods_text(lang),
+        methods_text=_methods_text(manifest, lang),
         style=Markup(STYLE),
         plotly_js=Markup(get_plotlyjs()),
         baseline_note=_baseline_note(manifest, names, lang),
@@ -110,9 +110,9 @@ def summary_cards(headline: pd.DataFrame, manifest: dict, lang: str) -> Markup:
     return TEMPLATES.get_template("macros.html.j2").module.cards(_cards(headline, manifest, lang), lang)
 
 
-def _methods_text(lang: str) -> str:
+def _methods_text(manifest: dict, lang: str) -> str:
     """The methods paragraph, with the wage-growth figures it quotes read from calibration/targets.yaml, the
-    calibration's private wage-growth gap and the point fit's simulated gap (calibration/fitted.yaml)."""
+    private wage-growth gap the runs used and the point fit's simulated gap (calibration/fitted.yaml)."""
     targets = load_targets()
     national = targets["wage_growth_gap_private_2015_2020"]
     simulated = ((point_fit() or {}).get("targets") or {}).get("wage_growth_gap_private_2015_2020")
@@ -121,11 +121,12 @@ def _methods_text(lang: str) -> str:
         return f"{100 * share:+.1f}"
 
     model_gap = points(float(simulated["simulated"])) if simulated else "—"
+    gap = "wage_growth_gap_private_per_year"
     return label("methods_text", lang).format(
         national_low=points(national.value - national.tolerance),
         national_high=points(national.value + national.tolerance),
         jiangsu_2020=points(targets["wage_growth_gap_private_2020"].value), model_gap=model_gap,
-        private_gap=f"{-100 * load_calibration().scalar('wage_growth_gap_private_per_year'):.1f}")
+        private_gap=f"{-100 * float(_run_parameters(manifest, (gap,))[gap]):.1f}")
 
 
 def _baseline_note(manifest: dict, names: dict[str, str], lang: str) -> str:
@@ -683,16 +684,22 @@ def _not_recovered(fitted: dict[str, float], lang: str) -> list[str]:
     return [label(name, lang) + missed_by.format(f"{share:.0%}") for name, share in missed.items()]
 
 
+def _run_parameters(manifest: dict, names: tuple[str, ...]) -> dict:
+    """The parameter values the comparison's baseline runs recorded, today's calibration filling in any of `names`
+    a comparison did not record."""
+    runs = manifest.get("runs", {}).get(manifest.get("baseline"), []) or [{}]
+    values = {**(runs[0].get("parameters") or {})}
+    if any(name not in values for name in names):
+        values = {**load_calibration().parameter_values(), **values}
+    return values
+
+
 def _not_identified(manifest: dict, lang: str) -> list[str]:
     """The parameters the in-sample figures do not pin down, which the point fit leaves at a stated value, with the
     value the comparison's baseline runs recorded (today's value for a comparison that recorded none)."""
-    from model.calibration.inputs import load_calibration
     from model.calibration.priors import NOT_IDENTIFIED
 
-    runs = manifest.get("runs", {}).get(manifest.get("baseline"), []) or [{}]
-    values = {**(runs[0].get("parameters") or {})}
-    if any(name not in values for name in NOT_IDENTIFIED):
-        values = {**load_calibration().parameter_values(), **values}
+    values = _run_parameters(manifest, NOT_IDENTIFIED)
     return [f"{label(name, lang)} {float(values[name]):.3g}" for name in NOT_IDENTIFIED]
 
 
