@@ -1,13 +1,21 @@
 """Shared fixtures: small-scale runs reused across tests (thousands of agents, a few years)."""
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 # at least two kernel threads even on a one-core runner, so 1-vs-2-thread determinism is tested
 os.environ["NUMBA_NUM_THREADS"] = str(max(2, os.cpu_count() or 1))
+# kept starts (model/engine/start_cache.py) in a folder of this session's, not the user's cache: runs of a seed
+# after the first read their start, so the tests check read starts as well as drawn ones
+_START_CACHE = tempfile.mkdtemp(prefix="workforce-start-cache-")
+os.environ["WORKFORCE_START_CACHE"] = _START_CACHE
+atexit.register(shutil.rmtree, _START_CACHE, ignore_errors=True)
 
-import pytest
+import pytest  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # for benchmarks.reference_model

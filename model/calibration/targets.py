@@ -223,7 +223,7 @@ def calibration_run(calibration: Calibration, scale: float, seed: int, last_mont
     if start != calibration.start:
         calibration = backcast(calibration, start)
     spec = Scenario(name="calibration", period={"start": "2020-01", "end": last_month})
-    model = WorkforceModel(spec, scale=scale, seed=seed, calibration=calibration, threads=threads)
+    model = WorkforceModel(spec, scale=scale, seed=seed, calibration=calibration, threads=threads, keep_start=False)
     model.run_until()
     return model.kpi_table(first_month=model.start_month)
 

@@ -32,6 +32,7 @@ from model.engine.memory import check_fits
 from model.engine.population import Workers, synthesise_workers
 from model.engine.random_streams import stream_key
 from model.engine.rules import build_rules, entrant_grade_shares, grade_pay_ladder, leaving_factors
+from model.engine.start_cache import kept_start
 from model.errors import InputError
 from model.levers import LEVER_IDS, PROGRAMME_BY_ID, PROGRAMME_CODES, PROGRAMMES, month_policy, pilot_table
 from model.levers.policy import MonthPolicy, PolicyContext
@@ -99,10 +100,14 @@ class WorkforceModel(mesa.Model):
         seed: seed of `model.rng`, from which the counter-based draws are keyed.
         calibration: calibration inputs (default: the files in calibration/).
         threads: numba threads for the kernels (results do not depend on it).
+        keep_start: read the start (the workers drawn to the calibration's margins and the rules' steady state)
+            from the kept starts of earlier runs with the same calibration, seed and scale, or keep it for later
+            ones (engine/start_cache.py); False for runs whose calibration no other run shares, as a fit's.
+            `start_source` says whether the start was "read" or "drawn": either way it is the same, bit for bit.
     """
 
     def __init__(self, policy: Scenario | None = None, scale: float = 0.01, seed: int = 0,
-                 calibration: Calibration | None = None, threads: int | None = None) -> None:
+                 calibration: Calibration | None = None, threads: int | None = None, keep_start: bool = True) -> None:
         super().__init__(rng=seed)
         if threads is not None:
             numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
@@ -158,13 +163,23 @@ class WorkforceModel(mesa.Model):
         self.engineer_ratio = np.ones(len(cat.GRADES))
         self.engineer_ratio[cat.HIGH_SKILL_GRADE:] = c.vector("engineer_equivalent_pay_ratio",
                                                                cat.GRADES[cat.HIGH_SKILL_GRADE:])
-        self.workers = synthesise_workers(c, self.rules, self.employer_table, pilots, n_workers, capacity,
-                                          self.key, self.month)
         growth_monthly = (1.0 + self.employment_growth) ** (1.0 / 12.0) - 1.0
-        self.rules = steady_state.settle(self.workers, n_workers, self.rules, self.key, self.month,
-                                         entrant_grade_shares(self.rules), growth_monthly,
-                                         c.scalar("certification_drive"),
-                                         c.scalar("young_migrant_arrivals_decline_per_year"))
+
+        def draw_start() -> tuple[Workers, np.ndarray]:
+            workers = synthesise_workers(c, self.rules, self.employer_table, pilots, n_workers, capacity, self.key,
+                                         self.month)
+            settled = steady_state.settle(workers, n_workers, self.rules, self.key, self.month,
+                                          entrant_grade_shares(self.rules), growth_monthly,
+                                          c.scalar("certification_drive"),
+                                          c.scalar("young_migrant_arrivals_decline_per_year"))
+            return workers, settled.exam_sit_rate
+
+        if keep_start:
+            self.workers, sit_rate, self.start_source = kept_start(c, n_workers, capacity, self.key, self.month,
+                                                                   draw_start)
+        else:
+            (self.workers, sit_rate), self.start_source = draw_start(), "drawn"
+        self.rules = self.rules._replace(exam_sit_rate=sit_rate)
         self.grade_ladder = _grade_ladder(c, self.workers)
         self.grade_wage = np.zeros(0)  # the month's wage schedule by employer and grade (set_wages)
         self._calibrate_wage_levels()

@@ -111,7 +111,8 @@ def simulate(scenario: ScenarioInput | None = None, scale: float = 0.01, seed: i
         "git": git_commit(),
         "environment": {**environment(), "threads": numba.get_num_threads()},
         "workers": {"at_start": int(round(model.workers_at_base)), "slots": model.workers.capacity,
-                    "worker_state_bytes": model.workers.nbytes(), "memory_estimate_bytes": model.memory_estimate_bytes},
+                    "worker_state_bytes": model.workers.nbytes(), "memory_estimate_bytes": model.memory_estimate_bytes,
+                    "start": model.start_source},
         "timings_seconds": {"total": round(wall, 3), **{k: round(v, 3) for k, v in model.phase_seconds.items()}},
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     }
