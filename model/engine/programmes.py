@@ -234,9 +234,10 @@ def _any_offer_bound(offers: list[Offer]) -> float:
 
 def ration(slots: np.ndarray, draws: np.ndarray, cost_of: np.ndarray, persons_left: float,
            yuan_left: float) -> tuple[np.ndarray, float]:
-    """The applicants served (by increasing draw, ties by slot) within persons_left and yuan_left, and their cost.
+    """The applicants served (by increasing draw, ties by slot, within persons_left and yuan_left) and their cost.
 
-    `cost_of[j]` is the cost of applicant j (in the order given)."""
+    `slots` come in increasing order, and `cost_of[j]` is the cost of applicant j. The served are returned in slot
+    order: enrolled in draw order, each was a cache miss (enrolment took as long as listing the applicants)."""
     n = len(slots) if persons_left >= len(slots) else max(0, int(np.floor(persons_left + 1e-9)))
     candidates = np.arange(len(slots))
     if 0 < n < len(slots):  # only the n lowest draws can be served: sort those (and any tied with the n-th)
@@ -244,7 +245,11 @@ def ration(slots: np.ndarray, draws: np.ndarray, cost_of: np.ndarray, persons_le
     order = _by_draw_then_slot(slots[candidates], draws[candidates], candidates)
     cumulative = np.cumsum(cost_of[order[:n]])
     n = int(np.searchsorted(cumulative, yuan_left, side="right")) if n else 0
-    return slots[order[:n]], float(cumulative[n - 1]) if n else 0.0
+    if n == len(slots):
+        return slots, float(cumulative[n - 1]) if n else 0.0
+    served = np.zeros(len(slots), dtype=bool)
+    served[order[:n]] = True
+    return slots[served], float(cumulative[n - 1]) if n else 0.0
 
 
 def _by_draw_then_slot(slots: np.ndarray, draws: np.ndarray, items: np.ndarray) -> np.ndarray:
