@@ -104,3 +104,15 @@ def test_a_model_told_not_to_keep_its_start_neither_reads_nor_keeps_one(cache):
     unkept = [WorkforceModel(short_scenario(), scale=SCALE, seed=seed, keep_start=False) for seed in (3, 4)]
     assert [model.start_source for model in unkept] == ["drawn", "drawn"]
     assert len(list(cache.glob("*.json"))) == 1  # seed 3's, from the first run
+
+
+def test_eviction_touches_only_the_files_of_starts(cache, monkeypatch):
+    cache.mkdir()
+    others = [cache / "notes.json", cache / "notes-draft.npy", cache / ".notes.1.partial.json"]
+    for path in others:
+        path.write_text("the user's")
+    monkeypatch.setattr(start_cache, "MAX_BYTES", 0)  # evict every start but the one just kept
+    for seed in (1, 2):
+        _run(months=0, seed=seed)
+    assert all(path.exists() for path in others)
+    assert len([p for p in cache.glob("*.json") if start_cache.KEY.fullmatch(p.stem)]) == 1

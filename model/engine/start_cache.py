@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 import warnings
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from model.provenance import code_digest
 CACHE_ENV = "WORKFORCE_START_CACHE"
 MAX_BYTES = 8 * 2**30
 FORMAT = 1
+KEY = re.compile("[0-9a-f]{24}")  # a start's key (start_key): its files are named by it
 
 
 def cache_directory() -> Path | None:
@@ -126,12 +128,15 @@ def _keep(folder: Path, key: str, workers: Workers, n_workers: int, sit_rate: np
 
 def _evict(folder: Path, keep: str) -> None:
     """Remove the least recently used starts while the folder holds more than MAX_BYTES, and the temporary files
-    of writes killed more than an hour ago."""
+    of writes killed more than an hour ago. Only the files of starts are touched (named by a key), whatever else
+    the folder holds."""
     for partial in folder.glob(".*.partial*"):
-        if time.time() - partial.stat().st_mtime > 3600:
+        if KEY.fullmatch(partial.name.split(".")[1].split("-")[0]) and time.time() - partial.stat().st_mtime > 3600:
             partial.unlink(missing_ok=True)
-    starts = sorted(folder.glob("*.json"), key=lambda marker: marker.stat().st_mtime)
-    sizes = {marker.stem: sum(p.stat().st_size for p in folder.glob(f"{marker.stem}*")) for marker in starts}
+    starts = sorted((marker for marker in folder.glob("*.json") if KEY.fullmatch(marker.stem)),
+                    key=lambda marker: marker.stat().st_mtime)
+    sizes = {marker.stem: sum(path.stat().st_size for path in _files(folder, marker.stem)[0].values()
+                              if path.exists()) + marker.stat().st_size for marker in starts}
     total = sum(sizes.values())
     for marker in starts:
         if total <= MAX_BYTES:
