@@ -683,6 +683,25 @@ def parameters(
 
 
 @app.command()
+def starts(clear: Annotated[bool, typer.Option("--clear", help="Remove every kept start.")] = False) -> None:
+    """The starts kept between runs (the drawn 2020 population of a calibration, seed and scale): folder, number,
+    size; --clear removes them (a later run draws its start again, with the same result)."""
+    from model.engine import start_cache
+
+    folder = start_cache.cache_directory()
+    if folder is None:
+        stdout.print(f"kept starts: off ({start_cache.CACHE_ENV}=off): every run draws its start", markup=False)
+        return
+    if clear:
+        stdout.print(f"kept starts: removed {start_cache.clear(folder)} from {folder}", markup=False, soft_wrap=True)
+        return
+    kept = start_cache.kept_starts(folder)
+    stdout.print(f"kept starts: {len(kept)} in {folder}, {sum(size for _, size in kept) / 2**30:.2f} GiB (the least "
+              f"recently used go beyond {start_cache.MAX_BYTES / 2**30:.0f} GiB; {start_cache.CACHE_ENV} sets the "
+              "folder, or off)", markup=False, soft_wrap=True)
+
+
+@app.command()
 def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")]) -> None:
     """Check scenario files without running them."""
     for path in files:

@@ -116,3 +116,20 @@ def test_eviction_touches_only_the_files_of_starts(cache, monkeypatch):
         _run(months=0, seed=seed)
     assert all(path.exists() for path in others)
     assert len([p for p in cache.glob("*.json") if start_cache.KEY.fullmatch(p.stem)]) == 1
+
+
+def test_the_starts_command_counts_and_clears_the_kept_starts(cache):
+    import subprocess
+    import sys
+
+    def starts(*flags: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "model.cli", "starts", *flags], capture_output=True, text=True,
+                              check=True)
+        return done.stdout
+
+    for seed in (1, 2):
+        _run(months=0, seed=seed)
+    assert f"kept starts: 2 in {cache}" in starts()
+    assert "removed 2" in starts("--clear")
+    assert not any(cache.iterdir())
+    assert "kept starts: 0" in starts()

@@ -126,24 +126,39 @@ def _keep(folder: Path, key: str, workers: Workers, n_workers: int, sit_rate: np
         warnings.warn(f"the start could not be kept in {folder} ({exc}); the run goes on", stacklevel=3)
 
 
+def kept_starts(folder: Path) -> list[tuple[str, int]]:
+    """The starts kept in `folder`, least recently used first: (key, bytes). Only files named by a key count,
+    whatever else the folder holds."""
+    if not folder.is_dir():
+        return []
+    markers = sorted((marker for marker in folder.glob("*.json") if KEY.fullmatch(marker.stem)),
+                     key=lambda marker: marker.stat().st_mtime)
+    return [(marker.stem, marker.stat().st_size + sum(path.stat().st_size for path in _files(folder, marker.stem)[0]
+                                                      .values() if path.exists())) for marker in markers]
+
+
+def clear(folder: Path) -> int:
+    """Remove every start kept in `folder`; the number removed."""
+    starts = kept_starts(folder)
+    for key, _ in starts:
+        _remove(folder, key)
+    return len(starts)
+
+
 def _evict(folder: Path, keep: str) -> None:
     """Remove the least recently used starts while the folder holds more than MAX_BYTES, and the temporary files
-    of writes killed more than an hour ago. Only the files of starts are touched (named by a key), whatever else
-    the folder holds."""
+    of writes killed more than an hour ago."""
     for partial in folder.glob(".*.partial*"):
         if KEY.fullmatch(partial.name.split(".")[1].split("-")[0]) and time.time() - partial.stat().st_mtime > 3600:
             partial.unlink(missing_ok=True)
-    starts = sorted((marker for marker in folder.glob("*.json") if KEY.fullmatch(marker.stem)),
-                    key=lambda marker: marker.stat().st_mtime)
-    sizes = {marker.stem: sum(path.stat().st_size for path in _files(folder, marker.stem)[0].values()
-                              if path.exists()) + marker.stat().st_size for marker in starts}
-    total = sum(sizes.values())
-    for marker in starts:
+    starts = kept_starts(folder)
+    total = sum(size for _, size in starts)
+    for key, size in starts:
         if total <= MAX_BYTES:
             break
-        if marker.stem != keep:
-            _remove(folder, marker.stem)
-            total -= sizes[marker.stem]
+        if key != keep:
+            _remove(folder, key)
+            total -= size
 
 
 def _remove(folder: Path, key: str) -> None:
