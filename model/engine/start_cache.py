@@ -24,6 +24,7 @@ import numba
 import numpy as np
 
 from model.calibration.inputs import Calibration
+from model.engine import categories as cat
 from model.engine.population import WORKER_DTYPES, Workers
 from model.files import text_digest, write_together
 from model.provenance import code_digest
@@ -87,7 +88,8 @@ def _read(folder: Path, key: str, n_workers: int, capacity: int) -> tuple[Worker
         workers = Workers.empty(capacity)
         for name, column in zip(WORKER_DTYPES, workers, strict=True):
             _read_into(columns[name], column[:n_workers])
-        sit_rate = np.load(columns["sit_rate"])
+        sit_rate = np.empty(len(cat.GRADES))
+        _read_into(columns["sit_rate"], sit_rate)
         os.utime(marker)  # recently used: kept longest
         return workers, sit_rate
     except (OSError, ValueError) as exc:
