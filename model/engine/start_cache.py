@@ -7,7 +7,8 @@ Where: the folder named by the environment variable WORKFORCE_START_CACHE (`off`
 $XDG_CACHE_HOME/workforce/start (~/.cache/workforce/start). A start is a set of .npy files, one per column, and
 a .json marker written last (model.files.write_together), so a start cut short is never read. The oldest starts
 go once the folder holds more than MAX_BYTES. A start that cannot be written (no space, no permission) is not
-kept and the run goes on; one that cannot be read is drawn again.
+kept, silently (the run goes on, and a full disk is reported by the run's own writes); one that cannot be read is
+drawn again, with a warning.
 """
 
 from __future__ import annotations
@@ -124,8 +125,8 @@ def _keep(folder: Path, key: str, workers: Workers, n_workers: int, sit_rate: np
         folder.mkdir(parents=True, exist_ok=True)
         write_together(writers)
         _evict(folder, keep=key)
-    except OSError as exc:
-        warnings.warn(f"the start could not be kept in {folder} ({exc}); the run goes on", stacklevel=3)
+    except OSError:  # not kept (no space, no permission): a later run draws it again; the run's own writes report
+        pass
 
 
 def kept_starts(folder: Path) -> list[tuple[str, int]]:
