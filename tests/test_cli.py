@@ -16,6 +16,12 @@ REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.yaml"
 
 
+def drawing_starts() -> dict[str, str]:
+    """The environment of a command that must still be running a moment after it starts: it draws its start, as a
+    first run does, instead of reading one an earlier test kept (model/engine/start_cache.py)."""
+    return {**os.environ, "WORKFORCE_START_CACHE": "off"}
+
+
 def workforce(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "model.cli", *args], capture_output=True, text=True, cwd=cwd,
                           timeout=600)
@@ -170,7 +176,8 @@ def test_two_runs_into_the_same_folder_do_not_collide(tmp_path):
     out = tmp_path / "out"
     command = [sys.executable, "-m", "model.cli", "run", str(REPO / "scenarios" / "baseline.yaml"), "--scale",
                "0.02", "--end", "2030-12", "--out", str(out)]  # long enough to be caught running
-    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                             env=drawing_starts())
     for _ in range(600):  # until the first holds the folder
         if (out / ".workforce.lock").exists() and (out / ".workforce.lock").read_text().strip():
             break
@@ -227,7 +234,8 @@ def started_workers(parent: subprocess.Popen, n: int = 2) -> list[int]:
 
 def assert_workers_die_with_the_killed(command: list[str]) -> None:
     """SIGKILL the command once its workers run: none of them may outlive it by 5 s."""
-    parent = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+    parent = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO,
+                              env=drawing_starts())
     workers = started_workers(parent)
     time.sleep(1.0)
     os.kill(parent.pid, signal.SIGKILL)
@@ -249,7 +257,7 @@ def test_ctrl_c_during_a_run_is_one_line_exit_130_and_leaves_nothing(tmp_path):
     out = tmp_path / "out"
     run = subprocess.Popen([sys.executable, "-m", "model.cli", "run", str(REPO / "scenarios" / "baseline.yaml"),
                             "--scale", "0.02", "--end", "2030-12", "--out", str(out)],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=drawing_starts())
     for _ in range(1200):  # simulating: the folder is held
         if (out / ".workforce.lock").exists():
             break
@@ -306,7 +314,7 @@ def test_ctrl_c_during_a_comparison_with_worker_processes_is_one_line_exit_130(t
                str(REPO / "scenarios" / "lever_training_subsidy.yaml"), "--seeds", "4", "--scale", "0.01",
                "--workers", "2", "--out", str(out)]
     parent = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
-                              start_new_session=True)
+                              start_new_session=True, env=drawing_starts())
     started_workers(parent)
     time.sleep(2.0)
     os.killpg(parent.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
