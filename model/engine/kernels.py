@@ -10,14 +10,14 @@ import numpy as np
 from numba import njit, prange
 
 from model.engine import categories as cat
+from model.engine import programmes
 from model.engine import random_streams as rs
 from model.engine import rules as R
-
-CHUNK = 1 << 16  # slots per chunk for per-chunk partial counts
+from model.engine.population import CHUNK
 
 
 @njit(parallel=True, cache=True)
-def demography_and_learning(w, month, rules, learning_multiplier, leaving, use_policy):
+def demography_and_learning(w, month, rules, learning_multiplier, leaving, use_policy, applying):
     """Retirement and other exits out of industrial work, then learning by doing for those at work
     (depreciation while searching) plus what a programme adds. Ageing is the calendar: age = month - birth month.
     Programmes are read only when `use_policy` (the scenario sets levers): the baseline reads no more
@@ -25,12 +25,17 @@ def demography_and_learning(w, month, rules, learning_multiplier, leaving, use_p
     a pay uplift lowers the exit hazard of the employed by `leaving[employer, grade]` (rules.leaving_factors);
     who stays only for it is marked KEPT.
 
+    Then, in the same pass, each worker's programme moves on a month and the worker may apply to one of the month's
+    offers (`applying`, programmes.Applications): both concern the worker alone, and a pass of their own cost the
+    reform more than its other phases (README, Performance). Applicants are listed per chunk of CHUNK slots.
+
     One pass with one hash for both draws: each alone was a full sweep of the columns.
     """
     person = w.person
     status = w.status
     employer = w.employer
     grade = w.grade
+    grade_month = w.grade_month
     birth_month = w.birth_month
     sex = w.sex
     migrant = w.migrant
@@ -38,35 +43,64 @@ def demography_and_learning(w, month, rules, learning_multiplier, leaving, use_p
     human_capital = w.human_capital
     events = w.events
     programme = w.programme
-    for i in prange(status.shape[0]):
-        events[i] = 0
-        st = status[i]
-        if st == cat.GONE:
-            continue
-        age = month - birth_month[i]
-        u_exit, u_learn = rs.draw_pair(person[i], month, rs.EXIT_AND_LEARN)
-        p_exit = R.exit_probability(rules, st == cat.SEARCHING, age, migrant[i])
-        p_baseline = p_exit
-        if use_policy and st == cat.EMPLOYED:
-            p_exit *= leaving[employer[i], grade[i]]
-        if R.leaves_by_age(rules, month, age, sex[i], migrant[i]):
-            status[i] = cat.GONE
-            events[i] = R.EXITED | R.RETIRED
-        elif u_exit < p_exit:
-            status[i] = cat.GONE
-            events[i] = R.EXITED | (R.LOST if u_exit >= p_baseline else 0)
-        elif st == cat.EMPLOYED:
-            if u_exit < p_baseline:
-                events[i] = R.KEPT
-            multiplier, gain = learning_multiplier[employer[i]], 0.0
-            if use_policy:
-                p = programme[i]
-                multiplier, gain = multiplier * rules.programme_learning_multiplier[p], rules.programme_learning_gain[p]
-            human_capital[i] = R.learned_human_capital(rules, human_capital[i], education[i], age, multiplier,
-                                                       u_learn) + gain
-        else:
-            gain = rules.programme_learning_gain[programme[i]] if use_policy else 0.0
-            human_capital[i] = R.searching_human_capital(rules, human_capital[i]) + gain
+    programme_months = w.programme_months
+    advancing = applying.advancing  # the fields of `applying` bound one by one, as the columns (numba issue 5872)
+    choosing = applying.choosing
+    completion_grade = applying.completion_grade
+    covered = applying.covered
+    take_up = applying.take_up
+    generations = applying.generations
+    age_lo = applying.age_lo
+    age_hi = applying.age_hi
+    top_education = applying.top_education
+    bound = applying.any_offer_bound
+    counts = applying.counts
+    applicant_slot = applying.slot
+    applicant_offer = applying.offer
+    applicant_draw = applying.draw
+    n = status.shape[0]
+    for c in prange((n + CHUNK - 1) // CHUNK):
+        if choosing:
+            counts[c, :] = 0
+        listed = c * CHUNK
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            events[i] = 0
+            st = status[i]
+            if st == cat.GONE:
+                continue
+            age = month - birth_month[i]
+            u_exit, u_learn = rs.draw_pair(person[i], month, rs.EXIT_AND_LEARN)
+            p_exit = R.exit_probability(rules, st == cat.SEARCHING, age, migrant[i])
+            p_baseline = p_exit
+            if use_policy and st == cat.EMPLOYED:
+                p_exit *= leaving[employer[i], grade[i]]
+            if R.leaves_by_age(rules, month, age, sex[i], migrant[i]):
+                status[i] = cat.GONE
+                events[i] = R.EXITED | R.RETIRED
+            elif u_exit < p_exit:
+                status[i] = cat.GONE
+                events[i] = R.EXITED | (R.LOST if u_exit >= p_baseline else 0)
+            elif st == cat.EMPLOYED:
+                if u_exit < p_baseline:
+                    events[i] = R.KEPT
+                multiplier, gain = learning_multiplier[employer[i]], 0.0
+                if use_policy:
+                    p = programme[i]
+                    multiplier = multiplier * rules.programme_learning_multiplier[p]
+                    gain = rules.programme_learning_gain[p]
+                human_capital[i] = R.learned_human_capital(rules, human_capital[i], education[i], age, multiplier,
+                                                           u_learn) + gain
+            else:
+                gain = rules.programme_learning_gain[programme[i]] if use_policy else 0.0
+                human_capital[i] = R.searching_human_capital(rules, human_capital[i]) + gain
+            if advancing:
+                programmes.advance_worker(i, month, rules, completion_grade, person, status, grade, grade_month,
+                                          education, programme, programme_months, events)
+            if choosing:
+                listed = programmes.take_application(i, month, covered, take_up, generations, age_lo, age_hi,
+                                                     top_education, bound, applicant_slot, applicant_offer,
+                                                     applicant_draw, counts, c, listed, person, status, employer,
+                                                     grade, birth_month, migrant, education, programme)
 
 
 @njit(parallel=True, cache=True)

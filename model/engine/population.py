@@ -17,6 +17,8 @@ from model.engine import random_streams as rs
 from model.engine.employers import EmployerTable, PilotFirms, cell_index, cell_shares
 from model.engine.rules import Rules, age_band_bounds_months, leaves_by_age
 
+CHUNK = 1 << 16  # slots per chunk, for the kernels' per-chunk partial counts and lists
+
 # Column name -> dtype (28 bytes per slot). Clocks are stored as the month they started, so
 # ageing and tenure cost nothing per month.
 WORKER_DTYPES = {

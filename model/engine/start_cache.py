@@ -60,10 +60,11 @@ def start_key(calibration: Calibration, n_workers: int, stream_key: np.uint64, m
 
 
 def kept_start(calibration: Calibration, n_workers: int, capacity: int, stream_key: np.uint64, month: int,
-               draw: Callable[[], tuple[Workers, np.ndarray]]) -> tuple[Workers, np.ndarray, str]:
+               draw: Callable[[], tuple[Workers, np.ndarray]], keep: bool = True) -> tuple[Workers, np.ndarray, str]:
     """The start's worker columns (room for `capacity`) and sitting rates, read if kept, else drawn by `draw()`
-    and kept; and which of the two ("read" or "drawn")."""
-    folder = cache_directory()
+    and kept; and which of the two ("read" or "drawn"). With `keep` false (or the cache off) it is drawn and
+    not kept."""
+    folder = cache_directory() if keep else None
     if folder is None:
         return *draw(), "drawn"
     key = start_key(calibration, n_workers, stream_key, month)

@@ -6,6 +6,7 @@ columns of `model.workers` (one slot per worker); employers are Mesa agents over
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ import numpy as np
 
 from model.calibration.inputs import Calibration, load_calibration
 from model.engine import categories as cat
-from model.engine import kernels, programmes, steady_state
+from model.engine import kernels, portable, programmes, steady_state
 from model.engine import random_streams as rs
 from model.engine.calendar import BASE_MONTH, month_index, month_label
 from model.engine.employers import (
@@ -174,11 +175,8 @@ class WorkforceModel(mesa.Model):
                                           c.scalar("young_migrant_arrivals_decline_per_year"))
             return workers, settled.exam_sit_rate
 
-        if keep_start:
-            self.workers, sit_rate, self.start_source = kept_start(c, n_workers, capacity, self.key, self.month,
-                                                                   draw_start)
-        else:
-            (self.workers, sit_rate), self.start_source = draw_start(), "drawn"
+        self.workers, sit_rate, self.start_source = kept_start(c, n_workers, capacity, self.key, self.month,
+                                                               draw_start, keep=keep_start)
         self.rules = self.rules._replace(exam_sit_rate=sit_rate)
         self.grade_ladder = _grade_ladder(c, self.workers)
         self.grade_wage = np.zeros(0)  # the month's wage schedule by employer and grade (set_wages)
@@ -207,8 +205,8 @@ class WorkforceModel(mesa.Model):
     def step(self) -> None:
         """One month (`self.month`): the phases of DESIGN.md §3, in order."""
         self._phase("policy", self.set_policy)
-        self._phase("demography_and_learning", self.age_exit_and_learn)
-        self._phase("programmes", self.run_programmes)
+        applying = self._phase("demography_and_learning", self.age_exit_and_learn)
+        self._phase("programmes", self.run_programmes, applying)
         self._phase("certification", self.certify)
         self._phase("wages", self.set_pay_schedule)
         separations = self._phase("separations", self.separate)
@@ -240,25 +238,27 @@ class WorkforceModel(mesa.Model):
         context = PolicyContext(t, self.calibration, self.scale, self.pilot_by_month, high_employed, high_bill)
         self.month_policy = month_policy(self.levers, context, self.month - BASE_MONTH, len(t.city))
         uplift = self.month_policy.total_uplift()
-        self.log_uplift = np.zeros((len(t.city), len(cat.GRADES))) if uplift is None else np.log(uplift)
+        self.log_uplift = np.zeros((len(t.city), len(cat.GRADES))) if uplift is None else portable.log(uplift)
         self.leaving = leaving_factors(self.rules, self.log_uplift)
 
-    def age_exit_and_learn(self) -> None:
-        w = self.workers
-        kernels.demography_and_learning(w, self.month, self.rules, self.month_policy.learning_multiplier,
-                                        self.leaving, self.use_policy)
+    def age_exit_and_learn(self) -> programmes.Applications:
+        """Exits, learning, and programmes' part that concerns each worker alone (a month on, applications to the
+        month's offers), in one pass; hands on the applications."""
+        w, policy = self.workers, self.month_policy
+        applying = programmes.applications(policy.offers, self.completion_grade, self.programmes_started,
+                                           w.capacity, len(self.employer_table.city), self.applicant_lists)
+        kernels.demography_and_learning(w, self.month, self.rules, policy.learning_multiplier, self.leaving,
+                                        self.use_policy, applying)
+        return applying
 
-    def run_programmes(self) -> None:
-        """Programmes move on a month; offers take applicants, rationed by quota and budget (engine/programmes.py)."""
+    def run_programmes(self, applying: programmes.Applications) -> None:
+        """Offers take the month's applicants (taken in the demography pass), rationed by quota and budget
+        (engine/programmes.py)."""
         w, policy = self.workers, self.month_policy
         if not policy.offers:
-            if self.programmes_started:
-                programmes.advance(w, self.month, self.rules, self.completion_grade)
             return
-        applicants = programmes.list_applicants(self.month, w, policy.offers, self.rules, self.completion_grade,
-                                                self.programmes_started, self.applicant_lists)
         self.programmes_started = True
-        for offer, (slots, draws) in zip(policy.offers, applicants, strict=True):
+        for offer, (slots, draws) in zip(policy.offers, programmes.applicants(applying), strict=True):
             persons_left, yuan_left = self._allowance(offer.lever, offer.annual_quota, offer.annual_budget)
             served, cost = programmes.ration(slots, draws, offer.cost_by_grade[w.grade[slots]], persons_left,
                                              yuan_left)
@@ -366,7 +366,7 @@ class WorkforceModel(mesa.Model):
         extra = self.extra_workforce * (1.0 - leaving_rate) + kept - lost
         bill = self.accounts.employer_grade_totals[..., 1].astype(np.float64)
         mean_log_uplift = float((bill * self.log_uplift).sum() / max(bill.sum(), 1.0))
-        drawn_in = max(0.0, target + extra - workers_before_entry) * np.expm1(
+        drawn_in = max(0.0, target + extra - workers_before_entry) * math.expm1(  # the C library's (engine.portable)
             self.calibration.scalar("entry_pay_elasticity") * mean_log_uplift)
         self.extra_workforce = extra + drawn_in
         return self.extra_workforce
@@ -409,9 +409,9 @@ class WorkforceModel(mesa.Model):
         policy, offset = self.month_policy, self.month - BASE_MONTH
         if policy.wage_uplift:
             bill = self.accounts.employer_grade_totals[..., 1].astype(np.float64)
-            logs = {lever: np.log(factor) for lever, factor in policy.wage_uplift.items()}
+            cost = bill * _uplift_share(policy.total_uplift())
+            logs = {lever: portable.log(factor) for lever, factor in policy.wage_uplift.items()}
             total_log = sum(logs.values())
-            cost = bill * -np.expm1(-total_log)
             for lever, log_uplift in logs.items():
                 share = np.divide(log_uplift, total_log, out=np.zeros_like(total_log), where=total_log > 0)
                 self.ledger.add(offset, lever, "employer", float((cost * share).sum()) / self.scale)
@@ -459,7 +459,7 @@ class WorkforceModel(mesa.Model):
         policy = self.month_policy
         uplift = policy.total_uplift()
         shape = (len(self.employer_table.city), len(cat.GRADES))
-        cost_share = np.zeros(shape) if uplift is None else -np.expm1(-np.log(uplift))
+        cost_share = np.zeros(shape) if uplift is None else _uplift_share(uplift)
         parity = np.ones(shape) if policy.parity_uplift is None else policy.parity_uplift
         return cost_share, self.engineer_ratio[None, :] / parity
 
@@ -513,3 +513,9 @@ def _job_finding_rate(searchers: np.ndarray, vacancies: np.ndarray, efficiency: 
     with np.errstate(invalid="ignore", divide="ignore"):
         tightness = np.where(searchers > 0, vacancies / np.maximum(searchers, 1), 0.0)
     return np.minimum(np.minimum(efficiency * tightness ** (1.0 - elasticity), tightness), 1.0)
+
+
+def _uplift_share(uplift: np.ndarray) -> np.ndarray:
+    """The share of a wage that pay uplifts (a factor, by employer and grade) add: 1 - 1 / uplift, in correctly
+    rounded arithmetic (not expm1 of a logarithm), so the same on every CPU."""
+    return (uplift - 1.0) / uplift
