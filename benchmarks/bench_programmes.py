@@ -3,9 +3,9 @@ with each programme function timed where the month calls it, and the model's pha
 
     python -m benchmarks.bench_programmes [--scale 0.25]
 
-Prints seconds over the run: splitting the applicants by offer (the demography pass takes the applications, with
-programmes moving on a month), rationing, enrolling, apprentices' starts at entry, and the phases (the README's
-Performance section quotes them). Run it twice: the first run may compile.
+Prints seconds over the run: choosing applicants (with programmes moving on a month in the same pass), splitting
+them by offer, rationing, enrolling, apprentices' starts at entry, and the phases (the README's Performance
+section quotes them). Run it twice: the first run may compile.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from model.engine.workforce_model import WorkforceModel
 from model.scenario import load_scenario
 from model.shipped import scenario
 
-KERNELS = ("applicants", "ration", "enrol", "start_at_entry")
+KERNELS = ("advance", "choose_offers", "split_by_offer", "ration", "enrol", "start_at_entry")
 
 
 def timed(function: Callable, seconds: dict[str, float], name: str) -> Callable:

@@ -264,12 +264,13 @@ def test_rationing_serves_the_lowest_draws_first_ties_by_slot_within_the_quota_a
 
 def test_applicants_are_listed_in_slot_order_with_the_draw_that_chose_them():
     from model.engine import random_streams as rs
-    from model.engine.programmes import applicants as listed
+    from model.engine.population import ChunkLists
+    from model.engine.programmes import list_applicants
     model = run_model(scenario({"skill_competitions": {"annual_participations": 1_000_000},
                                 "training_subsidy": {"annual_quota": 200_000}}, end="2020-03"))
-    model.set_policy()  # the next month's demography pass takes its applications
-    applicants = listed(model.age_exit_and_learn())
     offers = model.month_policy.offers
+    applicants = list_applicants(model.month, model.workers, offers, model.rules, model.completion_grade, False,
+                                 ChunkLists(np.int64, np.uint8, np.float64))
     assert len(applicants) == len(offers) and sum(len(s) for s, _ in applicants) > 100
     everyone = np.concatenate([s for s, _ in applicants])
     assert len(np.unique(everyone)) == len(everyone)  # one offer at most per worker

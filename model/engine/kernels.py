@@ -10,14 +10,13 @@ import numpy as np
 from numba import njit, prange
 
 from model.engine import categories as cat
-from model.engine import programmes
 from model.engine import random_streams as rs
 from model.engine import rules as R
 from model.engine.population import CHUNK
 
 
 @njit(parallel=True, cache=True)
-def demography_and_learning(w, month, rules, learning_multiplier, leaving, use_policy, applying):
+def demography_and_learning(w, month, rules, learning_multiplier, leaving, use_policy):
     """Retirement and other exits out of industrial work, then learning by doing for those at work
     (depreciation while searching) plus what a programme adds. Ageing is the calendar: age = month - birth month.
     Programmes are read only when `use_policy` (the scenario sets levers): the baseline reads no more
@@ -25,17 +24,12 @@ def demography_and_learning(w, month, rules, learning_multiplier, leaving, use_p
     a pay uplift lowers the exit hazard of the employed by `leaving[employer, grade]` (rules.leaving_factors);
     who stays only for it is marked KEPT.
 
-    Then, in the same pass, each worker's programme moves on a month and the worker may apply to one of the month's
-    offers (`applying`, programmes.Applications): both concern the worker alone, and a pass of their own cost the
-    reform more than its other phases (README, Performance). Applicants are listed per chunk of CHUNK slots.
-
     One pass with one hash for both draws: each alone was a full sweep of the columns.
     """
     person = w.person
     status = w.status
     employer = w.employer
     grade = w.grade
-    grade_month = w.grade_month
     birth_month = w.birth_month
     sex = w.sex
     migrant = w.migrant
@@ -43,64 +37,35 @@ def demography_and_learning(w, month, rules, learning_multiplier, leaving, use_p
     human_capital = w.human_capital
     events = w.events
     programme = w.programme
-    programme_months = w.programme_months
-    advancing = applying.advancing  # the fields of `applying` bound one by one, as the columns (numba issue 5872)
-    choosing = applying.choosing
-    completion_grade = applying.completion_grade
-    covered = applying.covered
-    take_up = applying.take_up
-    generations = applying.generations
-    age_lo = applying.age_lo
-    age_hi = applying.age_hi
-    top_education = applying.top_education
-    bound = applying.any_offer_bound
-    counts = applying.counts
-    applicant_slot = applying.slot
-    applicant_offer = applying.offer
-    applicant_draw = applying.draw
-    n = status.shape[0]
-    for c in prange((n + CHUNK - 1) // CHUNK):
-        if choosing:
-            counts[c, :] = 0
-        listed = c * CHUNK
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            events[i] = 0
-            st = status[i]
-            if st == cat.GONE:
-                continue
-            age = month - birth_month[i]
-            u_exit, u_learn = rs.draw_pair(person[i], month, rs.EXIT_AND_LEARN)
-            p_exit = R.exit_probability(rules, st == cat.SEARCHING, age, migrant[i])
-            p_baseline = p_exit
-            if use_policy and st == cat.EMPLOYED:
-                p_exit *= leaving[employer[i], grade[i]]
-            if R.leaves_by_age(rules, month, age, sex[i], migrant[i]):
-                status[i] = cat.GONE
-                events[i] = R.EXITED | R.RETIRED
-            elif u_exit < p_exit:
-                status[i] = cat.GONE
-                events[i] = R.EXITED | (R.LOST if u_exit >= p_baseline else 0)
-            elif st == cat.EMPLOYED:
-                if u_exit < p_baseline:
-                    events[i] = R.KEPT
-                multiplier, gain = learning_multiplier[employer[i]], 0.0
-                if use_policy:
-                    p = programme[i]
-                    multiplier = multiplier * rules.programme_learning_multiplier[p]
-                    gain = rules.programme_learning_gain[p]
-                human_capital[i] = R.learned_human_capital(rules, human_capital[i], education[i], age, multiplier,
-                                                           u_learn) + gain
-            else:
-                gain = rules.programme_learning_gain[programme[i]] if use_policy else 0.0
-                human_capital[i] = R.searching_human_capital(rules, human_capital[i]) + gain
-            if advancing:
-                programmes.advance_worker(i, month, rules, completion_grade, person, status, grade, grade_month,
-                                          education, programme, programme_months, events)
-            if choosing:
-                listed = programmes.take_application(i, month, covered, take_up, generations, age_lo, age_hi,
-                                                     top_education, bound, applicant_slot, applicant_offer,
-                                                     applicant_draw, counts, c, listed, person, status, employer,
-                                                     grade, birth_month, migrant, education, programme)
+    for i in prange(status.shape[0]):
+        events[i] = 0
+        st = status[i]
+        if st == cat.GONE:
+            continue
+        age = month - birth_month[i]
+        u_exit, u_learn = rs.draw_pair(person[i], month, rs.EXIT_AND_LEARN)
+        p_exit = R.exit_probability(rules, st == cat.SEARCHING, age, migrant[i])
+        p_baseline = p_exit
+        if use_policy and st == cat.EMPLOYED:
+            p_exit *= leaving[employer[i], grade[i]]
+        if R.leaves_by_age(rules, month, age, sex[i], migrant[i]):
+            status[i] = cat.GONE
+            events[i] = R.EXITED | R.RETIRED
+        elif u_exit < p_exit:
+            status[i] = cat.GONE
+            events[i] = R.EXITED | (R.LOST if u_exit >= p_baseline else 0)
+        elif st == cat.EMPLOYED:
+            if u_exit < p_baseline:
+                events[i] = R.KEPT
+            multiplier, gain = learning_multiplier[employer[i]], 0.0
+            if use_policy:
+                p = programme[i]
+                multiplier, gain = multiplier * rules.programme_learning_multiplier[p], rules.programme_learning_gain[p]
+            human_capital[i] = R.learned_human_capital(rules, human_capital[i], education[i], age, multiplier,
+                                                       u_learn) + gain
+        else:
+            gain = rules.programme_learning_gain[programme[i]] if use_policy else 0.0
+            human_capital[i] = R.searching_human_capital(rules, human_capital[i]) + gain
 
 
 @njit(parallel=True, cache=True)
@@ -152,14 +117,16 @@ def wages(w, rules, grade_wage):
 
 
 @njit(parallel=True, cache=True)
-def separations(w, month, rules, log_wage_gap, quit_shift, leaving, use_policy, employed_by_chunk, slot_counts):
+def separations(w, month, rules, log_wage_gap, quit_shift, leaving, use_policy, employed_by_chunk, slot_counts,
+                searcher_list, free_list):
     """Quits and layoffs; quitters leave industry or search. Policy shifts the quit log-odds by employer
     and grade, and by the worker's programme; a pay uplift makes a quitter less likely to leave industrial
     work. A worker who stays in industrial work only for the policy (same draws, the baseline's quit shift
     and leaving share) is marked KEPT, one who leaves only for it LOST.
 
-    Counts per chunk who stays employed, by employer, and (for `list_slots`) the searchers and the
-    slots free since before this month (slots vacated this month are not reused until next month).
+    Counts per chunk who stays employed, by employer, and lists per chunk (population.ChunkLists: chunk c's from
+    position c * CHUNK of `searcher_list` and `free_list`, counted in `slot_counts`) the searchers and the slots
+    free since before this month (slots vacated this month are not reused until next month), for `gather_listed`.
     """
     person = w.person
     status = w.status
@@ -175,11 +142,15 @@ def separations(w, month, rules, log_wage_gap, quit_shift, leaving, use_policy, 
     n = status.shape[0]
     for c in prange(employed_by_chunk.shape[0]):
         employed_by_chunk[c, :] = 0
-        searching, free = 0, 0
+        searching, free = c * CHUNK, c * CHUNK  # where the chunk's next searcher and free slot are listed
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
             if status[i] != cat.EMPLOYED:
-                searching += status[i] == cat.SEARCHING
-                free += (status[i] == cat.GONE) & (events[i] == 0)
+                if status[i] == cat.SEARCHING:
+                    searcher_list[searching] = i
+                    searching += 1
+                elif events[i] == 0:  # gone before this month
+                    free_list[free] = i
+                    free += 1
                 continue
             m, g, e, h = migrant[i], grade[i], employer[i], human_capital[i]
             gap = log_wage_gap[e, g] + R.relative_log_wage(rules, g, h, m)
@@ -204,14 +175,16 @@ def separations(w, month, rules, log_wage_gap, quit_shift, leaving, use_policy, 
                         events[i] |= R.LOST
                 else:
                     status[i] = cat.SEARCHING
+                    searcher_list[searching] = i
                     searching += 1
             elif u_layoff < rules.layoff_rate:
                 events[i] |= R.LAID_OFF
                 status[i] = cat.SEARCHING
+                searcher_list[searching] = i
                 searching += 1
             else:
                 employed_by_chunk[c, e] += 1
-        slot_counts[c, 0], slot_counts[c, 1] = searching, free
+        slot_counts[c, 0], slot_counts[c, 1] = searching - c * CHUNK, free - c * CHUNK
 
 
 @njit(parallel=True, cache=True)
@@ -258,24 +231,14 @@ def match(w, month, searchers, search_city, job_finding, city_first, city_count,
 
 
 @njit(parallel=True, cache=True)
-def list_slots(w, counts, n_free, searchers, free_slots):
-    """Fill the searchers and the first `n_free` free slots, each in slot order, from the per-chunk
-    counts made by `separations`."""
-    status = w.status
-    events = w.events
-    n = status.shape[0]
-    first = np.zeros((counts.shape[0] + 1, 2), dtype=np.int64)
-    first[1:, 0] = np.cumsum(counts[:, 0])
-    first[1:, 1] = np.cumsum(counts[:, 1])
+def gather_listed(listed, counts, out):
+    """The first len(out) slots listed per chunk (chunk c's `counts[c]` from position c * CHUNK of `listed`, as
+    `separations` lists them), in slot order, into `out`."""
+    first = np.zeros(counts.shape[0] + 1, dtype=np.int64)
+    first[1:] = np.cumsum(counts)
     for c in prange(counts.shape[0]):
-        j, k = first[c, 0], first[c, 1]
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            if status[i] == cat.SEARCHING:
-                searchers[j] = i
-                j += 1
-            elif status[i] == cat.GONE and events[i] == 0 and k < n_free:
-                free_slots[k] = i
-                k += 1
+        for j in range(max(0, min(counts[c], out.shape[0] - first[c]))):
+            out[first[c] + j] = listed[c * CHUNK + j]
 
 
 @njit(parallel=True, cache=True)

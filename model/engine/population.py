@@ -89,6 +89,24 @@ class Workers(NamedTuple):
         return self.status != cat.GONE
 
 
+class ChunkLists:
+    """Lists a pass over the slots writes chunk by chunk, chunk c's entries from position c * CHUNK (the kernels
+    cannot know where a chunk's entries start in one list before every chunk is counted). Kept from month to month
+    by the model: few slots are listed, so only the first pages of each chunk's part are written, and a fresh list
+    every month paid for their page faults (measured: the applicants' pass took 40% longer)."""
+
+    def __init__(self, *dtypes: type) -> None:
+        self.dtypes = dtypes
+        self.lists = tuple(np.empty(0, dtype=dtype) for dtype in dtypes)
+
+    def sized(self, n_slots: int) -> tuple[np.ndarray, ...]:
+        """The lists, with room for the chunks of n_slots slots."""
+        n = -(-n_slots // CHUNK) * CHUNK
+        if self.lists[0].shape[0] != n:
+            self.lists = tuple(np.empty(n, dtype=dtype) for dtype in self.dtypes)
+        return self.lists
+
+
 @njit(parallel=True, cache=True)
 def _synthesise(key, month, n, workers, score, city_cdf, sector_cdf, ownership_cdf, size_cdf, pilot_first, pilot_count,
                 pilot_share, migrant_share, male_share, age_cdf, age_bounds, education_cdf, searching_share,

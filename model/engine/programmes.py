@@ -12,15 +12,13 @@ the quota or the budget.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 from numba import njit, prange
 
 from model.engine import categories as cat
 from model.engine import random_streams as rs
 from model.engine import rules as R
-from model.engine.population import CHUNK
+from model.engine.population import CHUNK, ChunkLists, Workers
 from model.levers.policy import Offer
 from model.levers.programme import COMPLETIONS
 
@@ -28,7 +26,7 @@ _COMPLETES_GRADE, _COMPLETES_EDUCATION = COMPLETIONS.index("grade"), COMPLETIONS
 
 
 @njit(cache=True, inline="always")
-def advance_worker(i, month, rules, completion_grade, person, status, grade, grade_month, education, programme,
+def _advance_worker(i, month, rules, completion_grade, person, status, grade, grade_month, education, programme,
                     programme_months, events):
     """One month on for worker i if in a programme: a programme that ends with the job ends if the worker left
     the employer; in its last month it completes (rules.programme_completion: reaching the programme's
@@ -54,6 +52,22 @@ def advance_worker(i, month, rules, completion_grade, person, status, grade, gra
             programme_months[i] -= 1
 
 
+@njit(parallel=True, cache=True)
+def advance(w, month, rules, completion_grade):
+    """One month on for everyone in a programme (`_advance_worker`), in a month with no offers open."""
+    person = w.person
+    status = w.status
+    grade = w.grade
+    grade_month = w.grade_month
+    education = w.education
+    programme = w.programme
+    programme_months = w.programme_months
+    events = w.events
+    for i in prange(status.shape[0]):
+        _advance_worker(i, month, rules, completion_grade, person, status, grade, grade_month, education, programme,
+                        programme_months, events)
+
+
 @njit(cache=True, inline="always")
 def _offer_taken(u, e, g, age, generation, edu, covered, take_up, generations, age_lo, age_hi, top_education):
     """The offer a worker applies to at draw u (-1 if none): the offers' take-up probabilities, for those
@@ -68,54 +82,54 @@ def _offer_taken(u, e, g, age, generation, edu, covered, take_up, generations, a
     return -1
 
 
-class Applications(NamedTuple):
-    """What the demography pass (kernels.demography_and_learning) needs to move programmes on a month
-    (`advancing`) and to take the month's applications to the offers open (`choosing`), and where it lists them."""
-
-    advancing: bool
-    choosing: bool
-    completion_grade: np.ndarray  # int64[programme codes]: the grade a completed programme leads to
-    covered: np.ndarray  # uint8[offers, employers]
-    take_up: np.ndarray  # float64[offers, grades]
-    generations: np.ndarray  # uint8[offers, migrant generations]
-    age_lo: np.ndarray  # int64[offers]: youngest eligible age, months
-    age_hi: np.ndarray  # int64[offers]: oldest
-    top_education: np.ndarray  # int64[offers]
-    any_offer_bound: float  # `_any_offer_bound`
-    slot: np.ndarray  # chunk c's applicants from position c * CHUNK, in slot order (ApplicantLists)
-    offer: np.ndarray
-    draw: np.ndarray
-    counts: np.ndarray  # int64[chunks, offers]: applicants per chunk and offer
-
-
-@njit(cache=True, inline="always")
-def take_application(i, month, covered, take_up, generations, age_lo, age_hi, top_education, any_offer_bound,
-                     applicant_slot, applicant_offer, applicant_draw, counts, c, listed, person, status, employer,
-                     grade, birth_month, migrant, education, programme):
-    """Worker i (of chunk c), if employed and not in a programme, applies to at most one of the offers
-    (Applications' tables, passed one by one as `advance_worker`'s columns are); an applicant is listed at position
-    `listed`, which is returned moved on. One draw per worker, which also ranks the application. A draw at or above
-    `any_offer_bound` picks no offer whatever the worker is eligible for, so most workers skip the eligibility
-    checks."""
-    if status[i] != cat.EMPLOYED or programme[i] != cat.NO_PROGRAMME:
-        return listed
-    u = rs.draw(person[i], month, rs.PROGRAMME_APPLICATION)
-    if u >= any_offer_bound:
-        return listed
-    generation = migrant[i] * (1 + (birth_month[i] >= cat.NEW_GENERATION_BIRTH_YEAR * 12))
-    k = _offer_taken(u, employer[i], grade[i], month - birth_month[i], generation, education[i], covered,
-                     take_up, generations, age_lo, age_hi, top_education)
-    if k < 0:
-        return listed
-    applicant_slot[listed], applicant_offer[listed], applicant_draw[listed] = i, k, u
-    counts[c, k] += 1
-    return listed + 1
+@njit(parallel=True, cache=True)
+def choose_offers(w, month, rules, completion_grade, advancing, covered, take_up, generations, age_lo, age_hi,
+                  top_education, any_offer_bound, applicant_slot, applicant_offer, applicant_draw, counts):
+    """Employed workers not in a programme apply to at most one offer. Chunk c's applicants are written in slot
+    order from position c * CHUNK of `applicant_slot`, `applicant_offer` and `applicant_draw` (population.ChunkLists),
+    and counted per chunk and offer in `counts` (few workers apply: only the lists' first pages are touched). One draw
+    per worker, which also ranks the application. A draw at or above `any_offer_bound` (the offers' highest take-ups
+    summed in offer order, `_any_offer_bound`) picks no offer whatever the worker is eligible for, so most workers skip
+    the eligibility checks. When `advancing`, each worker's programme first moves on a month (`_advance_worker`:
+    in the same pass, as it concerns the worker alone), so a worker who completes one may apply to the next."""
+    person = w.person
+    status = w.status
+    employer = w.employer
+    grade = w.grade
+    birth_month = w.birth_month
+    migrant = w.migrant
+    education = w.education
+    programme = w.programme
+    grade_month = w.grade_month
+    programme_months = w.programme_months
+    events = w.events
+    n = status.shape[0]
+    for c in prange(counts.shape[0]):
+        counts[c, :] = 0
+        start = c * CHUNK
+        listed = start
+        for i in range(start, min(n, start + CHUNK)):
+            if advancing:
+                _advance_worker(i, month, rules, completion_grade, person, status, grade, grade_month, education,
+                                programme, programme_months, events)
+            if status[i] != cat.EMPLOYED or programme[i] != cat.NO_PROGRAMME:
+                continue
+            u = rs.draw(person[i], month, rs.PROGRAMME_APPLICATION)
+            if u >= any_offer_bound:
+                continue
+            generation = migrant[i] * (1 + (birth_month[i] >= cat.NEW_GENERATION_BIRTH_YEAR * 12))
+            k = _offer_taken(u, employer[i], grade[i], month - birth_month[i], generation, education[i], covered,
+                             take_up, generations, age_lo, age_hi, top_education)
+            if k >= 0:
+                applicant_slot[listed], applicant_offer[listed], applicant_draw[listed] = i, k, u
+                listed += 1
+                counts[c, k] += 1
 
 
 @njit(parallel=True, cache=True)
 def split_by_offer(applicant_slot, applicant_offer, applicant_draw, counts, first, slots, draws):
     """Each offer's applicants and their draws in slot order (`slots[offer]`, `draws[offer]`), from each chunk's
-    list (`take_application`) and the per-chunk starts `first`."""
+    list (`choose_offers`) and the per-chunk starts `first`."""
     for c in prange(counts.shape[0]):
         start = c * CHUNK
         for j in range(start, start + counts[c].sum()):
@@ -167,52 +181,29 @@ def start_at_entry(w, month, slots, share_by_employer, code, months):
             events[i] |= R.ENROLLED
 
 
-class ApplicantLists:
-    """Where `take_application` lists each chunk's applicants, kept from month to month by the model: few workers
-    apply, so only the first pages of each chunk's part are written, and a fresh list every month paid for their page
-    faults (measured: the applicants' pass took 40% longer)."""
-
-    def __init__(self) -> None:
-        self.slot, self.offer, self.draw = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint8),
-                                            np.empty(0))
-
-    def sized(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The applicants' slots, offers and draws, with room for n."""
-        if self.slot.shape[0] != n:
-            self.slot, self.offer, self.draw = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.uint8), np.empty(n)
-        return self.slot, self.offer, self.draw
-
-
-def applications(offers: list[Offer], completion_grade: np.ndarray, advancing: bool, capacity: int,
-                 n_employers: int, lists: ApplicantLists) -> Applications:
-    """The demography pass's part in programmes this month: move them on a month when `advancing`, and take
-    applications to `offers` (none: no list), listed in `lists`."""
-    n_chunks = -(-capacity // CHUNK)
-    if not offers:
-        none = np.zeros(0, dtype=np.int64)
-        return Applications(advancing, False, completion_grade, np.zeros((0, n_employers), dtype=np.uint8),
-                            np.zeros((0, len(cat.GRADES))), np.zeros((0, len(cat.MIGRANT_GENERATIONS)), dtype=np.uint8),
-                            none, none, none, 0.0, none, np.zeros(0, dtype=np.uint8), np.zeros(0),
-                            np.zeros((0, 0), dtype=np.int64))
-    return Applications(advancing, True, completion_grade, np.stack([o.covered for o in offers]).astype(np.uint8),
-                        np.stack([o.take_up for o in offers]),
-                        np.stack([o.generations for o in offers]).astype(np.uint8),
-                        np.array([o.age_months[0] for o in offers], dtype=np.int64),
-                        np.array([o.age_months[1] for o in offers], dtype=np.int64),
-                        np.array([o.top_education for o in offers], dtype=np.int64), _any_offer_bound(offers),
-                        *lists.sized(n_chunks * CHUNK), np.empty((n_chunks, len(offers)), dtype=np.int64))
-
-
-def applicants(a: Applications) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(slots, draws) of each offer's applicants, in slot order, once the demography pass has taken them."""
-    counts = a.counts
+def list_applicants(month: int, w: Workers, offers: list[Offer], rules: R.Rules, completion_grade: np.ndarray,
+                    advancing: bool, lists: ChunkLists) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(slots, draws) of each offer's applicants this month, listed in `lists`; when `advancing`, programmes first
+    move on a month (`advance`, in the same pass)."""
+    n_offers = len(offers)
+    n_chunks = -(-w.capacity // CHUNK)
+    counts = np.zeros((n_chunks, n_offers), dtype=np.int64)
+    applicant_slot, applicant_offer, applicant_draw = lists.sized(w.capacity)
+    choose_offers(w, month, rules, completion_grade, advancing, np.stack([o.covered for o in offers]).astype(np.uint8),
+                  np.stack([o.take_up for o in offers]),
+                  np.stack([o.generations for o in offers]),
+                  np.array([o.age_months[0] for o in offers], dtype=np.int64),
+                  np.array([o.age_months[1] for o in offers], dtype=np.int64),
+                  np.array([o.top_education for o in offers], dtype=np.int64), _any_offer_bound(offers),
+                  applicant_slot, applicant_offer, applicant_draw,
+                  counts)
     totals = counts.sum(axis=0)
     first = np.zeros_like(counts)
     first[1:] = np.cumsum(counts, axis=0)[:-1]
-    slots = np.zeros((counts.shape[1], max(int(totals.max()), 1)), dtype=np.int64)
-    draws = np.ones((counts.shape[1], slots.shape[1]))
-    split_by_offer(a.slot, a.offer, a.draw, counts, first, slots, draws)
-    return [(slots[k, : totals[k]], draws[k, : totals[k]]) for k in range(counts.shape[1])]
+    slots = np.zeros((n_offers, max(int(totals.max()), 1)), dtype=np.int64)
+    draws = np.ones((n_offers, slots.shape[1]))
+    split_by_offer(applicant_slot, applicant_offer, applicant_draw, counts, first, slots, draws)
+    return [(slots[k, : totals[k]], draws[k, : totals[k]]) for k in range(n_offers)]
 
 
 def _any_offer_bound(offers: list[Offer]) -> float:

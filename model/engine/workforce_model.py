@@ -30,7 +30,7 @@ from model.engine.employers import (
     schedule_growth_by_ownership,
 )
 from model.engine.memory import check_fits
-from model.engine.population import Workers, synthesise_workers
+from model.engine.population import ChunkLists, Workers, synthesise_workers
 from model.engine.random_streams import stream_key
 from model.engine.rules import build_rules, entrant_grade_shares, grade_pay_ladder, leaving_factors
 from model.engine.start_cache import kept_start
@@ -156,7 +156,8 @@ class WorkforceModel(mesa.Model):
         self.ledger = CostLedger(len(months))
         self.programme_use: dict[str, tuple[int, float, float]] = {}  # lever -> (year, persons, yuan) simulated
         self.programmes_started = False
-        self.applicant_lists = programmes.ApplicantLists()
+        self.applicant_lists = ChunkLists(np.int64, np.uint8, np.float64)  # programmes' applicants: slot, offer, draw
+        self.slot_lists = ChunkLists(np.int64, np.int64)  # searchers and free slots, listed by separations
         self.extra_workforce = 0.0  # workers the levers keep in (or draw into) industrial work, simulated
         self.log_uplift = np.zeros(0)  # the month's log pay uplift by employer and grade (set_policy)
         self.leaving = np.ones((0, 0))  # its factor on the hazard of leaving industrial work (set_policy)
@@ -205,8 +206,8 @@ class WorkforceModel(mesa.Model):
     def step(self) -> None:
         """One month (`self.month`): the phases of DESIGN.md §3, in order."""
         self._phase("policy", self.set_policy)
-        applying = self._phase("demography_and_learning", self.age_exit_and_learn)
-        self._phase("programmes", self.run_programmes, applying)
+        self._phase("demography_and_learning", self.age_exit_and_learn)
+        self._phase("programmes", self.run_programmes)
         self._phase("certification", self.certify)
         self._phase("wages", self.set_pay_schedule)
         separations = self._phase("separations", self.separate)
@@ -241,24 +242,22 @@ class WorkforceModel(mesa.Model):
         self.log_uplift = np.zeros((len(t.city), len(cat.GRADES))) if uplift is None else portable.log(uplift)
         self.leaving = leaving_factors(self.rules, self.log_uplift)
 
-    def age_exit_and_learn(self) -> programmes.Applications:
-        """Exits, learning, and programmes' part that concerns each worker alone (a month on, applications to the
-        month's offers), in one pass; hands on the applications."""
-        w, policy = self.workers, self.month_policy
-        applying = programmes.applications(policy.offers, self.completion_grade, self.programmes_started,
-                                           w.capacity, len(self.employer_table.city), self.applicant_lists)
-        kernels.demography_and_learning(w, self.month, self.rules, policy.learning_multiplier, self.leaving,
-                                        self.use_policy, applying)
-        return applying
+    def age_exit_and_learn(self) -> None:
+        w = self.workers
+        kernels.demography_and_learning(w, self.month, self.rules, self.month_policy.learning_multiplier,
+                                        self.leaving, self.use_policy)
 
-    def run_programmes(self, applying: programmes.Applications) -> None:
-        """Offers take the month's applicants (taken in the demography pass), rationed by quota and budget
-        (engine/programmes.py)."""
+    def run_programmes(self) -> None:
+        """Programmes move on a month; offers take applicants, rationed by quota and budget (engine/programmes.py)."""
         w, policy = self.workers, self.month_policy
         if not policy.offers:
+            if self.programmes_started:
+                programmes.advance(w, self.month, self.rules, self.completion_grade)
             return
+        applicants = programmes.list_applicants(self.month, w, policy.offers, self.rules, self.completion_grade,
+                                                self.programmes_started, self.applicant_lists)
         self.programmes_started = True
-        for offer, (slots, draws) in zip(policy.offers, programmes.applicants(applying), strict=True):
+        for offer, (slots, draws) in zip(policy.offers, applicants, strict=True):
             persons_left, yuan_left = self._allowance(offer.lever, offer.annual_quota, offer.annual_budget)
             served, cost = programmes.ration(slots, draws, offer.cost_by_grade[w.grade[slots]], persons_left,
                                              yuan_left)
@@ -309,8 +308,9 @@ class WorkforceModel(mesa.Model):
         n_chunks = -(-w.capacity // kernels.CHUNK)
         employed_by_chunk = np.empty((n_chunks, len(t.city)), dtype=np.int32)
         slot_counts = np.empty((n_chunks, 2), dtype=np.int64)
+        searcher_list, free_list = self.slot_lists.sized(w.capacity)
         kernels.separations(w, self.month, self.rules, gap, self.month_policy.quit_shift, self.leaving,
-                            self.use_policy, employed_by_chunk, slot_counts)
+                            self.use_policy, employed_by_chunk, slot_counts, searcher_list, free_list)
         return Separations(employed_by_chunk.sum(axis=0, dtype=np.int64), slot_counts)
 
     def match_searchers(self, separations: Separations) -> MarketSignals:
@@ -347,7 +347,9 @@ class WorkforceModel(mesa.Model):
         self.workforce = workers_before_entry + n_entrants
         searchers = np.empty(n_searching, dtype=np.int64)
         entry_slots = np.empty(n_entrants, dtype=np.int64)
-        kernels.list_slots(w, counts, min(n_entrants, n_free), searchers, entry_slots)
+        searcher_list, free_list = self.slot_lists.lists
+        kernels.gather_listed(searcher_list, counts[:, 0], searchers)
+        kernels.gather_listed(free_list, counts[:, 1], entry_slots[:min(n_entrants, n_free)])
         if n_free < n_entrants:  # short of slots: the rest are new slots at the end
             start = w.capacity
             self.workers = w.grown(max(int(w.capacity * CAPACITY_GROWTH), w.capacity + n_entrants - n_free))
