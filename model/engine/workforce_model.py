@@ -77,10 +77,12 @@ class Accounts:
 @dataclass(frozen=True)
 class Separations:
     """What separations hand to matching: who stays employed, by employer, and per chunk of slots the searchers
-    and the slots free since before the month."""
+    and the slots free since before the month, counted and listed (population.ChunkLists)."""
 
     employed_by_employer: np.ndarray
     slot_counts: np.ndarray  # [chunks, 2]: searchers, free slots
+    searcher_list: np.ndarray  # chunk c's searchers from position c * CHUNK
+    free_list: np.ndarray  # chunk c's free slots from position c * CHUNK
 
 
 @dataclass(frozen=True)
@@ -311,7 +313,7 @@ class WorkforceModel(mesa.Model):
         searcher_list, free_list = self.slot_lists.sized(w.capacity)
         kernels.separations(w, self.month, self.rules, gap, self.month_policy.quit_shift, self.leaving,
                             self.use_policy, employed_by_chunk, slot_counts, searcher_list, free_list)
-        return Separations(employed_by_chunk.sum(axis=0, dtype=np.int64), slot_counts)
+        return Separations(employed_by_chunk.sum(axis=0, dtype=np.int64), slot_counts, searcher_list, free_list)
 
     def match_searchers(self, separations: Separations) -> MarketSignals:
         t, c = self.employer_table, self.calibration
@@ -347,9 +349,8 @@ class WorkforceModel(mesa.Model):
         self.workforce = workers_before_entry + n_entrants
         searchers = np.empty(n_searching, dtype=np.int64)
         entry_slots = np.empty(n_entrants, dtype=np.int64)
-        searcher_list, free_list = self.slot_lists.lists
-        kernels.gather_listed(searcher_list, counts[:, 0], searchers)
-        kernels.gather_listed(free_list, counts[:, 1], entry_slots[:min(n_entrants, n_free)])
+        kernels.gather_listed(separations.searcher_list, counts[:, 0], searchers)
+        kernels.gather_listed(separations.free_list, counts[:, 1], entry_slots[:min(n_entrants, n_free)])
         if n_free < n_entrants:  # short of slots: the rest are new slots at the end
             start = w.capacity
             self.workers = w.grown(max(int(w.capacity * CAPACITY_GROWTH), w.capacity + n_entrants - n_free))
