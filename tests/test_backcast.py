@@ -3,11 +3,12 @@ from it to 2020, and statistics over the calendar years a target names."""
 
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from model.calibration.backcast import BACKCAST_FILE, SURVEY_BANDS, backcast
+from model.calibration.backcast import BACKCAST_FILE, SURVEY_BAND_ENDS_YEARS, SURVEY_BANDS, backcast
 from model.calibration.inputs import StructureEntry, load_calibration, read_entries
 from model.calibration.targets import (
     CALIBRATION_START,
@@ -29,10 +30,10 @@ from tests.conftest import REPO, short_scenario
 
 
 def _survey_shares(bands: dict[str, float]) -> np.ndarray:
-    """The 5-year bands summed into the survey's bands (by their lower end)."""
+    """The model's bands summed into the survey's bands (which they split at the edges)."""
     out = np.zeros(len(SURVEY_BANDS))
     for band, share in bands.items():
-        out[int(np.searchsorted((20, 30, 40, 50), int(band.split("-")[0]), side="right"))] += share
+        out[int(np.searchsorted(SURVEY_BAND_ENDS_YEARS, int(band.split("-")[0]), side="right"))] += share
     return out
 
 
@@ -77,6 +78,20 @@ def test_a_start_outside_the_figures_is_a_one_line_error(start, fragment):
     assert "\n" not in str(error.value)
 
 
+def test_age_bands_across_a_survey_edge_cannot_be_backcast():
+    """The survey's bands are completed years (31-40 is 31 to under 41): a model band 40-45 would put the
+    40-year-olds in the wrong survey band, as the margins did until 2026-12-08."""
+    base = load_calibration()
+    entry = base.structure["migrant_age_bands"]
+    bands = dict(entry.value)
+    bands["36-40"], bands["40-46"] = bands.pop("36-41"), bands.pop("41-46")
+    crossing = replace(base, structure={**base.structure, "migrant_age_bands": entry.model_copy(update={"value": bands})})
+    with pytest.raises(InputError, match="band 40-46 crosses an edge of the survey's bands; a backcast needs bands "
+                                         "that split at 21, 31, 41, 51 years") as error:
+        backcast(crossing, "2016-01")
+    assert "\n" not in str(error.value)
+
+
 def test_a_backcast_start_runs_the_baseline_only_and_cannot_be_backcast_again():
     start = backcast(load_calibration(), "2016-01")
     reform = load_scenario("reform_2020").with_period(end="2021-06")
@@ -110,7 +125,8 @@ def test_statistics_are_computed_over_the_years_a_target_names():
         assert stats[name] == stats[window_key(name, 2017, 2017)]
     migrants = table[(table.dimension == "migrant") & (table.group == "migrant")]
     ages = migrants[migrants.kpi == "mean_age"].sort_values("date").value.to_numpy()
-    assert stats[window_key("migrant_mean_age_mean", 2016, 2016)] == pytest.approx(ages[:12].mean())
+    # the survey counts completed years: 5.5 months below the mean age in months, on average
+    assert stats[window_key("migrant_mean_age_mean", 2016, 2016)] == pytest.approx(ages[:12].mean() - 5.5 / 12)
     assert stats[window_key("migrant_mean_age_rise_2020", 2016, 2017)] == pytest.approx((ages[-1] - ages[0]) * 12 / 23)
     assert window_key("turnover_dec", 2015, 2016) not in stats  # 2015 was not simulated
 

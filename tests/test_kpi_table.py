@@ -43,7 +43,7 @@ def test_rates_are_in_range(small_kpis):
 
 
 def test_the_age_shares_count_the_live_workers_by_their_age_in_completed_years():
-    """share_over_50 (50岁以上, aged 50 or more) and share_40_and_under (40岁及以下, under 41) of the migrants
+    """share_over_50 (50岁以上, over 50: 51 or more) and share_40_and_under (40岁及以下, under 41) of the migrants
     at month end, against the worker columns."""
     from model.engine.workforce_model import WorkforceModel
     from tests.conftest import short_scenario
@@ -55,5 +55,5 @@ def test_the_age_shares_count_the_live_workers_by_their_age_in_completed_years()
     w = model.workers
     migrants = (w.status != cat.GONE) & (w.migrant == 1)
     age = (model.month - 1) - w.birth_month[migrants]  # the tally's month is the last one stepped
-    for kpi, expected in (("share_over_50", np.mean(age >= 50 * 12)), ("share_40_and_under", np.mean(age < 41 * 12))):
+    for kpi, expected in (("share_over_50", np.mean(age >= 51 * 12)), ("share_40_and_under", np.mean(age < 41 * 12))):
         assert last[last.kpi == kpi].value.item() == pytest.approx(expected, rel=1e-12), kpi

@@ -3,8 +3,9 @@ baseline runs to 2020 so the fit and its check can match the in-sample years' se
 changes (calibration/README.md, "A backcast start").
 
 What moves, and from which figures (calibration/backcast.yaml, each with its source):
-- migrants' ages: each of the survey's bands (16-20, 21-30, 31-40, 41-50, over 50) gets its national share at the
-  start month (interpolated between survey years), the 2020 margins' 5-year bands keeping their proportions within it;
+- migrants' ages: each of the survey's bands (16-20, 21-30, 31-40, 41-50, over 50, in completed years) gets its
+  national share at the start month (interpolated between survey years), the 2020 margins' bands, which split at the
+  survey's edges, keeping their proportions within it;
 - grades: the high-skilled share of certified workers along Jiangsu's line from end-2010 to end-2020;
 - industrial workers and wage levels: the 2020 figures along the calibrated employment path and each ownership's
   wage growth (the assumed nominal growth, the private employers' sourced gap), so the start is where the model's
@@ -28,11 +29,18 @@ from model.shipped import CALIBRATION_DIR
 
 BACKCAST_FILE = CALIBRATION_DIR / "backcast.yaml"
 SURVEY_BANDS = ("16-20", "21-30", "31-40", "41-50", "over 50")
-_SURVEY_BAND_UPPER_YEARS = (20, 30, 40, 50)  # a model band starting below this belongs to the band (by its lower end)
+# The survey's bands in completed years (16-20 is 16 to under 21 in years and months): where each ends, excluded
+SURVEY_BAND_ENDS_YEARS = (21, 31, 41, 51)
 
 
-def _survey_band(lower_years: int) -> int:
-    return int(np.searchsorted(_SURVEY_BAND_UPPER_YEARS, lower_years, side="right"))
+def _survey_band(band: str) -> int:
+    """The survey band holding the model's age band 'lo-hi' (years, hi excluded); one across an edge is an error."""
+    lower, upper = (int(x) for x in band.split("-"))
+    first, last = np.searchsorted(SURVEY_BAND_ENDS_YEARS, [lower, upper - 1], side="right")
+    if first != last:
+        raise InputError(f"calibration: migrant_age_bands: band {band} crosses an edge of the survey's bands; a backcast "
+                         f"needs bands that split at {', '.join(map(str, SURVEY_BAND_ENDS_YEARS))} years")
+    return int(first)
 
 
 def _yearly(entry: StructureEntry, where: str) -> dict[int, object]:
@@ -90,7 +98,7 @@ def _migrant_age_bands(c: Calibration, entry: StructureEntry, month: int, where:
                        for b in SURVEY_BANDS])
     bands = list(c.value("migrant_age_bands"))
     shares = c.shares("migrant_age_bands", bands)
-    survey = np.array([_survey_band(int(b.split("-")[0])) for b in bands])
+    survey = np.array([_survey_band(b) for b in bands])
     within = shares / np.bincount(survey, weights=shares, minlength=len(SURVEY_BANDS))[survey]
     moved = within * (target / target.sum())[survey]
     return {b: float(v) for b, v in zip(bands, moved / moved.sum(), strict=True)}

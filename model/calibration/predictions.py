@@ -10,6 +10,7 @@ import pandas as pd
 
 from model import shipped
 from model.calibration.inputs import CALIBRATION_DIR, load_calibration
+from model.calibration.targets import mean_age_in_completed_years
 from model.engine import categories as cat
 from model.engine.memory import processes_that_fit
 from model.experiments import uncertainty, worker_processes
@@ -82,7 +83,7 @@ def _one_run(spec, scale: float, seed: int, parameters: dict | None = None,  # n
             "high_skill_workers_all_sectors": kpi("high_skill_workers") / industry_share,
             "certified_workers": kpi("certified_workers"),
             "high_skill_share_of_certified": kpi("high_skill_share"),
-            "migrant_mean_age": kpi("mean_age", "migrant", "migrant"),
+            "migrant_mean_age": mean_age_in_completed_years(kpi("mean_age", "migrant", "migrant")),
             "migrant_share_over_50": kpi("share_over_50", "migrant", "migrant"),
             **{f"annual_wage_{ownership}_yuan": float(annual_wage[year, ownership]) for ownership in cat.OWNERSHIPS},
             "turnover_rate_annual": kpi("turnover_rate_annual"),

@@ -33,6 +33,7 @@ CALIBRATION_START = "2016-01"
 # A target with `start: 2020-01` reads the run from the 2020 margins, which every scenario starts from: 2020's
 # changes are matched from the published 2020 structure (ages, grades) as well as reached from the backcast start.
 FROM_BASE = f"|from {BASE_MONTH_LABEL}"
+COMPLETED_YEARS_OFFSET = 5.5 / 12  # years between an age in months over twelve and the completed years, on average
 
 
 def _december(dimension: str, group: str, kpi: str):  # noqa: ANN202
@@ -47,6 +48,22 @@ def _year_mean(dimension: str, group: str, kpi: str):  # noqa: ANN202
     def mean(kpis) -> float:  # noqa: ANN001
         return float(np.mean(kpis[dimension, group, kpi]))
     return mean
+
+
+def mean_age_in_completed_years(mean_age: float) -> float:
+    """The mean age in completed years (周岁, as the migrant survey records it) of workers whose mean age in months
+    over twelve is `mean_age`: the mean of floor(months / 12), with ages spread evenly over the months of a year
+    (each year's remainder of 0 to 11 months, 5.5 on average, is dropped)."""
+    return mean_age - COMPLETED_YEARS_OFFSET
+
+
+def _mean_age_year_mean(kpis) -> float:  # noqa: ANN001
+    """The migrants' mean age in completed years, over the simulated months (a survey figure of the whole year)."""
+    return mean_age_in_completed_years(_year_mean("migrant", "migrant", "mean_age")(kpis))
+
+
+def _mean_age_december(kpis) -> float:  # noqa: ANN001
+    return mean_age_in_completed_years(_december("migrant", "migrant", "mean_age")(kpis))
 
 
 def _rise_per_year(dimension: str, group: str, kpi: str):  # noqa: ANN202
@@ -128,9 +145,9 @@ def _wage_growth_gap_private(kpis) -> float:  # noqa: ANN001
 STATISTICS = {
     "workers_dec": _december("province", "Jiangsu", "workers"),
     "high_skill_workers_dec": _december("province", "Jiangsu", "high_skill_workers"),
-    "migrant_mean_age_dec": _december("migrant", "migrant", "mean_age"),
+    "migrant_mean_age_dec": _mean_age_december,
     "migrant_share_over_50_dec": _december("migrant", "migrant", "share_over_50"),
-    "migrant_mean_age_mean": _year_mean("migrant", "migrant", "mean_age"),
+    "migrant_mean_age_mean": _mean_age_year_mean,
     "migrant_share_over_50_mean": _year_mean("migrant", "migrant", "share_over_50"),
     "migrant_mean_age_rise_2020": _rise_per_year("migrant", "migrant", "mean_age"),
     "migrant_share_over_50_rise_2020": _rise_per_year("migrant", "migrant", "share_over_50"),

@@ -64,7 +64,8 @@ N_PLACE_CELLS = int(np.prod(PLACE_SHAPE))
 N_ROWS = N_PLACE_CELLS + int(np.prod(PERSON_SHAPE))
 _N_SECTORS, _N_OWNERSHIPS, _N_GRADES = PLACE_SHAPE[1:]
 _N_GENERATIONS, _N_BANDS = PERSON_SHAPE[1:]
-_OVER_50_MONTHS = 50 * 12
+# ages in completed years (周岁), as the migrant survey counts them: its bands 41-50 and 50岁以上 meet at 51
+_OVER_50_MONTHS = 51 * 12  # 50岁以上: over 50 in completed years
 _UNDER_41_MONTHS = 41 * 12  # 40岁及以下: 40 and under in completed years
 _NEW_GENERATION_BIRTH_MONTH = cat.NEW_GENERATION_BIRTH_YEAR * 12
 _ROW_GRADE = np.concatenate([np.indices(PLACE_SHAPE)[-1].ravel(), np.indices(PERSON_SHAPE)[0].ravel()])
