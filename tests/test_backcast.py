@@ -85,7 +85,8 @@ def test_age_bands_across_a_survey_edge_cannot_be_backcast():
     entry = base.structure["migrant_age_bands"]
     bands = dict(entry.value)
     bands["36-40"], bands["40-46"] = bands.pop("36-41"), bands.pop("41-46")
-    crossing = replace(base, structure={**base.structure, "migrant_age_bands": entry.model_copy(update={"value": bands})})
+    crossing = replace(base, structure={**base.structure,
+                                        "migrant_age_bands": entry.model_copy(update={"value": bands})})
     with pytest.raises(InputError, match="band 40-46 crosses an edge of the survey's bands; a backcast needs bands "
                                          "that split at 21, 31, 41, 51 years") as error:
         backcast(crossing, "2016-01")
@@ -113,6 +114,15 @@ def test_a_run_from_the_backcast_start_reports_every_month_and_starts_on_its_mar
     province = table[(table.dimension == "province") & (table.date == table.date.min())].set_index("kpi").value
     high_of_certified = province["high_skill_workers"] / province["certified_workers"]
     assert high_of_certified == pytest.approx(0.304, abs=0.01)
+
+
+def test_stepping_past_the_scenarios_end_is_a_one_line_error_not_a_broken_table():
+    model = WorkforceModel(short_scenario("2020-02"), scale=0.0005, seed=1)
+    with pytest.raises(InputError, match="last_month: 2020-03 is after the scenario's last month 2020-02") as error:
+        model.run_until(month_index("2020-03"))
+    assert "\n" not in str(error.value) and model.month == model.start_month  # nothing was stepped
+    model.run_until()
+    assert model.kpi_table().date.nunique() == 2
 
 
 def test_statistics_are_computed_over_the_years_a_target_names():

@@ -38,8 +38,8 @@ def _survey_band(band: str) -> int:
     lower, upper = (int(x) for x in band.split("-"))
     first, last = np.searchsorted(SURVEY_BAND_ENDS_YEARS, [lower, upper - 1], side="right")
     if first != last:
-        raise InputError(f"calibration: migrant_age_bands: band {band} crosses an edge of the survey's bands; a backcast "
-                         f"needs bands that split at {', '.join(map(str, SURVEY_BAND_ENDS_YEARS))} years")
+        raise InputError(f"calibration: migrant_age_bands: band {band} crosses an edge of the survey's bands; "
+                         f"a backcast needs bands that split at {', '.join(map(str, SURVEY_BAND_ENDS_YEARS))} years")
     return int(first)
 
 

@@ -224,6 +224,9 @@ class WorkforceModel(mesa.Model):
         """Step through the last month of the scenario's period (or the month given): the one run loop of the
         runner, the calibration targets and the predictions. `on_month(done, total)` after each month."""
         last = self.policy.period.last_month if last_month is None else last_month
+        if last > self.policy.period.last_month:  # the accounts and the ledger hold the scenario's months only
+            raise InputError(f"last_month: {month_label(last)} is after the scenario's last month "
+                             f"{month_label(self.policy.period.last_month)}; extend the scenario's end instead")
         first, total = self.month, max(0, last - self.month + 1)
         while self.month <= last:
             self.step()
