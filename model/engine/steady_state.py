@@ -95,6 +95,23 @@ def _arrived(arrivals, migrant, age, k):
     return arrivals.entrant_ages[migrant, at] * arrivals.past_growth[migrant, k] + arrivals.mature[migrant, at]
 
 
+@njit(cache=True)
+def _still_in(rules, arrivals, age, career_steps, sex, migrant, grade, trait):
+    """Workers of this age and quit trait in industrial work, up to the entrants' normal density of the trait: the
+    arrivals k months ago (`_arrived`) that stayed in since, summed over the career. Long careers select low traits,
+    so the trait's distribution depends on age (a weight of the expected stay alone gave old workers the traits of
+    new ones)."""
+    total, stayed_in, segment, stay_in = 0.0, 1.0, -1, 1.0
+    for step in range(career_steps):
+        k = step * STEP
+        total += _arrived(arrivals, migrant, age, k) * stayed_in
+        if _hazard_segment(rules, age - k) != segment:  # the exit hazard changes only between segments
+            segment = _hazard_segment(rules, age - k)
+            stay_in = (1.0 - _exit_hazard(rules, age - k, sex, migrant, grade, trait)) ** STEP
+        stayed_in *= stay_in
+    return total
+
+
 @njit(parallel=True, cache=True)
 def _draw_grade_spells(key, month, rules, slots, grade, arrival_entrant_share, arrival_h, arrival_cdf, w, arrivals,
                        pass_h, pass_rate):
@@ -187,7 +204,8 @@ def _draw_grade_spells(key, month, rules, slots, grade, arrival_entrant_share, a
 @njit(parallel=True, cache=True)
 def _draw_tenure_and_trait(key, month, rules, slots, w, arrivals):
     """Quit trait and tenure from the rules' stationary distribution. A worker's trait is drawn from the
-    entrants' normal weighted by the expected stay in industrial work (rejection). The present job began k
+    entrants' normal weighted by the chance that arrivals at the worker's past ages stayed in industrial work to
+    the present age (`_still_in`, by rejection). The present job began k
     months ago with density proportional to S(k) (G(k) / T + e(k) / E): S is the survival of a job for a
     worker who stays in industrial work (ended by quits that keep searching and by layoffs), at the age band
     of the job's middle; T the mean length of a job at the present age (1 / T is the rate at which such a
@@ -217,23 +235,24 @@ def _draw_tenure_and_trait(key, month, rules, slots, w, arrivals):
             i = slots[j]
             m, g = migrant[i], grade[i]
             age = month - 1 - birth_month[i]
-            floor = _exit_hazard(rules, age, sex[i], m, g, -4.0 * rules.quit_trait_sd)
+            career = age - R.MIN_WORKING_AGE_MONTHS
+            spell_max = max(min(career, MAX_SPELL_MONTHS), 1)
+            career_steps = min(max((career + STEP - 1) // STEP, 0), n_steps)  # the steps with k < career
+            most = _still_in(rules, arrivals, age, career_steps, sex[i], m, g, -4.0 * rules.quit_trait_sd)
             trait = 0.0
             for attempt in range(64):
                 u_accept, _ = rs.uniform_pair(key, month + attempt, i, rs.SETTLE_TRAIT_ACCEPT)
                 trait = rules.quit_trait_sd * rs.standard_normal(key, month + attempt, i, rs.SETTLE_TRAIT)
-                if u_accept * _exit_hazard(rules, age, sex[i], m, g, trait) < floor:
+                if not most > 0.0 or u_accept * most < _still_in(rules, arrivals, age, career_steps, sex[i], m, g,
+                                                                 trait):
                     break
             quit_trait[i] = trait
             gap = R.relative_log_wage(rules, g, human_capital[i], m)
             keep = 1.0 - rules.quit_exit_share[m]
-            career = age - R.MIN_WORKING_AGE_MONTHS
-            spell_max = max(min(career, MAX_SPELL_MONTHS), 1)
             now_band = R.age_band(rules, age)
             job[:] = 1.0
             mean_job, entries, stayed_in = 0.0, 0.0, 1.0
             tenure_band, segment, stay_in = np.nan, -1, 1.0
-            career_steps = min(max((career + STEP - 1) // STEP, 0), n_steps)  # the steps with k < career
             # the bands a job's middle falls in, from the oldest job's to the present one's: the others are not read
             low_band = R.age_band(rules, max(age - (max(career_steps, 1) - 1) * STEP // 2, 0))
             for step in range(career_steps):
