@@ -57,13 +57,11 @@ def mean_age_in_completed_years(mean_age: float) -> float:
     return mean_age - COMPLETED_YEARS_OFFSET
 
 
-def _mean_age_year_mean(kpis) -> float:  # noqa: ANN001
-    """The migrants' mean age in completed years, over the simulated months (a survey figure of the whole year)."""
-    return mean_age_in_completed_years(_year_mean("migrant", "migrant", "mean_age")(kpis))
-
-
-def _mean_age_december(kpis) -> float:  # noqa: ANN001
-    return mean_age_in_completed_years(_december("migrant", "migrant", "mean_age")(kpis))
+def _in_completed_years(mean_age):  # noqa: ANN001, ANN202
+    """A mean-age statistic in completed years, as the survey's figures are."""
+    def converted(kpis) -> float:  # noqa: ANN001
+        return mean_age_in_completed_years(mean_age(kpis))
+    return converted
 
 
 def _rise_per_year(dimension: str, group: str, kpi: str):  # noqa: ANN202
@@ -145,9 +143,9 @@ def _wage_growth_gap_private(kpis) -> float:  # noqa: ANN001
 STATISTICS = {
     "workers_dec": _december("province", "Jiangsu", "workers"),
     "high_skill_workers_dec": _december("province", "Jiangsu", "high_skill_workers"),
-    "migrant_mean_age_dec": _mean_age_december,
+    "migrant_mean_age_dec": _in_completed_years(_december("migrant", "migrant", "mean_age")),
     "migrant_share_over_50_dec": _december("migrant", "migrant", "share_over_50"),
-    "migrant_mean_age_mean": _mean_age_year_mean,
+    "migrant_mean_age_mean": _in_completed_years(_year_mean("migrant", "migrant", "mean_age")),
     "migrant_share_over_50_mean": _year_mean("migrant", "migrant", "share_over_50"),
     "migrant_mean_age_rise_2020": _rise_per_year("migrant", "migrant", "mean_age"),
     "migrant_share_over_50_rise_2020": _rise_per_year("migrant", "migrant", "share_over_50"),
